@@ -1,0 +1,96 @@
+// Module and Parameter: the explicit forward/backward interface every layer and model implements.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/tensor.hpp"
+
+namespace nn {
+
+// A trainable tensor and the gradient accumulated for it. `name` is local to its module
+// ("weight"); Module::named_parameters() gives the dotted path ("fc1.weight").
+struct Parameter {
+  std::string name;
+  Tensor data;
+  Tensor grad;
+};
+
+// A layer or a model. forward() returns a reference to an output buffer the module owns; it stays
+// valid until the next forward() of the same module. The module keeps a reference to its input
+// for backward(), so the input must stay alive and unchanged until backward() has run.
+// backward(dy) adds the parameter gradients into Parameter::grad (they accumulate until
+// zero_grad()) and returns dL/dx, again in a buffer the module owns.
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
+
+  virtual const Tensor& forward(const Tensor& x) = 0;
+  virtual const Tensor& backward(const Tensor& dy) = 0;
+  const Tensor& operator()(const Tensor& x) { return forward(x); }
+
+  // The parameters of this module and of its children, depth first in registration order.
+  std::vector<Parameter*> parameters();
+  std::vector<std::pair<std::string, Parameter*>> named_parameters();
+  // The direct children with their names.
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+  void zero_grad();
+
+  // Training mode (the default) or evaluation mode, for this module and all its children.
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // When false, backward() may skip computing dL/dx (the first layer of a network needs none) and
+  // returns an empty tensor. Parameter gradients are computed either way.
+  virtual void set_input_grad(bool needed) { input_grad_ = needed; }
+  bool input_grad() const { return input_grad_; }
+
+  // The type's name as PyTorch spells it ("Linear", "ReLU", "Sequential").
+  virtual std::string type_name() const = 0;
+  // One line for a leaf ("Linear(in_features=784, out_features=128, bias=true)"); composite
+  // modules print their children indented beneath, as PyTorch does.
+  virtual std::string repr() const;
+  // The constructor arguments shown inside the parentheses of repr().
+  virtual std::string extra_repr() const { return {}; }
+
+ protected:
+  // Registers a parameter owned by this module; the returned reference stays valid for the
+  // module's lifetime, also across moves.
+  Parameter& register_parameter(std::string name, Tensor data);
+  // Registers a child under `name`; its parameters appear as "name.<param>".
+  template <class M>
+  M& register_module(std::string name, M module) {
+    auto ptr = std::make_shared<M>(std::move(module));
+    M& ref = *ptr;
+    add_child(std::move(name), std::move(ptr));
+    return ref;
+  }
+  template <class M>
+  M& register_module(std::string name, std::shared_ptr<M> module) {
+    M& ref = *module;
+    add_child(std::move(name), std::move(module));
+    return ref;
+  }
+  void add_child(std::string name, std::shared_ptr<Module> child);
+  virtual void on_train_changed() {}
+
+ private:
+  void collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out);
+  std::vector<std::unique_ptr<Parameter>> params_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+  bool input_grad_ = true;
+};
+
+// Number of scalars in all parameters of a module.
+int64_t parameter_count(Module& m);
+
+}  // namespace nn

@@ -1,0 +1,100 @@
+// Tensor: float32, contiguous, row-major, 64-byte aligned, up to 4 dimensions.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+// The extents of a tensor: rank 0 (a scalar) to 4.
+class Shape {
+ public:
+  static constexpr int kMaxRank = 4;
+
+  Shape() = default;  // rank 0: a scalar with one element
+  Shape(std::initializer_list<int64_t> dims);
+  explicit Shape(std::span<const int64_t> dims);
+
+  int rank() const { return rank_; }
+  int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
+  int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
+  int64_t numel() const;
+  std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
+  // [n, this...]: the shape of a batch of n samples of this shape.
+  Shape batched(int64_t n) const;
+  // This shape without its first dimension.
+  Shape sample() const;
+
+  bool operator==(const Shape& other) const;
+  std::string str() const;  // "[64, 784]"
+
+ private:
+  std::array<int64_t, kMaxRank> dims_{};
+  int rank_ = 0;
+};
+
+// Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies
+// by accident. resize() keeps the allocation when it is large enough, which lets layers size
+// their buffers on the first batch and reuse them afterwards.
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(const Shape& shape);          // zero-filled
+  Tensor(const Shape& shape, float fill);
+  Tensor(const Shape& shape, std::span<const float> values);
+  Tensor(const Shape& shape, std::initializer_list<float> values);
+
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
+
+  Tensor clone() const;
+  void copy_from(const Tensor& other);  // resizes to other's shape, then copies
+
+  const Shape& shape() const { return shape_; }
+  int rank() const { return shape_.rank(); }
+  int64_t dim(int i) const { return shape_[i]; }
+  int64_t numel() const { return numel_; }
+  bool empty() const { return numel_ == 0; }
+  bool defined() const { return defined_; }  // false only for a default-constructed tensor
+
+  float* data() { return data_.get(); }
+  const float* data() const { return data_.get(); }
+  std::span<float> span() { return {data_.get(), static_cast<size_t>(numel_)}; }
+  std::span<const float> span() const { return {data_.get(), static_cast<size_t>(numel_)}; }
+  float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
+  float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
+  // Element (i, j) of a rank-2 tensor.
+  float& at(int64_t i, int64_t j) { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
+  float at(int64_t i, int64_t j) const { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
+
+  // Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
+  // unspecified afterwards.
+  void resize(const Shape& shape);
+  // Changes the shape without touching the data; the element count must stay the same.
+  void reshape(const Shape& shape);
+  void fill(float value);
+  void zero() { fill(0.0f); }
+
+  int64_t capacity() const { return capacity_; }
+  std::vector<float> to_vector() const { return {span().begin(), span().end()}; }
+
+ private:
+  struct AlignedFree {
+    void operator()(float* p) const;
+  };
+  Shape shape_;
+  int64_t numel_ = 0;
+  int64_t capacity_ = 0;
+  bool defined_ = false;
+  std::unique_ptr<float[], AlignedFree> data_;
+};
+
+}  // namespace nn

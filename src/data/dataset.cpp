@@ -1,0 +1,168 @@
+#include "nn/data/dataset.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "nn/error.hpp"
+
+namespace nn::data {
+
+namespace {
+Shape tail_shape(const Shape& s) { return s.sample(); }
+int64_t infer_classes(const std::vector<int32_t>& labels, int64_t given) {
+  if (given > 0) return given;
+  int32_t m = -1;
+  for (int32_t l : labels) m = std::max(m, l);
+  return m + 1;
+}
+}  // namespace
+
+Dataset Dataset::classification(Tensor x, std::vector<int32_t> labels, int64_t num_classes) {
+  NN_CHECK(x.rank() >= 1, "Dataset: expected features of shape [N, ...], found ", x.shape().str());
+  NN_CHECK(static_cast<int64_t>(labels.size()) == x.dim(0), "Dataset: ", x.dim(0), " samples but ",
+           labels.size(), " labels");
+  Dataset d;
+  d.n_ = x.dim(0);
+  d.sample_shape_ = tail_shape(x.shape());
+  d.sample_numel_ = d.sample_shape_.numel();
+  d.num_classes_ = infer_classes(labels, num_classes);
+  d.x_ = std::move(x);
+  d.labels_ = std::move(labels);
+  d.check_labels();
+  return d;
+}
+
+Dataset Dataset::regression(Tensor x, Tensor targets) {
+  NN_CHECK(x.rank() >= 1, "Dataset: expected features of shape [N, ...], found ", x.shape().str());
+  NN_CHECK(targets.rank() >= 1 && targets.dim(0) == x.dim(0), "Dataset: features ", x.shape().str(),
+           " and targets ", targets.shape().str(), " differ in the number of samples");
+  Dataset d;
+  d.n_ = x.dim(0);
+  d.sample_shape_ = tail_shape(x.shape());
+  d.sample_numel_ = d.sample_shape_.numel();
+  d.x_ = std::move(x);
+  d.targets_ = std::move(targets);
+  return d;
+}
+
+Dataset Dataset::classification_u8(std::vector<uint8_t> x, Shape sample_shape, std::vector<int32_t> labels,
+                                   int64_t num_classes, float scale) {
+  const int64_t per = sample_shape.numel();
+  NN_CHECK(per > 0, "Dataset: expected a non-empty sample shape, found ", sample_shape.str());
+  NN_CHECK(static_cast<int64_t>(x.size()) == per * static_cast<int64_t>(labels.size()), "Dataset: ",
+           labels.size(), " labels of samples shaped ", sample_shape.str(), " need ",
+           per * static_cast<int64_t>(labels.size()), " bytes, found ", x.size());
+  Dataset d;
+  d.n_ = static_cast<int64_t>(labels.size());
+  d.sample_shape_ = sample_shape;
+  d.sample_numel_ = per;
+  d.num_classes_ = infer_classes(labels, num_classes);
+  d.x_u8_ = std::move(x);
+  d.u8_scale_ = scale;
+  d.labels_ = std::move(labels);
+  d.check_labels();
+  return d;
+}
+
+void Dataset::check_labels() const {
+  for (size_t i = 0; i < labels_.size(); ++i)
+    NN_CHECK(labels_[i] >= 0 && labels_[i] < num_classes_, "Dataset: label ", labels_[i], " of sample ", i,
+             " is out of range for ", num_classes_, " classes");
+}
+
+Dataset Dataset::clone() const {
+  Dataset d;
+  d.name = name;
+  d.class_names = class_names;
+  d.n_ = n_;
+  d.sample_shape_ = sample_shape_;
+  d.sample_numel_ = sample_numel_;
+  if (x_.defined()) d.x_ = x_.clone();
+  d.x_u8_ = x_u8_;
+  d.u8_scale_ = u8_scale_;
+  d.labels_ = labels_;
+  if (targets_.defined()) d.targets_ = targets_.clone();
+  d.num_classes_ = num_classes_;
+  return d;
+}
+
+int64_t Dataset::target_numel() const {
+  if (!targets_.defined() || n_ == 0) return 1;
+  return targets_.numel() / n_;
+}
+
+void Dataset::to_float() {
+  if (x_.defined() || n_ == 0) return;
+  Tensor t(sample_shape_.batched(n_));
+  for (size_t i = 0; i < x_u8_.size(); ++i) t[static_cast<int64_t>(i)] = x_u8_[i] * u8_scale_;
+  x_ = std::move(t);
+  x_u8_.clear();
+  x_u8_.shrink_to_fit();
+}
+
+Tensor& Dataset::mutable_features() {
+  to_float();
+  return x_;
+}
+
+void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* labels_out,
+                     float* targets_out) const {
+  const int64_t per = sample_numel_;
+  const int64_t tw = target_numel();
+  for (size_t k = 0; k < indices.size(); ++k) {
+    const int64_t i = indices[k];
+    NN_CHECK(i >= 0 && i < n_, "Dataset::gather: index ", i, " out of range for ", n_, " samples");
+    float* dst = x_out + static_cast<int64_t>(k) * per;
+    if (x_.defined()) {
+      std::memcpy(dst, x_.data() + i * per, static_cast<size_t>(per) * sizeof(float));
+    } else {
+      const uint8_t* src = x_u8_.data() + i * per;
+      for (int64_t j = 0; j < per; ++j) dst[j] = static_cast<float>(src[j]) * u8_scale_;
+    }
+    if (labels_out && !labels_.empty()) labels_out[k] = labels_[static_cast<size_t>(i)];
+    if (targets_out && targets_.defined())
+      std::memcpy(targets_out + static_cast<int64_t>(k) * tw, targets_.data() + i * tw,
+                  static_cast<size_t>(tw) * sizeof(float));
+  }
+}
+
+Dataset Dataset::subset(std::span<const int64_t> indices) const {
+  Dataset d;
+  d.name = name;
+  d.class_names = class_names;
+  d.n_ = static_cast<int64_t>(indices.size());
+  d.sample_shape_ = sample_shape_;
+  d.sample_numel_ = sample_numel_;
+  d.num_classes_ = num_classes_;
+  d.u8_scale_ = u8_scale_;
+  const int64_t per = sample_numel_;
+  for (int64_t i : indices) NN_CHECK(i >= 0 && i < n_, "Dataset::subset: index ", i, " out of range for ", n_);
+  if (x_.defined()) {
+    d.x_ = Tensor(sample_shape_.batched(d.n_));
+    for (size_t k = 0; k < indices.size(); ++k)
+      std::memcpy(d.x_.data() + static_cast<int64_t>(k) * per, x_.data() + indices[k] * per,
+                  static_cast<size_t>(per) * sizeof(float));
+  } else {
+    d.x_u8_.resize(static_cast<size_t>(d.n_ * per));
+    for (size_t k = 0; k < indices.size(); ++k)
+      std::memcpy(d.x_u8_.data() + static_cast<int64_t>(k) * per, x_u8_.data() + indices[k] * per,
+                  static_cast<size_t>(per));
+  }
+  if (!labels_.empty())
+    for (int64_t i : indices) d.labels_.push_back(labels_[static_cast<size_t>(i)]);
+  if (targets_.defined()) {
+    const int64_t tw = target_numel();
+    d.targets_ = Tensor(targets_.shape().sample().batched(d.n_));
+    for (size_t k = 0; k < indices.size(); ++k)
+      std::memcpy(d.targets_.data() + static_cast<int64_t>(k) * tw, targets_.data() + indices[k] * tw,
+                  static_cast<size_t>(tw) * sizeof(float));
+  }
+  return d;
+}
+
+float Dataset::feature(int64_t sample, int64_t j) const {
+  const int64_t k = sample * sample_numel_ + j;
+  return x_.defined() ? x_[k] : static_cast<float>(x_u8_[static_cast<size_t>(k)]) * u8_scale_;
+}
+
+}  // namespace nn::data

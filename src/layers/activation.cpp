@@ -1,0 +1,102 @@
+#include "nn/layers/activation.hpp"
+
+#include <cstring>
+
+#include "nn/error.hpp"
+#include "nn/ops/elementwise.hpp"
+
+namespace nn {
+
+void Activation::check_backward(const Tensor& dy) const {
+  NN_CHECK(x_ != nullptr, type_name(), ": backward called before forward");
+  NN_CHECK(dy.shape() == y_.shape(), type_name(), ": expected output gradient of shape ", y_.shape().str(),
+           ", found ", dy.shape().str());
+}
+
+const Tensor& Sigmoid::forward(const Tensor& x) {
+  x_ = &x;
+  y_.resize(x.shape());
+  ops::sigmoid_forward(x.data(), y_.data(), x.numel());
+  return y_;
+}
+
+const Tensor& Sigmoid::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(dy.shape());
+  ops::sigmoid_backward(y_.data(), dy.data(), dx_.data(), dy.numel());
+  return dx_;
+}
+
+const Tensor& Tanh::forward(const Tensor& x) {
+  x_ = &x;
+  y_.resize(x.shape());
+  ops::tanh_forward(x.data(), y_.data(), x.numel());
+  return y_;
+}
+
+const Tensor& Tanh::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(dy.shape());
+  ops::tanh_backward(y_.data(), dy.data(), dx_.data(), dy.numel());
+  return dx_;
+}
+
+const Tensor& ReLU::forward(const Tensor& x) {
+  x_ = &x;
+  y_.resize(x.shape());
+  ops::relu_forward(x.data(), y_.data(), x.numel());
+  return y_;
+}
+
+const Tensor& ReLU::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(dy.shape());
+  // y > 0 exactly where x > 0, and y_ is ours, so the mask does not depend on the caller's x.
+  ops::relu_backward(y_.data(), dy.data(), dx_.data(), dy.numel());
+  return dx_;
+}
+
+const Tensor& LeakyReLU::forward(const Tensor& x) {
+  x_ = &x;
+  y_.resize(x.shape());
+  ops::leaky_relu_forward(x.data(), y_.data(), x.numel(), alpha_);
+  return y_;
+}
+
+const Tensor& LeakyReLU::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(dy.shape());
+  ops::leaky_relu_backward(x_->data(), dy.data(), dx_.data(), dy.numel(), alpha_);
+  return dx_;
+}
+
+std::string LeakyReLU::extra_repr() const { return detail::concat("negative_slope=", alpha_); }
+
+const Tensor& Identity::forward(const Tensor& x) {
+  x_ = &x;
+  y_.copy_from(x);
+  return y_;
+}
+
+const Tensor& Identity::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.copy_from(dy);
+  return dx_;
+}
+
+const Tensor& Softmax::forward(const Tensor& x) {
+  NN_CHECK(x.rank() == 2, "Softmax: expected input of shape [N, C], found ", x.shape().str());
+  x_ = &x;
+  y_.resize(x.shape());
+  ops::softmax_rows(x.data(), y_.data(), x.dim(0), x.dim(1));
+  return y_;
+}
+
+const Tensor& Softmax::backward(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(dy.shape());
+  ops::softmax_rows_backward(y_.data(), dy.data(), dx_.data(), dy.dim(0), dy.dim(1));
+  return dx_;
+}
+
+}  // namespace nn

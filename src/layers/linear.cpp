@@ -1,0 +1,80 @@
+#include "nn/layers/linear.hpp"
+
+#include "nn/error.hpp"
+#include "nn/ops/elementwise.hpp"
+#include "nn/ops/gemm.hpp"
+
+namespace nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, LinearOptions options)
+    : Linear(out_features, options) {
+  NN_CHECK(in_features > 0, "Linear: expected in_features > 0, found ", in_features);
+  initialize(in_features);
+}
+
+Linear::Linear(int64_t out_features, LinearOptions options) : out_(out_features), options_(options) {
+  NN_CHECK(out_features > 0, "Linear: expected out_features > 0, found ", out_features);
+  NN_CHECK(options.weight_decay >= 0.0f, "Linear: expected weight_decay >= 0, found ", options.weight_decay);
+  options_.rng = nullptr;  // only used while initialising
+  rng_ = options.rng;
+  weight_ = &register_parameter("weight", Tensor(Shape{out_, 0}));
+  if (options.bias) bias_ = &register_parameter("bias", Tensor(Shape{out_}));
+}
+
+void Linear::initialize(int64_t in_features) {
+  NN_CHECK(in_ == 0, "Linear: already initialised with in_features=", in_);
+  in_ = in_features;
+  weight_->data = Tensor(Shape{out_, in_});
+  weight_->grad = Tensor(Shape{out_, in_});
+  init_weights(weight_->data, in_, {options_.init, options_.gain, options_.alpha},
+               rng_ ? *rng_ : global_rng());
+  rng_ = nullptr;
+}
+
+const Tensor& Linear::forward(const Tensor& x) {
+  NN_CHECK(x.rank() == 2, "Linear(", in_ ? std::to_string(in_) : "?", ", ", out_,
+           "): expected input of shape [N, in_features], found ", x.shape().str());
+  if (in_ == 0) initialize(x.dim(1));
+  NN_CHECK(x.dim(1) == in_, "Linear(", in_, ", ", out_, "): expected input of shape [N, ", in_, "], found ",
+           x.shape().str());
+  const int64_t n = x.dim(0);
+  x_ = &x;
+  y_.resize(Shape{n, out_});
+  // y (N, out) = x (N, in) * W^T (in, out)
+  ops::gemm(ops::Trans::No, ops::Trans::Yes, n, out_, in_, 1.0f, x.data(), in_, weight_->data.data(), in_, 0.0f,
+            y_.data(), out_);
+  if (bias_) ops::add_bias_rows(y_.data(), bias_->data.data(), n, out_);
+  return y_;
+}
+
+const Tensor& Linear::backward(const Tensor& dy) {
+  NN_CHECK(x_ != nullptr, "Linear: backward called before forward");
+  const int64_t n = x_->dim(0);
+  NN_CHECK(dy.rank() == 2 && dy.dim(0) == n && dy.dim(1) == out_, "Linear(", in_, ", ", out_,
+           "): expected output gradient of shape ", Shape{n, out_}.str(), ", found ", dy.shape().str());
+  // dW (out, in) += dy^T (out, N) * x (N, in)
+  ops::gemm(ops::Trans::Yes, ops::Trans::No, out_, in_, n, 1.0f, dy.data(), out_, x_->data(), in_, 1.0f,
+            weight_->grad.data(), in_);
+  if (options_.weight_decay != 0.0f)
+    ops::axpy(options_.weight_decay, weight_->data.data(), weight_->grad.data(), weight_->data.numel());
+  // db (out) += sum over N of dy
+  if (bias_) ops::sum_rows_accumulate(dy.data(), bias_->grad.data(), n, out_);
+  if (!input_grad()) {
+    dx_.resize(Shape{0});
+    return dx_;
+  }
+  // dx (N, in) = dy (N, out) * W (out, in)
+  dx_.resize(Shape{n, in_});
+  ops::gemm(ops::Trans::No, ops::Trans::No, n, in_, out_, 1.0f, dy.data(), out_, weight_->data.data(), in_, 0.0f,
+            dx_.data(), in_);
+  return dx_;
+}
+
+std::string Linear::extra_repr() const {
+  std::string s = "in_features=" + (in_ ? std::to_string(in_) : std::string("?")) +
+                  ", out_features=" + std::to_string(out_) + ", bias=" + (bias_ ? "true" : "false");
+  if (options_.weight_decay != 0.0f) s += detail::concat(", weight_decay=", options_.weight_decay);
+  return s;
+}
+
+}  // namespace nn

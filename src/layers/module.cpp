@@ -1,0 +1,76 @@
+#include "nn/layers/module.hpp"
+
+#include "nn/error.hpp"
+
+namespace nn {
+
+std::vector<Parameter*> Module::parameters() {
+  std::vector<Parameter*> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, Parameter*>> Module::named_parameters() {
+  std::vector<std::pair<std::string, Parameter*>> out;
+  collect("", out);
+  return out;
+}
+
+void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out) {
+  for (auto& p : params_) out.emplace_back(prefix + p->name, p.get());
+  for (auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+}
+
+void Module::zero_grad() {
+  for (Parameter* p : parameters()) p->grad.zero();
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  on_train_changed();
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+Parameter& Module::register_parameter(std::string name, Tensor data) {
+  for (auto& p : params_)
+    NN_CHECK(p->name != name, type_name(), ": parameter '", name, "' is registered twice");
+  auto p = std::make_unique<Parameter>();
+  p->name = std::move(name);
+  p->grad = Tensor(data.shape());
+  p->data = std::move(data);
+  params_.push_back(std::move(p));
+  return *params_.back();
+}
+
+void Module::add_child(std::string name, std::shared_ptr<Module> child) {
+  NN_CHECK(child != nullptr, type_name(), ": child '", name, "' is null");
+  NN_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name(),
+           ": a child's name must be non-empty and without '.', found '", name, "'");
+  for (auto& [n, c] : children_) NN_CHECK(n != name, type_name(), ": child '", name, "' is registered twice");
+  child->train(training_);
+  children_.emplace_back(std::move(name), std::move(child));
+}
+
+std::string Module::repr() const {
+  if (children_.empty()) return type_name() + "(" + extra_repr() + ")";
+  std::string s = type_name() + "(\n";
+  for (auto& [name, child] : children_) {
+    std::string inner = child->repr();
+    // Indent the child's continuation lines by two spaces.
+    std::string indented;
+    for (char ch : inner) {
+      indented += ch;
+      if (ch == '\n') indented += "  ";
+    }
+    s += "  (" + name + "): " + indented + "\n";
+  }
+  return s + ")";
+}
+
+int64_t parameter_count(Module& m) {
+  int64_t n = 0;
+  for (Parameter* p : m.parameters()) n += p->data.numel();
+  return n;
+}
+
+}  // namespace nn

@@ -1,0 +1,127 @@
+#include "nn/tensor.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "nn/error.hpp"
+
+namespace nn {
+
+Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
+
+Shape::Shape(std::span<const int64_t> dims) {
+  NN_CHECK(dims.size() <= static_cast<size_t>(kMaxRank), "Shape: expected at most ", kMaxRank,
+           " dimensions, found ", dims.size());
+  rank_ = static_cast<int>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    NN_CHECK(dims[i] >= 0, "Shape: expected non-negative extents, found ", dims[i], " in dimension ", i);
+    dims_[i] = dims[i];
+  }
+}
+
+int64_t Shape::numel() const {
+  int64_t n = 1;
+  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+  return n;
+}
+
+Shape Shape::batched(int64_t n) const {
+  NN_CHECK(rank_ < kMaxRank, "Shape: cannot add a batch dimension to ", str(), ", which has ", kMaxRank,
+           " dimensions already");
+  Shape s;
+  s.rank_ = rank_ + 1;
+  s.dims_[0] = n;
+  for (int i = 0; i < rank_; ++i) s.dims_[static_cast<size_t>(i + 1)] = dims_[static_cast<size_t>(i)];
+  return s;
+}
+
+Shape Shape::sample() const {
+  NN_CHECK(rank_ >= 1, "Shape: a scalar has no batch dimension");
+  Shape s;
+  s.rank_ = rank_ - 1;
+  for (int i = 1; i < rank_; ++i) s.dims_[static_cast<size_t>(i - 1)] = dims_[static_cast<size_t>(i)];
+  return s;
+}
+
+bool Shape::operator==(const Shape& other) const {
+  if (rank_ != other.rank_) return false;
+  for (int i = 0; i < rank_; ++i)
+    if (dims_[static_cast<size_t>(i)] != other.dims_[static_cast<size_t>(i)]) return false;
+  return true;
+}
+
+std::string Shape::str() const {
+  std::string s = "[";
+  for (int i = 0; i < rank_; ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims_[static_cast<size_t>(i)]);
+  }
+  return s + "]";
+}
+
+void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+
+namespace {
+constexpr size_t kAlignment = 64;
+
+float* allocate_floats(int64_t n) {
+  if (n == 0) return nullptr;
+  size_t bytes = static_cast<size_t>(n) * sizeof(float);
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<float*>(p);
+}
+}  // namespace
+
+Tensor::Tensor(const Shape& shape) : Tensor(shape, 0.0f) {}
+
+Tensor::Tensor(const Shape& shape, float fill_value) {
+  resize(shape);
+  fill(fill_value);
+}
+
+Tensor::Tensor(const Shape& shape, std::span<const float> values) {
+  NN_CHECK(static_cast<int64_t>(values.size()) == shape.numel(), "Tensor: shape ", shape.str(), " needs ",
+           shape.numel(), " values, found ", values.size());
+  resize(shape);
+  if (!values.empty()) std::memcpy(data(), values.data(), values.size() * sizeof(float));
+}
+
+Tensor::Tensor(const Shape& shape, std::initializer_list<float> values)
+    : Tensor(shape, std::span<const float>(values.begin(), values.size())) {}
+
+Tensor Tensor::clone() const {
+  Tensor t;
+  t.copy_from(*this);
+  t.defined_ = defined_;
+  return t;
+}
+
+void Tensor::copy_from(const Tensor& other) {
+  resize(other.shape());
+  if (numel_ > 0) std::memcpy(data(), other.data(), static_cast<size_t>(numel_) * sizeof(float));
+}
+
+void Tensor::resize(const Shape& shape) {
+  const int64_t n = shape.numel();
+  if (n > capacity_) {
+    data_.reset(allocate_floats(n));
+    capacity_ = n;
+  }
+  shape_ = shape;
+  numel_ = n;
+  defined_ = true;
+}
+
+void Tensor::reshape(const Shape& shape) {
+  NN_CHECK(shape.numel() == numel_, "Tensor::reshape: cannot view ", shape_.str(), " (", numel_,
+           " elements) as ", shape.str(), " (", shape.numel(), " elements)");
+  shape_ = shape;
+}
+
+void Tensor::fill(float value) { std::fill_n(data(), numel_, value); }
+
+}  // namespace nn
