@@ -91,6 +91,13 @@ int64_t Dataset::target_numel() const {
   return targets_.numel() / n_;
 }
 
+void Dataset::reshape_samples(const Shape& sample_shape) {
+  NN_CHECK(sample_shape.numel() == sample_numel_, "Dataset: cannot view samples of shape ", sample_shape_.str(),
+           " (", sample_numel_, " values) as ", sample_shape.str(), " (", sample_shape.numel(), " values)");
+  sample_shape_ = sample_shape;
+  if (x_.defined()) x_.reshape(sample_shape.batched(n_));
+}
+
 void Dataset::to_float() {
   if (x_.defined() || n_ == 0) return;
   Tensor t(sample_shape_.batched(n_));

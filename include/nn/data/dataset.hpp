@@ -42,6 +42,8 @@ class Dataset {
   float u8_scale() const { return u8_scale_; }
   const std::vector<uint8_t>& features_u8() const { return x_u8_; }
   const Tensor& features() const { return x_; }  // float32 storage ([N, ...]); empty for uint8 data
+  // Views every sample with another shape of the same size ([784] as [1, 28, 28]).
+  void reshape_samples(const Shape& sample_shape);
   // Converts uint8 storage to float32 (scaled); no-op for float data. Needed before a transform.
   void to_float();
   Tensor& mutable_features();  // float32 storage, converting first if needed
