@@ -1,0 +1,54 @@
+// Model specs: the architecture of a Sequential model as data, so that the CLI can build a model from
+// a command line and a saved file can rebuild it. Two spellings of the same thing:
+//   compact: "linear:128,relu,linear:32,relu,linear:10"
+//   JSON:    [{"type": "linear", "out": 128}, {"type": "relu"}, ...]
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/layers/init.hpp"
+#include "nn/layers/sequential.hpp"
+
+namespace nn::io {
+
+// One layer: its type and its settings (only those that differ from the defaults need be present).
+struct LayerSpec {
+  std::string type;
+  nlohmann::json params = nlohmann::json::object();
+};
+
+struct ModelSpec {
+  std::vector<LayerSpec> layers;
+  bool empty() const { return layers.empty(); }
+};
+
+// Parses the compact form or JSON (text starting with '[' or '{'). nn::Error on an unknown layer
+// (listing the known ones) or a bad number, naming the item.
+ModelSpec parse_model_spec(std::string_view text);
+// Reads a spec from a file: JSON, or the compact form on one line.
+ModelSpec read_model_spec_file(const std::string& path);
+
+nlohmann::json to_json(const ModelSpec& spec);
+ModelSpec model_spec_from_json(const nlohmann::json& j);
+// The compact form ("linear:128,relu,linear:10").
+std::string to_compact(const ModelSpec& spec);
+
+struct BuildOptions {
+  Init default_init = Init::he;  // for layers that do not name their own
+};
+
+// Builds the model; input sizes are inferred on the first forward.
+std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOptions& options = {});
+
+// The layer types build_model knows, for help texts and error messages.
+std::vector<std::string> known_layer_types();
+
+// Whether the first layer expects images laid out as [N, C, H, W] (a convolution or pooling layer).
+bool expects_images(const ModelSpec& spec);
+
+}  // namespace nn::io
