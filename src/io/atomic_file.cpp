@@ -18,7 +18,9 @@ std::string errno_text() { return std::strerror(errno); }
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  std::string pattern = (dir / ("." + path_.filename().string() + ".tmp.XXXXXX")).string();
+  std::string name = ".";
+  name.append(path_.filename().string()).append(".tmp.XXXXXX");
+  const std::string pattern = (dir / name).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   fd_ = ::mkstemp(buf.data());
