@@ -1,0 +1,71 @@
+// Saving and loading models and state dicts as safetensors files that PyTorch users can read:
+// tensors under PyTorch's dotted names and shapes ("0.weight" (out, in), "0.bias"), and in
+// "__metadata__" the architecture as a model spec (JSON), the input shape and a format version.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/io/model_spec.hpp"
+#include "nn/layers/module.hpp"
+#include "nn/layers/sequential.hpp"
+#include "nn/tensor.hpp"
+
+namespace nn::io {
+
+inline constexpr const char* kModelFormat = "nn.model";
+inline constexpr int kModelFormatVersion = 1;
+
+// Name -> tensor, in the module's order (parameters and buffers).
+using StateDict = std::vector<std::pair<std::string, Tensor>>;
+
+// Copies of the module's parameters.
+StateDict state_dict(Module& module);
+
+// What load_state_dict found.
+struct LoadReport {
+  std::vector<std::string> missing;     // in the module, not in the dict
+  std::vector<std::string> unexpected;  // in the dict, not in the module
+  std::vector<std::string> mismatched;  // "fc1.weight: expected [128, 784], found [128, 100]"
+  bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
+  // "All keys matched successfully", or the three lists.
+  std::string str() const;
+};
+
+// Copies matching tensors into the module. strict: any missing, unexpected or mismatched key throws
+// nn::Error listing all of them and changes nothing. Not strict: loads what matches, reports the rest.
+LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict = true);
+
+void save_state_dict(const StateDict& dict, const std::filesystem::path& path,
+                     const std::map<std::string, std::string>& metadata = {});
+StateDict read_state_dict(const std::filesystem::path& path);
+
+// The spec of a Sequential made of layers build_model knows (nn::Error naming any other layer).
+ModelSpec spec_of(const Sequential& model);
+
+struct SaveOptions {
+  // The shape of one input sample ([784], [1, 28, 28]); empty: taken from the first layer when it
+  // is a Linear that knows its input size.
+  std::vector<int64_t> input_shape;
+  std::map<std::string, std::string> metadata;  // more entries for __metadata__ ("nn." keys are ours)
+};
+
+// Writes the model atomically.
+void save(const Sequential& model, const std::filesystem::path& path, const SaveOptions& options = {});
+
+struct LoadedModel {
+  std::unique_ptr<Sequential> model;
+  ModelSpec spec;
+  Shape input_shape;
+  std::map<std::string, std::string> metadata;
+  int format_version = 0;
+};
+
+// Rebuilds the architecture from the file and loads the weights, ready to predict (eval mode).
+LoadedModel load_model(const std::filesystem::path& path);
+
+}  // namespace nn::io

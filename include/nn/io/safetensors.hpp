@@ -1,0 +1,33 @@
+// safetensors files: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+// ({name: {dtype, shape, data_offsets}} and a "__metadata__" map of strings), padded with spaces
+// to a multiple of 8, then the raw little-endian tensor data. Pure data, so loading a file never
+// runs code; the reader checks every field and bound before touching the data.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/tensor.hpp"
+
+namespace nn::io {
+
+struct SafetensorsFile {
+  std::map<std::string, std::string> metadata;
+  std::vector<std::pair<std::string, Tensor>> tensors;  // in file order of their data
+  const Tensor* find(const std::string& name) const;
+};
+
+// Writes float32 tensors (names must be unique and non-empty) atomically.
+void write_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+// Reads and validates a file. F32 tensors are read as they are; F64, F16, BF16 and the integer
+// dtypes are refused with a message naming the tensor and dtype. Errors name the file and what was
+// wrong (header size, JSON, duplicate key, offsets out of range or overlapping, shape vs size).
+SafetensorsFile read_safetensors(const std::filesystem::path& path);
+
+}  // namespace nn::io

@@ -1,0 +1,535 @@
+// The nn command: train, eval, predict and info.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data_spec.hpp"
+#include "nn/data/npy.hpp"
+#include "nn/data/split.hpp"
+#include "nn/data/transform.hpp"
+#include "nn/io/atomic_file.hpp"
+#include "nn/io/model_io.hpp"
+#include "nn/nn.hpp"
+#include "nn/threads.hpp"
+#include "nn/train/callbacks.hpp"
+#include "nn/train/metrics.hpp"
+#include "nn/train/progress.hpp"
+#include "nn/train/trainer.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kVersion = "0.1.0";
+
+// ---- settings of `nn train` ------------------------------------------------------------------------
+
+struct TrainArgs {
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  std::string label_column;
+  std::string model = "linear:128,relu,linear:32,relu,linear:10";
+  std::string init = "he";
+  int64_t epochs = 15;
+  int64_t batch_size = 64;
+  std::string optimizer = "adam";
+  double lr = -1;  // per optimizer default
+  double momentum = 0.9;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+  std::string scheduler = "none";
+  std::string loss = "cross-entropy";
+  std::string scale = "auto";
+  double val_split = 0.1;
+  bool stratify = true;
+  uint64_t seed = 42;
+  int threads = 0;
+  std::string metrics_out;
+  std::string save;
+  int64_t patience = 0;
+  bool quiet = false;
+  bool progress_lines = false;
+};
+
+std::unique_ptr<nn::Loss> make_loss(const std::string& name) {
+  if (name == "cross-entropy" || name == "softmax-ce") return std::make_unique<nn::SoftmaxCrossEntropyLoss>();
+  if (name == "nll-probs") return std::make_unique<nn::CrossEntropyLoss>();
+  if (name == "mse") return std::make_unique<nn::MSELoss>();
+  if (name == "bce") return std::make_unique<nn::BCELoss>();
+  if (name == "bce-logits") return std::make_unique<nn::BCEWithLogitsLoss>();
+  nn::fail("unknown loss '", name, "' (expected cross-entropy, nll-probs, mse, bce, bce-logits)");
+}
+
+std::unique_ptr<nn::Optimizer> make_optimizer(const TrainArgs& a, std::vector<nn::Parameter*> params) {
+  const auto f = [](double v) { return static_cast<float>(v); };
+  if (a.optimizer == "sgd")
+    return std::make_unique<nn::SGD>(std::move(params),
+                                     nn::SGDOptions{.lr = f(a.lr < 0 ? 0.01 : a.lr), .momentum = f(a.momentum),
+                                                    .weight_decay = f(a.weight_decay), .nesterov = a.nesterov});
+  if (a.optimizer == "adam")
+    return std::make_unique<nn::Adam>(std::move(params),
+                                      nn::AdamOptions{.lr = f(a.lr < 0 ? 1e-3 : a.lr), .weight_decay = f(a.weight_decay)});
+  if (a.optimizer == "adamw")
+    return std::make_unique<nn::AdamW>(std::move(params),
+                                       nn::AdamOptions{.lr = f(a.lr < 0 ? 1e-3 : a.lr), .weight_decay = f(a.weight_decay)});
+  nn::fail("unknown optimizer '", a.optimizer, "' (expected sgd, adam, adamw)");
+}
+
+// "step:STEP[:GAMMA]", "multistep:M1/M2/...[:GAMMA]", "exp:GAMMA", "cosine[:T_MAX[:ETA_MIN]]", "none".
+std::unique_ptr<nn::Scheduler> make_scheduler(const std::string& spec, nn::Optimizer& opt, int64_t epochs) {
+  if (spec.empty() || spec == "none") return nullptr;
+  std::vector<std::string> parts;
+  std::stringstream in(spec);
+  for (std::string p; std::getline(in, p, ':');) parts.push_back(p);
+  auto number = [&](size_t i, double fallback) {
+    if (parts.size() <= i) return fallback;
+    try {
+      size_t used = 0;
+      const double v = std::stod(parts[i], &used);
+      if (used == parts[i].size()) return v;
+    } catch (const std::logic_error&) {
+    }
+    nn::fail("scheduler '", spec, "': expected a number, found '", parts[i], "'");
+  };
+  const std::string& kind = parts[0];
+  if (kind == "step" && parts.size() >= 2 && parts.size() <= 3)
+    return std::make_unique<nn::StepLR>(opt, static_cast<int64_t>(number(1, 1)), static_cast<float>(number(2, 0.1)));
+  if (kind == "multistep" && parts.size() >= 2 && parts.size() <= 3) {
+    std::vector<int64_t> milestones;
+    std::stringstream ms(parts[1]);
+    for (std::string m; std::getline(ms, m, '/');) {
+      try {
+        milestones.push_back(std::stoll(m));
+      } catch (const std::logic_error&) {
+        nn::fail("scheduler '", spec, "': expected milestones like 5/10/15, found '", parts[1], "'");
+      }
+    }
+    return std::make_unique<nn::MultiStepLR>(opt, milestones, static_cast<float>(number(2, 0.1)));
+  }
+  if (kind == "exp" && parts.size() == 2) return std::make_unique<nn::ExponentialLR>(opt, static_cast<float>(number(1, 0)));
+  if (kind == "cosine" && parts.size() <= 3)
+    return std::make_unique<nn::CosineAnnealingLR>(opt, static_cast<int64_t>(number(1, static_cast<double>(epochs))),
+                                                   static_cast<float>(number(2, 0.0)));
+  nn::fail("unknown scheduler '", spec, "' (expected step:STEP[:GAMMA], multistep:M1/M2[:GAMMA], exp:GAMMA, ",
+           "cosine[:T_MAX[:ETA_MIN]] or none)");
+}
+
+// How inputs are prepared before the model sees them; saved with the model so that eval and
+// predict prepare theirs the same way.
+struct Preprocess {
+  std::string kind = "none";  // none | standard | minmax
+  std::vector<float> a, b;    // standard: mean, scale; minmax: data_min, data_max
+  json to_json() const { return {{"kind", kind}, {"a", a}, {"b", b}}; }
+  static Preprocess from_json(const json& j) {
+    Preprocess p;
+    p.kind = j.at("kind").get<std::string>();
+    p.a = j.at("a").get<std::vector<float>>();
+    p.b = j.at("b").get<std::vector<float>>();
+    return p;
+  }
+  void apply(nn::data::Dataset& d) const {
+    if (kind == "standard") {
+      nn::data::StandardScaler s;
+      s.set_state(a, b);
+      s.transform(d);
+    } else if (kind == "minmax") {
+      nn::data::MinMaxScaler s;
+      s.set_state(a, b);
+      s.transform(d);
+    }
+  }
+  void apply(nn::Tensor& x) const {
+    if (kind == "standard") {
+      nn::data::StandardScaler s;
+      s.set_state(a, b);
+      s.transform(x);
+    } else if (kind == "minmax") {
+      nn::data::MinMaxScaler s;
+      s.set_state(a, b);
+      s.transform(x);
+    }
+  }
+};
+
+// The shape one sample has for the model: images as [1, H, W] for convolutions, flat otherwise.
+void shape_for_model(nn::data::Dataset& d, const nn::io::ModelSpec& spec) {
+  if (nn::io::expects_images(spec)) {
+    if (d.sample_shape().rank() == 1 && d.sample_numel() == 784) d.reshape_samples(nn::Shape{1, 28, 28});
+    if (d.sample_shape().rank() == 2) d.reshape_samples(nn::Shape{1, d.sample_shape()[0], d.sample_shape()[1]});
+  } else if (d.sample_shape().rank() != 1) {
+    d.reshape_samples(nn::Shape{d.sample_numel()});
+  }
+}
+
+// Writes one JSON object per epoch to a temporary file that becomes FILE when training ends well.
+class MetricsWriter : public nn::train::Callback {
+ public:
+  explicit MetricsWriter(const std::string& path) : file_(path) {}
+  void on_epoch_end(int64_t epoch, const nn::train::EpochRecord& r) override {
+    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json j = {{"epoch", epoch + 1},           {"train_loss", num(r.train_loss)}, {"train_accuracy", num(r.train_accuracy)},
+              {"val_loss", num(r.val_loss)},  {"val_accuracy", num(r.val_accuracy)},
+              {"lr", r.lr},                   {"seconds", r.seconds},           {"samples_per_second", r.samples_per_second}};
+    file_.write(j.dump() + "\n");
+  }
+  void commit() { file_.commit(); }
+
+ private:
+  nn::io::AtomicFile file_;
+};
+
+int64_t output_width(nn::Sequential& model, const nn::data::Dataset& d) {
+  nn::Tensor probe(d.sample_shape().batched(1));
+  const nn::Tensor& y = model.forward(probe);
+  return y.rank() == 2 ? y.dim(1) : y.numel();
+}
+
+int run_train(const TrainArgs& a) {
+  nn::set_num_threads(a.threads);
+  nn::manual_seed(a.seed);
+  std::ostream& log = std::cerr;
+
+  nn::cli::LoadedData loaded = nn::cli::load_data(a.data, {.data_dir = a.data_dir, .label_column = a.label_column});
+  nn::io::ModelSpec spec = a.model.ends_with(".json") ? nn::io::read_model_spec_file(a.model) : nn::io::parse_model_spec(a.model);
+  auto model = nn::io::build_model(spec, {.default_init = nn::parse_init(a.init)});
+  auto loss = make_loss(a.loss);
+  NN_CHECK(a.val_split >= 0.0 && a.val_split < 1.0, "--val-split: expected a fraction in [0, 1), found ", a.val_split);
+  NN_CHECK(a.epochs > 0, "--epochs: expected a positive number, found ", a.epochs);
+  NN_CHECK(a.batch_size > 0, "--batch-size: expected a positive number, found ", a.batch_size);
+
+  nn::data::Dataset& all = loaded.train;
+  NN_CHECK(!all.empty(), all.name, ": no samples");
+  nn::data::Dataset train, val;
+  bool has_val = false;
+  if (a.val_split > 0.0 && all.size() >= 10) {
+    auto [tr, va] = nn::data::train_test_split(all, a.val_split, a.seed, a.stratify && all.is_classification());
+    train = std::move(tr);
+    val = std::move(va);
+    has_val = true;
+  } else {
+    train = std::move(all);
+  }
+  std::optional<nn::data::Dataset>& test = loaded.test;
+
+  // Scaling: images come as uint8 and are mapped to [0, 1] when batched; other data is
+  // standardised with statistics of the training part only.
+  Preprocess pre;
+  std::string scale = a.scale;
+  if (scale == "auto") scale = loaded.images ? "none" : "standard";
+  if (scale == "standard") {
+    nn::data::StandardScaler s;
+    s.fit(train);
+    pre = {"standard", s.mean(), s.scale()};
+  } else if (scale == "minmax") {
+    nn::data::MinMaxScaler s;
+    s.fit(train);
+    pre = {"minmax", s.data_min(), s.data_max()};
+  } else {
+    NN_CHECK(scale == "none", "--scale: expected auto, standard, minmax or none, found '", scale, "'");
+  }
+  pre.apply(train);
+  if (has_val) pre.apply(val);
+  if (test) pre.apply(*test);
+  shape_for_model(train, spec);
+  if (has_val) shape_for_model(val, spec);
+  if (test) shape_for_model(*test, spec);
+
+  if (train.is_classification()) {
+    const int64_t outputs = output_width(*model, train);
+    const bool binary_single = outputs == 1 && train.num_classes() <= 2;
+    NN_CHECK(binary_single || outputs >= train.num_classes(), "model: the last layer has ", outputs,
+             " outputs but ", train.name, " has ", train.num_classes(), " classes (labels 0..", train.num_classes() - 1,
+             ")");
+  }
+  model->set_input_grad(false);  // no gradient for the data itself
+  auto optimizer = make_optimizer(a, model->parameters());
+  auto scheduler = make_scheduler(a.scheduler, *optimizer, a.epochs);
+
+  if (!a.quiet) {
+    log << "data:  " << loaded.description << "; training on " << train.size()
+        << (has_val ? ", validating on " + std::to_string(val.size()) : std::string()) << "\n";
+    log << "model: " << nn::io::to_compact(spec) << " (" << nn::parameter_count(*model) << " parameters)\n";
+    log << "train: " << a.epochs << " epochs, batch " << a.batch_size << ", " << optimizer->type_name() << " lr "
+        << optimizer->lr() << ", loss " << loss->type_name() << ", " << nn::num_threads() << " threads, seed " << a.seed
+        << "\n";
+  }
+
+  nn::train::Trainer trainer;
+  nn::train::ProgressReporter progress(
+      log, {.mode = a.quiet ? nn::train::ProgressMode::quiet
+                            : (a.progress_lines ? nn::train::ProgressMode::lines : nn::train::ProgressMode::automatic)});
+  trainer.add_callback(progress);
+  std::unique_ptr<MetricsWriter> metrics;
+  if (!a.metrics_out.empty()) {
+    metrics = std::make_unique<MetricsWriter>(a.metrics_out);
+    trainer.add_callback(*metrics);
+  }
+  std::unique_ptr<nn::train::EarlyStopping> early;
+  if (a.patience > 0) {
+    early = std::make_unique<nn::train::EarlyStopping>(
+        nn::train::EarlyStoppingOptions{.monitor = has_val ? "val_loss" : "train_loss", .patience = a.patience,
+                                        .restore_best_weights = true});
+    trainer.add_callback(*early);
+  }
+  const nn::train::FitOptions fit{.epochs = a.epochs, .batch_size = a.batch_size, .seed = a.seed};
+  nn::train::History history = trainer.fit(*model, *loss, *optimizer, train, has_val ? &val : nullptr, fit, scheduler.get());
+  if (!history.stop_reason.empty() && !a.quiet) log << "stopped early: " << history.stop_reason << "\n";
+
+  double train_seconds = 0.0;
+  for (const auto& r : history.epochs) train_seconds += r.seconds;
+  if (test) {
+    const auto ev = nn::train::evaluate(*model, *loss, *test, {.batch_size = 1000});
+    std::printf("test: loss %.4f, accuracy %.2f%% on %lld samples of %s (training took %.1f s)\n", ev.loss,
+                100.0 * ev.accuracy, static_cast<long long>(ev.samples), test->name.c_str(), train_seconds);
+  } else if (!history.empty()) {
+    const auto& last = history.back();
+    if (has_val)
+      std::printf("validation: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.val_loss,
+                  100.0 * last.val_accuracy, train_seconds);
+    else
+      std::printf("train: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.train_loss,
+                  100.0 * last.train_accuracy, train_seconds);
+  }
+  if (metrics) metrics->commit();
+  if (!a.save.empty()) {
+    nn::io::SaveOptions so;
+    const auto dims = train.sample_shape().dims();
+    so.input_shape.assign(dims.begin(), dims.end());
+    so.metadata["nn.preprocess"] = pre.to_json().dump();
+    so.metadata["nn.data"] = a.data;
+    so.metadata["nn.loss"] = a.loss;
+    so.metadata["nn.version"] = kVersion;
+    if (!train.class_names.empty()) so.metadata["nn.class_names"] = json(train.class_names).dump();
+    nn::io::save(*model, a.save, so);
+    std::printf("model saved to %s\n", a.save.c_str());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+// ---- eval, predict, info ---------------------------------------------------------------------------
+
+struct Loaded {
+  nn::io::LoadedModel m;
+  Preprocess pre;
+  std::string loss = "cross-entropy";
+};
+
+Loaded load(const std::string& path) {
+  Loaded l{nn::io::load_model(path), {}, "cross-entropy"};
+  if (auto it = l.m.metadata.find("nn.preprocess"); it != l.m.metadata.end()) {
+    try {
+      l.pre = Preprocess::from_json(json::parse(it->second));
+    } catch (const json::exception& e) {
+      nn::fail(path, ": bad nn.preprocess metadata: ", e.what());
+    }
+  }
+  if (auto it = l.m.metadata.find("nn.loss"); it != l.m.metadata.end()) l.loss = it->second;
+  return l;
+}
+
+void fit_input(nn::data::Dataset& d, const Loaded& l, const std::string& what) {
+  NN_CHECK(d.sample_numel() == l.m.input_shape.numel(), what, ": samples have ", d.sample_numel(),
+           " features but the model expects ", l.m.input_shape.numel(), " (", l.m.input_shape.str(), ")");
+  l.pre.apply(d);
+  d.reshape_samples(l.m.input_shape);
+}
+
+int run_eval(const std::string& model_path, const std::string& data_spec, const std::string& data_dir, bool as_json,
+             int threads) {
+  nn::set_num_threads(threads);
+  Loaded l = load(model_path);
+  nn::cli::LoadedData loaded = nn::cli::load_data(data_spec, {.data_dir = data_dir});
+  // A source with a test part is evaluated on it; "fashion-mnist:test" names it directly.
+  nn::data::Dataset d = loaded.test ? std::move(*loaded.test) : std::move(loaded.train);
+  NN_CHECK(d.is_classification(), "eval: ", d.name, " has no class labels");
+  fit_input(d, l, d.name);
+  auto loss = make_loss(l.loss);
+  const auto ev = nn::train::evaluate(*l.m.model, *loss, d, {.batch_size = 1000});
+  const auto cm = nn::train::confusion_matrix(ev.predictions, nn::Labels(d.labels()), d.num_classes());
+  const auto report = nn::train::classification_report(cm);
+  if (as_json) {
+    json per_class = json::array();
+    for (int64_t c = 0; c < cm.num_classes; ++c) {
+      const auto i = static_cast<size_t>(c);
+      per_class.push_back({{"class", c},
+                           {"name", i < d.class_names.size() ? d.class_names[i] : std::to_string(c)},
+                           {"precision", report.precision[i]},
+                           {"recall", report.recall[i]},
+                           {"f1", report.f1[i]},
+                           {"support", report.support[i]}});
+    }
+    json out = {{"loss", ev.loss},         {"accuracy", ev.accuracy},        {"samples", ev.samples},
+                {"macro_precision", report.macro_precision}, {"macro_recall", report.macro_recall},
+                {"macro_f1", report.macro_f1}, {"per_class", per_class}};
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("%s on %s: loss %.4f, accuracy %.2f%% (%lld samples), macro F1 %.4f\n", model_path.c_str(),
+                d.name.c_str(), ev.loss, 100.0 * ev.accuracy, static_cast<long long>(ev.samples), report.macro_f1);
+    std::printf("%-14s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support");
+    for (int64_t c = 0; c < cm.num_classes; ++c) {
+      const auto i = static_cast<size_t>(c);
+      const std::string name = i < d.class_names.size() ? d.class_names[i] : std::to_string(c);
+      std::printf("%-14s %9.4f %9.4f %9.4f %8lld\n", name.c_str(), report.precision[i], report.recall[i],
+                  report.f1[i], static_cast<long long>(report.support[i]));
+    }
+  }
+  return 0;
+}
+
+int run_predict(const std::string& model_path, const std::string& input, const std::string& output, int threads) {
+  nn::set_num_threads(threads);
+  Loaded l = load(model_path);
+  // The input: an .npy array [N, ...] or a CSV of features only.
+  nn::Tensor x;
+  if (input.ends_with(".npy")) {
+    auto arr = nn::data::read_npy(input);
+    NN_CHECK(!arr.shape.empty(), input, ": expected an array of samples [N, ...], found a scalar");
+    const int64_t n = arr.shape[0];
+    NN_CHECK(n == 0 || arr.numel() / n == l.m.input_shape.numel(), input, ": samples have ",
+             n ? arr.numel() / n : 0, " values but the model expects ", l.m.input_shape.numel(), " (",
+             l.m.input_shape.str(), ")");
+    x = nn::Tensor(l.m.input_shape.batched(n), std::span<const float>(arr.data));
+  } else {
+    nn::fail(input, ": expected a .npy file of samples");
+  }
+  l.pre.apply(x);
+  auto& model = *l.m.model;
+  const int64_t n = x.dim(0), per = l.m.input_shape.numel();
+  nn::Tensor batch, outputs;
+  std::vector<int32_t> classes;
+  const int64_t chunk = 1000;
+  for (int64_t start = 0; start < n; start += chunk) {
+    const int64_t b = std::min(chunk, n - start);
+    batch.resize(l.m.input_shape.batched(b));
+    std::copy_n(x.data() + start * per, b * per, batch.data());
+    const nn::Tensor& y = model.forward(batch);
+    const int64_t width = y.numel() / b;
+    if (!outputs.defined()) outputs.resize(nn::Shape{n, width});
+    std::copy_n(y.data(), y.numel(), outputs.data() + start * width);
+  }
+  if (!outputs.defined()) outputs.resize(nn::Shape{0, 0});
+  if (!output.empty()) {
+    nn::data::write_npy(output, outputs);
+    std::fprintf(stderr, "wrote %lld predictions to %s\n", static_cast<long long>(n), output.c_str());
+  } else {
+    const int64_t width = outputs.rank() == 2 ? outputs.dim(1) : 1;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < width; ++c)
+        if (outputs.at(i, c) > outputs.at(i, best)) best = c;
+      std::printf("%lld\n", static_cast<long long>(width == 1 ? (outputs[i] > (l.loss == "bce-logits" ? 0.0f : 0.5f)) : best));
+    }
+  }
+  return 0;
+}
+
+int run_info(const std::string& path) {
+  Loaded l = load(path);
+  auto& model = *l.m.model;
+  std::printf("%s: nn model, format version %d\n", path.c_str(), l.m.format_version);
+  std::printf("input: %s per sample\n", l.m.input_shape.str().c_str());
+  std::printf("%s\n", model.repr().c_str());
+  std::printf("%-14s %-18s %12s\n", "layer", "parameter", "count");
+  for (auto& [name, p] : model.named_parameters())
+    std::printf("%-14s %-18s %12lld\n", name.substr(0, name.rfind('.')).c_str(), (name + " " + p->data.shape().str()).c_str(),
+                static_cast<long long>(p->data.numel()));
+  std::printf("total parameters: %lld\n", static_cast<long long>(nn::parameter_count(model)));
+  for (auto& [k, v] : l.m.metadata)
+    if (k.starts_with("nn.") && k != "nn.preprocess") std::printf("%s: %s\n", k.c_str(), v.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nn: train, evaluate and use neural networks from the command line"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.footer(nn::cli::data_spec_help());
+
+  TrainArgs t;
+  auto* train = app.add_subcommand("train", "Train a model and report its accuracy");
+  train->add_option("--data", t.data, "Data spec (see below)")->capture_default_str();
+  train->add_option("--data-dir", t.data_dir, "Folder of the Fashion-MNIST files");
+  train->add_option("--label-column", t.label_column, "CSV label column (name or 0-based index; default: last)");
+  train->add_option("--model", t.model, "Layers, e.g. linear:128,relu,linear:10, or a JSON file")->capture_default_str();
+  train->add_option("--init", t.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
+      ->capture_default_str();
+  train->add_option("--epochs", t.epochs, "Epochs")->capture_default_str();
+  train->add_option("--batch-size", t.batch_size, "Mini-batch size")->capture_default_str();
+  train->add_option("--optimizer", t.optimizer, "sgd, adam or adamw")->capture_default_str();
+  train->add_option("--lr", t.lr, "Learning rate (default: 0.01 for sgd, 0.001 for adam/adamw)");
+  train->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
+  train->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
+  train->add_option("--weight-decay", t.weight_decay, "Weight decay (L2 for sgd/adam, decoupled for adamw)")
+      ->capture_default_str();
+  train->add_option("--scheduler", t.scheduler,
+                    "none, step:STEP[:GAMMA], multistep:M1/M2[:GAMMA], exp:GAMMA, cosine[:T_MAX[:ETA_MIN]]")
+      ->capture_default_str();
+  train->add_option("--loss", t.loss, "cross-entropy (softmax fused), nll-probs, mse, bce, bce-logits")
+      ->capture_default_str();
+  train->add_option("--scale", t.scale, "Input scaling fitted on the training part: auto, standard, minmax, none")
+      ->capture_default_str();
+  train->add_option("--val-split", t.val_split, "Fraction of the training data held out for validation")
+      ->capture_default_str();
+  train->add_option("--seed", t.seed, "Seed of all randomness")->capture_default_str();
+  train->add_option("--threads", t.threads, "Threads (0: all cores)")->capture_default_str();
+  train->add_option("--metrics-out", t.metrics_out, "Write per-epoch metrics as JSON Lines to FILE");
+  train->add_option("--save", t.save, "Save the trained model (safetensors) to FILE");
+  train->add_option("--patience", t.patience, "Stop after this many epochs without improvement (0: never)")
+      ->capture_default_str();
+  train->add_flag("--quiet", t.quiet, "Print only the result");
+  train->add_flag("--progress-lines", t.progress_lines, "One line per epoch even on a terminal");
+
+  std::string model_path, data_spec = "fashion-mnist:test", data_dir, input, output;
+  bool as_json = false;
+  int threads = 0;
+  auto* eval = app.add_subcommand("eval", "Evaluate a saved model: loss, accuracy, per-class metrics");
+  eval->add_option("MODEL", model_path, "Model file written by nn train --save")->required();
+  eval->add_option("--data", data_spec, "Data spec")->capture_default_str();
+  eval->add_option("--data-dir", data_dir, "Folder of the Fashion-MNIST files");
+  eval->add_flag("--json", as_json, "Print one JSON object");
+  eval->add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+
+  auto* predict = app.add_subcommand("predict", "Run a saved model on inputs");
+  predict->add_option("MODEL", model_path, "Model file")->required();
+  predict->add_option("--input", input, "Samples as .npy [N, ...]")->required();
+  predict->add_option("--output", output, "Write the raw outputs [N, C] as .npy (default: print classes)");
+  predict->add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+
+  auto* info = app.add_subcommand("info", "Describe a saved model");
+  info->add_option("MODEL", model_path, "Model file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*train) return run_train(t);
+    if (*eval) return run_eval(model_path, data_spec, data_dir, as_json, threads);
+    if (*predict) return run_predict(model_path, input, output, threads);
+    if (*info) return run_info(model_path);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::string msg = e.what();
+    for (char& c : msg)
+      if (c == '\n') c = ' ';
+    std::fprintf(stderr, "nn: error: %s\n", msg.c_str());
+    return 1;
+  }
+  return 2;
+}
