@@ -1,8 +1,17 @@
 // The whole public API of the nn library.
 #pragma once
 
+#include "nn/classic/adaline.hpp"
+#include "nn/classic/perceptron.hpp"
+#include "nn/data/dataset.hpp"
+#include "nn/data/loader.hpp"
+#include "nn/data/synthetic.hpp"
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/io/atomic_file.hpp"
+#include "nn/io/model_io.hpp"
+#include "nn/io/model_spec.hpp"
+#include "nn/io/safetensors.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/init.hpp"
 #include "nn/layers/linear.hpp"
@@ -15,3 +24,4 @@
 #include "nn/optim/scheduler.hpp"
 #include "nn/random.hpp"
 #include "nn/tensor.hpp"
+#include "nn/threads.hpp"
