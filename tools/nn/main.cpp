@@ -350,7 +350,7 @@ int run_eval(const std::string& model_path, const std::string& data_spec, const 
              int threads) {
   nn::set_num_threads(threads);
   Loaded l = load(model_path);
-  nn::cli::LoadedData loaded = nn::cli::load_data(data_spec, {.data_dir = data_dir});
+  nn::cli::LoadedData loaded = nn::cli::load_data(data_spec, {.data_dir = data_dir, .label_column = {}});
   // A source with a test part is evaluated on it; "fashion-mnist:test" names it directly.
   nn::data::Dataset d = loaded.test ? std::move(*loaded.test) : std::move(loaded.train);
   NN_CHECK(d.is_classification(), "eval: ", d.name, " has no class labels");
