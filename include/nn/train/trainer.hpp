@@ -38,7 +38,7 @@ struct FitOptions {
   uint64_t seed = 0;           // the loader's order of epoch e depends only on (seed, e)
   bool drop_last = false;
   int64_t eval_batch_size = 0;  // validation batch size; 0: batch_size
-  PredictionRule prediction;
+  PredictionRule prediction{};
   // Resume: start at batch start_batch of epoch start_epoch (0 <= start_batch <= batches per
   // epoch). With the history passed to fit (History::partial holding the sums of start_epoch's
   // first start_batch batches) and the same model and optimizer state, the run continues exactly
@@ -56,7 +56,7 @@ struct Evaluation {
 
 struct EvalOptions {
   int64_t batch_size = 256;
-  PredictionRule prediction;
+  PredictionRule prediction{};
   bool keep_predictions = true;
 };
 
