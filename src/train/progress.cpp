@@ -132,11 +132,12 @@ void ProgressReporter::on_epoch_end(int64_t /*epoch*/, const EpochRecord& record
   last_width_ = 0;
 }
 
-void ProgressReporter::on_train_end(const History& history) {
+void ProgressReporter::on_train_end(const History& /*history*/) {
   if (mode_ == ProgressMode::quiet) return;
-  if (bar_open_) out_ << '\n';
+  // A bar left open by a stop inside an epoch gets its newline; the stop reason is in
+  // history.stop_reason for the caller to print.
+  if (bar_open_) out_ << '\n' << std::flush;
   bar_open_ = false;
-  if (!history.stop_reason.empty()) out_ << history.stop_reason << '\n' << std::flush;
 }
 
 }  // namespace nn::train
