@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "nn/data/synthetic.hpp"
 #include "nn/nn.hpp"
+#include "nn/train/trainer.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -67,6 +69,37 @@ TEST(SteadyState, TrainingStepWithAdamAllocatesNothing) {
   nn::CrossEntropyLoss loss;
   nn::Adam adam(model.parameters());
   EXPECT_EQ(allocations_in_steady_state(adam, model, loss), 0);
+}
+
+// Counts the allocations made between the ends of consecutive batches of an epoch.
+class AllocationsPerBatch : public nn::train::Callback {
+ public:
+  AllocationsPerBatch() { per_batch.reserve(1000); }
+  void on_batch_end(const nn::train::BatchEnd& b) override {
+    const long now = g_allocations.load();
+    if (b.batch > 0) per_batch.push_back(now - last_);
+    last_ = now;
+  }
+  std::vector<long> per_batch;
+
+ private:
+  long last_ = 0;
+};
+
+TEST(SteadyState, TrainerFitAllocatesNothingPerBatch) {
+  // 1000 samples in batches of 64: 15 full batches and a last one of 40, with validation each epoch.
+  auto data = nn::data::make_blobs({.n_samples = 1000, .n_features = 8, .centers = 4, .seed = 2});
+  auto val = nn::data::make_blobs({.n_samples = 300, .n_features = 8, .centers = 4, .seed = 2});
+  nn::manual_seed(1);
+  nn::Sequential model(nn::Linear(8, 32), nn::ReLU(), nn::Linear(32, 4));
+  nn::SoftmaxCrossEntropyLoss loss;
+  nn::Adam adam(model.parameters(), {.lr = 0.01f});
+  AllocationsPerBatch counter;
+  nn::train::Trainer trainer({&counter});
+  const auto h = trainer.fit(model, loss, adam, data, &val, {.epochs = 3, .batch_size = 64});
+  ASSERT_EQ(h.size(), 3u);
+  ASSERT_EQ(counter.per_batch.size(), 3u * 15u);
+  for (size_t i = 0; i < counter.per_batch.size(); ++i) EXPECT_EQ(counter.per_batch[i], 0) << "batch " << i;
 }
 
 TEST(SteadyState, CounterSeesAllocations) {

@@ -1,0 +1,121 @@
+// Callbacks: hooks that Trainer::fit calls at the start of training, around every epoch and after
+// every batch. A callback may ask training to stop; the trainer checks after each hook. A
+// checkpoint writer needs nothing more: on_train_begin hands it the model, optimizer and
+// scheduler, on_batch_end says where training stands (epoch, batch, global step) and gives the
+// history with the running sums of the epoch, and fit can resume at (start_epoch, start_batch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/layers/module.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/optim/scheduler.hpp"
+#include "nn/tensor.hpp"
+#include "nn/train/history.hpp"
+
+namespace nn::train {
+
+// What a fit is about to do.
+struct TrainBegin {
+  Module& model;
+  Optimizer& optimizer;
+  Scheduler* scheduler;     // may be null
+  int64_t epochs;           // total, counted from epoch 0
+  int64_t start_epoch;      // first epoch this call runs (0 unless resuming)
+  int64_t start_batch;      // first batch of start_epoch this call runs
+  int64_t batches_per_epoch;
+  int64_t batch_size;
+  int64_t train_samples;    // samples per epoch (fewer than the dataset's with drop_last)
+  bool has_validation;
+  bool classification;
+};
+
+// The batch just trained.
+struct BatchEnd {
+  int64_t epoch;       // 0-based
+  int64_t batch;       // 0-based index within the epoch
+  int64_t batches_per_epoch;
+  int64_t step;        // optimizer steps since epoch 0, batch 0, this one included:
+                       // epoch * batches_per_epoch + batch + 1
+  float loss;          // this batch's mean loss
+  int64_t size;        // samples in this batch
+  // The finished epochs, and in history.partial the sums of this epoch up to this batch. Resuming
+  // after this batch: FitOptions{.start_epoch = epoch, .start_batch = batch + 1} and this history.
+  const History& history;
+};
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual void on_train_begin(const TrainBegin& /*info*/) {}
+  virtual void on_epoch_begin(int64_t /*epoch*/) {}
+  virtual void on_batch_end(const BatchEnd& /*batch*/) {}
+  virtual void on_epoch_end(int64_t /*epoch*/, const EpochRecord& /*record*/) {}
+  // Called when fit returns normally (not when it throws), also after a requested stop.
+  virtual void on_train_end(const History& /*history*/) {}
+
+  // A stop asked for in on_batch_end ends training after that batch (the epoch is not recorded;
+  // History::partial keeps its sums); asked for in on_epoch_end, after that epoch.
+  bool stop_requested() const { return stop_requested_; }
+  const std::string& stop_reason() const { return stop_reason_; }
+  // The trainer clears the request before on_train_begin.
+  void clear_stop() {
+    stop_requested_ = false;
+    stop_reason_.clear();
+  }
+
+ protected:
+  void request_stop(std::string reason) {
+    stop_requested_ = true;
+    stop_reason_ = std::move(reason);
+  }
+
+ private:
+  bool stop_requested_ = false;
+  std::string stop_reason_;
+};
+
+enum class MonitorMode { automatic, min, max };
+
+struct EarlyStoppingOptions {
+  // A History metric name: "val_loss", "val_accuracy", "train_loss", "train_accuracy".
+  std::string monitor = "val_loss";
+  int64_t patience = 5;      // epochs without improvement before stopping
+  double min_delta = 0.0;    // an improvement must beat the best by more than this
+  MonitorMode mode = MonitorMode::automatic;  // automatic: max for accuracies, min otherwise
+  // Copies the parameters at the best epoch and puts them back when training stops or ends.
+  bool restore_best_weights = false;
+};
+
+// Stops training once the monitored figure has not improved for `patience` epochs in a row. A NaN
+// figure never counts as an improvement. Keras's EarlyStopping, with the best epoch reported.
+class EarlyStopping : public Callback {
+ public:
+  explicit EarlyStopping(EarlyStoppingOptions options = {});
+
+  void on_train_begin(const TrainBegin& info) override;
+  void on_epoch_end(int64_t epoch, const EpochRecord& record) override;
+  void on_train_end(const History& history) override;
+
+  int64_t best_epoch() const { return best_epoch_; }  // -1 before the first epoch
+  double best_value() const { return best_; }
+  int64_t stopped_epoch() const { return stopped_epoch_; }  // -1 when it did not stop training
+  int64_t epochs_without_improvement() const { return wait_; }
+  bool maximizing() const { return maximize_; }
+  const EarlyStoppingOptions& options() const { return options_; }
+
+ private:
+  EarlyStoppingOptions options_;
+  bool maximize_ = false;
+  double best_ = 0.0;
+  int64_t best_epoch_ = -1;
+  int64_t wait_ = 0;
+  int64_t stopped_epoch_ = -1;
+  Module* model_ = nullptr;
+  std::vector<Tensor> best_weights_;
+};
+
+}  // namespace nn::train

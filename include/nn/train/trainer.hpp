@@ -1,0 +1,97 @@
+// Trainer: the train/validation loop of seed 001 as a library routine. Per epoch it trains on
+// mini-batches from a DataLoader (zero_grad, forward, loss, backward, step), evaluates on the
+// validation set in eval mode, records an EpochRecord, runs the callbacks and steps the scheduler.
+//
+// Steady state allocates nothing per batch: the loader's batch buffers, the model's and the
+// loss's buffers are sized on the first batch and reused. A non-finite batch loss stops training
+// at once with nn::Error ("training diverged: loss is nan at epoch 3/10, batch 17/938 ...") before
+// backward and the optimizer step, so the weights stay those of the last finite step.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "nn/data/dataset.hpp"
+#include "nn/layers/module.hpp"
+#include "nn/losses/loss.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/optim/scheduler.hpp"
+#include "nn/tensor.hpp"
+#include "nn/train/callbacks.hpp"
+#include "nn/train/history.hpp"
+
+namespace nn::train {
+
+// How a classifier's output becomes a class. Several outputs per sample: the argmax of the row.
+// One output per sample (binary): class 1 when output >= threshold. Without a threshold, 0 when
+// the loss is BCEWithLogitsLoss (the outputs are logits) and 0.5 otherwise (probabilities).
+struct PredictionRule {
+  std::optional<float> threshold;
+  float threshold_for(const Loss& loss) const;
+};
+
+struct FitOptions {
+  int64_t epochs = 10;         // total epochs, counted from 0 (a resumed run gives the same total)
+  int64_t batch_size = 64;
+  bool shuffle = true;
+  uint64_t seed = 0;           // the loader's order of epoch e depends only on (seed, e)
+  bool drop_last = false;
+  int64_t eval_batch_size = 0;  // validation batch size; 0: batch_size
+  PredictionRule prediction{};
+  // Resume: start at batch start_batch of epoch start_epoch (0 <= start_batch <= batches per
+  // epoch). With the history passed to fit (History::partial holding the sums of start_epoch's
+  // first start_batch batches) and the same model and optimizer state, the run continues exactly
+  // as if it had never stopped.
+  int64_t start_epoch = 0;
+  int64_t start_batch = 0;
+};
+
+struct Evaluation {
+  double loss = 0.0;      // mean over the samples
+  double accuracy = 0.0;  // NaN for regression
+  std::vector<int32_t> predictions;  // classification: the predicted class of every sample
+  int64_t samples = 0;
+};
+
+struct EvalOptions {
+  int64_t batch_size = 256;
+  PredictionRule prediction{};
+  bool keep_predictions = true;
+};
+
+class Trainer {
+ public:
+  Trainer() = default;
+  explicit Trainer(std::vector<Callback*> callbacks) : callbacks_(std::move(callbacks)) {}
+
+  // Adds a callback; it is not owned and must outlive the fits that use it. Called in the order
+  // added.
+  Trainer& add_callback(Callback& callback);
+  const std::vector<Callback*>& callbacks() const { return callbacks_; }
+
+  // Trains `model` on `train` for options.epochs epochs (fewer when a callback stops it) and returns
+  // the history: `history` (empty for a fresh run, the earlier run's for a resume) with the new
+  // epochs appended. Classification datasets use Loss::forward(pred, labels), regression ones
+  // Loss::forward(pred, targets). The scheduler, if any, is set to start_epoch first and stepped
+  // once after every epoch. The model is in training mode during the epochs and is left so.
+  History fit(Module& model, Loss& loss, Optimizer& optimizer, const data::Dataset& train,
+              const data::Dataset* validation, const FitOptions& options, Scheduler* scheduler = nullptr,
+              History history = {});
+
+  // The history of the latest fit as it stands, also after fit threw (a diverged loss).
+  const History& history() const { return history_; }
+
+ private:
+  std::vector<Callback*> callbacks_;
+  History history_;
+};
+
+// Loss and accuracy of `model` on `dataset` in evaluation mode (the model's mode is restored).
+Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, const EvalOptions& options = {});
+
+// The model's outputs for every sample of `dataset`, computed in batches in evaluation mode:
+// [N, outputs...].
+Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
+
+}  // namespace nn::train

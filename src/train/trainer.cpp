@@ -1,0 +1,293 @@
+#include "nn/train/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+#include "nn/data/loader.hpp"
+#include "nn/error.hpp"
+
+namespace nn::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Puts the model back into the mode it had (training or evaluation) when the scope ends.
+class ModeGuard {
+ public:
+  ModeGuard(Module& model, bool training) : model_(model), was_(model.is_training()) {
+    if (was_ != training) model_.train(training);
+  }
+  ~ModeGuard() {
+    if (model_.is_training() != was_) model_.train(was_);
+  }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  Module& model_;
+  bool was_;
+};
+
+// The trainer needs no gradient with respect to the input batch; this switches it off for the
+// fit and back afterwards.
+class InputGradGuard {
+ public:
+  explicit InputGradGuard(Module& model) : model_(model), was_(model.input_grad()) { model_.set_input_grad(false); }
+  ~InputGradGuard() { model_.set_input_grad(was_); }
+  InputGradGuard(const InputGradGuard&) = delete;
+  InputGradGuard& operator=(const InputGradGuard&) = delete;
+
+ private:
+  Module& model_;
+  bool was_;
+};
+
+// The predicted class of row i of out ([B, C] or [B, 1]), as predict_classes() defines it.
+inline int32_t predicted_class(const float* row, int64_t c, float threshold) {
+  if (c == 1) return row[0] >= threshold ? 1 : 0;
+  return static_cast<int32_t>(std::max_element(row, row + c) - row);
+}
+
+// Correct predictions in a batch; writes the predictions to `preds` when it is not null.
+int64_t count_correct(const Tensor& out, Labels labels, float threshold, int32_t* preds) {
+  const auto b = static_cast<int64_t>(labels.size());
+  NN_CHECK(out.rank() >= 1 && out.dim(0) == b && b > 0, "Trainer: expected model output of shape [", b,
+           ", C] for a batch of ", b, " samples, found ", out.shape().str());
+  const int64_t c = out.numel() / b;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < b; ++i) {
+    const int32_t p = predicted_class(out.data() + i * c, c, threshold);
+    correct += p == labels[static_cast<size_t>(i)] ? 1 : 0;
+    if (preds != nullptr) preds[i] = p;
+  }
+  return correct;
+}
+
+float batch_loss(Loss& loss, const Tensor& out, const data::Batch& batch, bool classification) {
+  return classification ? loss.forward(out, batch.labels) : loss.forward(out, batch.targets);
+}
+
+struct EvalSums {
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  int64_t samples = 0;
+};
+
+// Runs the whole loader (its current epoch) through the model in evaluation mode.
+EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float threshold, int32_t* preds) {
+  ModeGuard mode(model, false);
+  const bool classification = loader.dataset().is_classification();
+  EvalSums s;
+  for (int64_t b = 0; b < loader.num_batches(); ++b) {
+    const auto batch = loader.batch(b);
+    const Tensor& out = model.forward(batch.x);
+    const float l = batch_loss(loss, out, batch, classification);
+    if (classification) {
+      s.correct += count_correct(out, batch.labels, threshold, preds == nullptr ? nullptr : preds + s.samples);
+    }
+    s.loss_sum += static_cast<double>(l) * static_cast<double>(batch.size);
+    s.samples += batch.size;
+  }
+  return s;
+}
+
+const char* non_finite_name(float v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
+
+}  // namespace
+
+float PredictionRule::threshold_for(const Loss& loss) const {
+  if (threshold) return *threshold;
+  return dynamic_cast<const BCEWithLogitsLoss*>(&loss) != nullptr ? 0.0f : 0.5f;
+}
+
+Trainer& Trainer::add_callback(Callback& callback) {
+  callbacks_.push_back(&callback);
+  return *this;
+}
+
+History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data::Dataset& train,
+                     const data::Dataset* validation, const FitOptions& options, Scheduler* scheduler,
+                     History history) {
+  NN_CHECK(options.epochs >= 0, "Trainer: expected epochs >= 0, found ", options.epochs);
+  NN_CHECK(options.batch_size > 0, "Trainer: expected batch_size > 0, found ", options.batch_size);
+  NN_CHECK(options.eval_batch_size >= 0, "Trainer: expected eval_batch_size >= 0, found ", options.eval_batch_size);
+  NN_CHECK(!train.empty(), "Trainer: the training set", train.name.empty() ? "" : " '", train.name,
+           train.name.empty() ? "" : "'", " is empty");
+  const bool classification = train.is_classification();
+  if (validation != nullptr) {
+    NN_CHECK(!validation->empty(), "Trainer: the validation set is empty");
+    NN_CHECK(validation->is_classification() == classification, "Trainer: the training set is ",
+             classification ? "classification" : "regression", " data but the validation set is ",
+             validation->is_classification() ? "classification" : "regression", " data");
+    NN_CHECK(validation->sample_shape() == train.sample_shape(), "Trainer: training samples are shaped ",
+             train.sample_shape().str(), " but validation samples ", validation->sample_shape().str());
+  }
+
+  data::DataLoader loader(train, {.batch_size = options.batch_size, .shuffle = options.shuffle,
+                                  .drop_last = options.drop_last, .seed = options.seed});
+  const int64_t nb = loader.num_batches();
+  NN_CHECK(nb > 0, "Trainer: no full batch of ", options.batch_size, " in ", train.size(),
+           " training samples with drop_last");
+  const int64_t train_samples = options.drop_last ? nb * options.batch_size : train.size();
+  NN_CHECK(options.start_epoch >= 0 && options.start_epoch <= options.epochs, "Trainer: expected start_epoch in [0, ",
+           options.epochs, "], found ", options.start_epoch);
+  NN_CHECK(options.start_batch >= 0 && options.start_batch <= nb, "Trainer: expected start_batch in [0, ", nb,
+           "], found ", options.start_batch);
+
+  std::optional<data::DataLoader> val_loader;
+  if (validation != nullptr) {
+    val_loader.emplace(*validation, data::LoaderOptions{
+                                        .batch_size = options.eval_batch_size > 0 ? options.eval_batch_size
+                                                                                  : options.batch_size,
+                                        .shuffle = false});
+  }
+
+  history_ = std::move(history);
+  history_.stop_reason.clear();
+  NN_CHECK(history_.epochs.empty() || history_.epochs.back().epoch == options.start_epoch - 1,
+           "Trainer: resuming at epoch ", options.start_epoch, " but the history given ends with epoch ",
+           history_.epochs.back().epoch);
+  if (options.start_batch > 0) {
+    NN_CHECK(history_.partial.epoch == options.start_epoch && history_.partial.batches == options.start_batch,
+             "Trainer: resuming at epoch ", options.start_epoch, ", batch ", options.start_batch,
+             " needs the history's sums of those batches, found sums of ", history_.partial.batches,
+             " batches of epoch ", history_.partial.epoch);
+  } else {
+    history_.partial = EpochTotals{};
+  }
+  history_.epochs.reserve(static_cast<size_t>(options.epochs));
+
+  const float threshold = options.prediction.threshold_for(loss);
+  if (scheduler != nullptr) scheduler->set_epoch(options.start_epoch);
+  InputGradGuard input_grad(model);
+  if (!model.is_training()) model.train(true);
+
+  const TrainBegin begin{model, optimizer, scheduler, options.epochs, options.start_epoch, options.start_batch,
+                         nb, options.batch_size, train_samples, validation != nullptr, classification};
+  for (Callback* cb : callbacks_) cb->clear_stop();
+  for (Callback* cb : callbacks_) cb->on_train_begin(begin);
+
+  auto collect_stop = [&]() {
+    bool stop = false;
+    for (Callback* cb : callbacks_) {
+      if (!cb->stop_requested()) continue;
+      if (!history_.stop_reason.empty()) history_.stop_reason += "; ";
+      history_.stop_reason += cb->stop_reason();
+      stop = true;
+    }
+    return stop;
+  };
+
+  bool stopped = false;
+  for (int64_t epoch = options.start_epoch; epoch < options.epochs && !stopped; ++epoch) {
+    const int64_t first = epoch == options.start_epoch ? options.start_batch : 0;
+    EpochTotals& totals = history_.partial;
+    if (first == 0) totals = EpochTotals{.epoch = epoch};
+    loader.set_epoch(epoch);
+    const double lr = optimizer.lr();
+    for (Callback* cb : callbacks_) cb->on_epoch_begin(epoch);
+
+    const auto t0 = Clock::now();
+    const double seconds_before = totals.train_seconds;
+    for (int64_t b = first; b < nb; ++b) {
+      const auto batch = loader.batch(b);
+      const Tensor& out = model.forward(batch.x);
+      const float l = batch_loss(loss, out, batch, classification);
+      if (!std::isfinite(l)) {
+        fail("training diverged: loss is ", non_finite_name(l), " at epoch ", epoch + 1, "/", options.epochs,
+             ", batch ", b + 1, "/", nb, " (step ", epoch * nb + b + 1, "); the optimizer step for that batch was ",
+             "not taken (lower the learning rate, or check the data for NaN)");
+      }
+      if (classification) totals.correct += count_correct(out, batch.labels, threshold, nullptr);
+      optimizer.zero_grad();
+      model.backward(loss.backward());
+      optimizer.step();
+
+      totals.batches += 1;
+      totals.samples += batch.size;
+      totals.loss_sum += static_cast<double>(l) * static_cast<double>(batch.size);
+      totals.train_seconds = seconds_before + seconds_since(t0);
+      if (!callbacks_.empty()) {
+        const BatchEnd end{epoch, b, nb, epoch * nb + b + 1, l, batch.size, history_};
+        for (Callback* cb : callbacks_) cb->on_batch_end(end);
+        if (collect_stop()) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    if (stopped) break;  // mid-epoch: the epoch is not recorded; history_.partial keeps its sums
+
+    EpochRecord r;
+    r.epoch = epoch;
+    r.samples = totals.samples;
+    r.train_loss = totals.mean_loss();
+    r.train_accuracy = classification ? totals.accuracy() : kNaN;
+    r.lr = lr;
+    r.val_loss = r.val_accuracy = kNaN;
+    if (val_loader) {
+      const EvalSums v = run_eval(model, loss, *val_loader, threshold, nullptr);
+      r.val_loss = v.loss_sum / static_cast<double>(v.samples);
+      if (classification) r.val_accuracy = static_cast<double>(v.correct) / static_cast<double>(v.samples);
+    }
+    r.seconds = seconds_before + seconds_since(t0);
+    r.samples_per_second = totals.train_seconds > 0.0 ? static_cast<double>(totals.samples) / totals.train_seconds : 0.0;
+    history_.epochs.push_back(r);
+    history_.partial = EpochTotals{};
+    // The scheduler steps before on_epoch_end, so that a checkpoint taken there holds the next
+    // epoch's learning rate.
+    if (scheduler != nullptr) scheduler->step();
+    for (Callback* cb : callbacks_) cb->on_epoch_end(epoch, history_.epochs.back());
+    stopped = collect_stop();
+  }
+  for (Callback* cb : callbacks_) cb->on_train_end(history_);
+  return history_;
+}
+
+Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, const EvalOptions& options) {
+  NN_CHECK(options.batch_size > 0, "evaluate: expected batch_size > 0, found ", options.batch_size);
+  NN_CHECK(!dataset.empty(), "evaluate: the dataset", dataset.name.empty() ? "" : " '", dataset.name,
+           dataset.name.empty() ? "" : "'", " is empty");
+  data::DataLoader loader(dataset, {.batch_size = options.batch_size, .shuffle = false});
+  const bool classification = dataset.is_classification();
+  Evaluation e;
+  if (classification && options.keep_predictions) e.predictions.resize(static_cast<size_t>(dataset.size()));
+  const EvalSums s = run_eval(model, loss, loader, options.prediction.threshold_for(loss),
+                              e.predictions.empty() ? nullptr : e.predictions.data());
+  e.samples = s.samples;
+  e.loss = s.loss_sum / static_cast<double>(s.samples);
+  e.accuracy = classification ? static_cast<double>(s.correct) / static_cast<double>(s.samples) : kNaN;
+  return e;
+}
+
+Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size) {
+  NN_CHECK(batch_size > 0, "predict: expected batch_size > 0, found ", batch_size);
+  NN_CHECK(!dataset.empty(), "predict: the dataset is empty");
+  ModeGuard mode(model, false);
+  data::DataLoader loader(dataset, {.batch_size = batch_size, .shuffle = false});
+  Tensor result;
+  int64_t row = 0;
+  for (int64_t b = 0; b < loader.num_batches(); ++b) {
+    const auto batch = loader.batch(b);
+    const Tensor& out = model.forward(batch.x);
+    NN_CHECK(out.rank() >= 1 && out.dim(0) == batch.size, "predict: expected ", batch.size,
+             " rows of model output, found ", out.shape().str());
+    if (b == 0) result = Tensor(out.shape().sample().batched(dataset.size()));
+    const int64_t per = out.numel() / batch.size;
+    NN_CHECK(per * dataset.size() == result.numel(), "predict: the model's output per sample changed from ",
+             result.numel() / dataset.size(), " to ", per, " values");
+    std::memcpy(result.data() + row * per, out.data(), static_cast<size_t>(out.numel()) * sizeof(float));
+    row += batch.size;
+  }
+  return result;
+}
+
+}  // namespace nn::train
