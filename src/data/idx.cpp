@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <string_view>
 
 #include "nn/error.hpp"
 
@@ -68,7 +69,9 @@ class GzReader {
     if (errnum == Z_OK || errnum == Z_STREAM_END) return;
     if (errnum == Z_ERRNO)
       fail("IDX file '", path_, "': read error (", std::strerror(errno), ")");
-    fail("IDX file '", path_, "': truncated or corrupt gzip data (zlib: ", msg ? msg : "unknown error", ")");
+    std::string_view what = msg ? msg : "unknown error";
+    if (what.starts_with(path_ + ": ")) what.remove_prefix(path_.size() + 2);  // zlib prefixes the path
+    fail("IDX file '", path_, "': truncated or corrupt gzip data (zlib: ", what, ")");
   }
 
   std::string path_;

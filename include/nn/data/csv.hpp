@@ -18,13 +18,13 @@ namespace nn::data {
 struct CsvOptions {
   // The label column: a header name, or a 0-based index ("4"; "-1" is the last column). A header
   // name takes precedence over reading the text as an index. Empty: the last column.
-  std::string label_column;
+  std::string label_column{};
   // Regression only: the target columns (names or indices as above). Empty: label_column alone.
-  std::vector<std::string> target_columns;
+  std::vector<std::string> target_columns{};
   // Whether the first row names the columns. nullopt: detect it: the first row is a header when one
   // of its cells is not a number while the cell below it is (or when there is no second row and a
   // cell is not a number).
-  std::optional<bool> has_header;
+  std::optional<bool> has_header{};
   char delimiter = ',';
 };
 
