@@ -34,14 +34,14 @@ void check_width(const char* who, int64_t fitted, int64_t found, const Shape& sh
            shape.str(), ")");
 }
 
-// x[i, j] = x[i, j] * a[j] + b[j] for every row.
-void affine_rows(Tensor& x, const std::vector<float>& a, const std::vector<float>& b) {
-  const auto per = static_cast<int64_t>(a.size());
+// x[i, j] = f(x[i, j], j) for every row of width `per`.
+template <class F>
+void map_rows(Tensor& x, int64_t per, F&& f) {
   const int64_t n = x.numel() / per;
   float* p = x.data();
   for (int64_t i = 0; i < n; ++i) {
     float* row = p + i * per;
-    for (int64_t j = 0; j < per; ++j) row[j] = row[j] * a[static_cast<size_t>(j)] + b[static_cast<size_t>(j)];
+    for (int64_t j = 0; j < per; ++j) row[j] = f(row[j], static_cast<size_t>(j));
   }
 }
 
@@ -84,17 +84,12 @@ StandardScaler& StandardScaler::fit(const Dataset& data) {
 
 void StandardScaler::transform(Tensor& x) const {
   check_width("StandardScaler", num_features(), row_width(x), x.shape());
-  std::vector<float> a(mean_.size()), b(mean_.size());
-  for (size_t j = 0; j < a.size(); ++j) {
-    a[j] = 1.0f / scale_[j];
-    b[j] = -mean_[j] / scale_[j];
-  }
-  affine_rows(x, a, b);
+  map_rows(x, num_features(), [&](float v, size_t j) { return (v - mean_[j]) / scale_[j]; });
 }
 
 void StandardScaler::inverse_transform(Tensor& x) const {
   check_width("StandardScaler", num_features(), row_width(x), x.shape());
-  affine_rows(x, scale_, mean_);
+  map_rows(x, num_features(), [&](float v, size_t j) { return v * scale_[j] + mean_[j]; });
 }
 
 void StandardScaler::transform(Dataset& data) const {
@@ -137,28 +132,21 @@ MinMaxScaler& MinMaxScaler::fit(const Dataset& data) {
 void MinMaxScaler::derive() {
   const size_t per = data_min_.size();
   scale_.resize(per);
-  offset_.resize(per);
   for (size_t j = 0; j < per; ++j) {
     const double range = static_cast<double>(data_max_[j]) - data_min_[j];
     const double s = range > 0.0 ? (static_cast<double>(high_) - low_) / range : 1.0;
     scale_[j] = static_cast<float>(s);
-    offset_[j] = static_cast<float>(low_ - data_min_[j] * s);
   }
 }
 
 void MinMaxScaler::transform(Tensor& x) const {
   check_width("MinMaxScaler", num_features(), row_width(x), x.shape());
-  affine_rows(x, scale_, offset_);
+  map_rows(x, num_features(), [&](float v, size_t j) { return (v - data_min_[j]) * scale_[j] + low_; });
 }
 
 void MinMaxScaler::inverse_transform(Tensor& x) const {
   check_width("MinMaxScaler", num_features(), row_width(x), x.shape());
-  std::vector<float> a(scale_.size()), b(scale_.size());
-  for (size_t j = 0; j < a.size(); ++j) {
-    a[j] = 1.0f / scale_[j];
-    b[j] = -offset_[j] / scale_[j];
-  }
-  affine_rows(x, a, b);
+  map_rows(x, num_features(), [&](float v, size_t j) { return (v - low_) / scale_[j] + data_min_[j]; });
 }
 
 void MinMaxScaler::transform(Dataset& data) const {

@@ -55,7 +55,7 @@ class MinMaxScaler {
  private:
   float low_, high_;
   std::vector<float> data_min_, data_max_;
-  std::vector<float> scale_, offset_;  // x' = x * scale + offset
+  std::vector<float> scale_;  // (high - low) / (data_max - data_min), 1 for a constant feature
   void derive();
 };
 
