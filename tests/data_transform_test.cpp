@@ -219,6 +219,8 @@ TEST(StandardScaler, StateAndUint8AndErrors) {
   nn::data::StandardScaler unfitted;
   nn::Tensor x(nn::Shape{2, 2});
   EXPECT_THROW(unfitted.transform(x), nn::Error);
+  nn::Tensor none(nn::Shape{0, 2});
+  EXPECT_NO_THROW(s.transform(none));  // an empty batch
   nn::Tensor wide(nn::Shape{2, 3});
   try {
     s.transform(wide);

@@ -45,8 +45,10 @@ void map_rows(Tensor& x, int64_t per, F&& f) {
   }
 }
 
-int64_t row_width(const Tensor& x) {
-  return x.rank() >= 1 && x.dim(0) > 0 ? x.numel() / x.dim(0) : x.numel();
+// Features per sample of x [N, ...]; an empty batch fits any scaler.
+int64_t row_width(const Tensor& x, int64_t fitted) {
+  if (x.numel() == 0) return fitted;
+  return x.rank() >= 1 ? x.numel() / x.dim(0) : x.numel();
 }
 
 }  // namespace
@@ -83,12 +85,12 @@ StandardScaler& StandardScaler::fit(const Dataset& data) {
 }
 
 void StandardScaler::transform(Tensor& x) const {
-  check_width("StandardScaler", num_features(), row_width(x), x.shape());
+  check_width("StandardScaler", num_features(), row_width(x, num_features()), x.shape());
   map_rows(x, num_features(), [&](float v, size_t j) { return (v - mean_[j]) / scale_[j]; });
 }
 
 void StandardScaler::inverse_transform(Tensor& x) const {
-  check_width("StandardScaler", num_features(), row_width(x), x.shape());
+  check_width("StandardScaler", num_features(), row_width(x, num_features()), x.shape());
   map_rows(x, num_features(), [&](float v, size_t j) { return v * scale_[j] + mean_[j]; });
 }
 
@@ -140,12 +142,12 @@ void MinMaxScaler::derive() {
 }
 
 void MinMaxScaler::transform(Tensor& x) const {
-  check_width("MinMaxScaler", num_features(), row_width(x), x.shape());
+  check_width("MinMaxScaler", num_features(), row_width(x, num_features()), x.shape());
   map_rows(x, num_features(), [&](float v, size_t j) { return (v - data_min_[j]) * scale_[j] + low_; });
 }
 
 void MinMaxScaler::inverse_transform(Tensor& x) const {
-  check_width("MinMaxScaler", num_features(), row_width(x), x.shape());
+  check_width("MinMaxScaler", num_features(), row_width(x, num_features()), x.shape());
   map_rows(x, num_features(), [&](float v, size_t j) { return (v - low_) / scale_[j] + data_min_[j]; });
 }
 
