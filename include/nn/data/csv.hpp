@@ -1,0 +1,42 @@
+// CSV files as datasets: every column but the label (or target) columns is a numeric feature.
+// Fields may be surrounded by whitespace and quoted ("..." with "" for a quote); \r\n line endings
+// and blank lines (a blank last line, say) are accepted. Errors name the file, the line (1-based)
+// and the column (1-based, with its header name when there is one):
+//   data.csv:7: column 3 ('petal'): expected a number, found 'abc'
+//   data.csv:4: expected 5 fields, found 4
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/data/dataset.hpp"
+
+namespace nn::data {
+
+struct CsvOptions {
+  // The label column: a header name, or a 0-based index ("4"; "-1" is the last column). A header
+  // name takes precedence over reading the text as an index. Empty: the last column.
+  std::string label_column{};
+  // Regression only: the target columns (names or indices as above). Empty: label_column alone.
+  std::vector<std::string> target_columns{};
+  // Whether the first row names the columns. nullopt: detect it: the first row is a header when one
+  // of its cells is not a number while the cell below it is (or when there is no second row and a
+  // cell is not a number).
+  std::optional<bool> has_header{};
+  char delimiter = ',';
+};
+
+// A classification dataset: features [N, F] float32, one label per row. A label column of
+// non-negative integers ("3", "3.0") is used as class indices as it is (num_classes = 1 + the
+// largest); other numbers (-1 / 1, say) are mapped to 0..K-1 in increasing order, and text labels
+// ("Iris-setosa") to 0..K-1 in order of first appearance. Mapped labels set class_names to the
+// label texts. The dataset is named after the file's stem.
+Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+
+// A regression dataset: features [N, F] and float targets [N, T] (T target columns, [N, 1] for
+// one) — all numeric.
+Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions& options = {});
+
+}  // namespace nn::data

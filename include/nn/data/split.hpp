@@ -1,0 +1,37 @@
+// Train/test (and train/validation/test) splits of a Dataset, drawn from one seed. With
+// `stratify`, every class is split in the dataset's proportions: a class of c samples puts
+// c * test_fraction samples (rounded down or up, never off by a whole sample) into the test part.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "nn/data/dataset.hpp"
+
+namespace nn::data {
+
+// The sample indices of each part, each part in a random order.
+struct SplitIndices {
+  std::vector<int64_t> train;
+  std::vector<int64_t> test;
+};
+
+// ceil(test_fraction * N) samples go to the test part (as scikit-learn's train_test_split);
+// test_fraction is in [0, 1). Stratifying needs a classification dataset.
+SplitIndices train_test_split_indices(const Dataset& data, double test_fraction, uint64_t seed,
+                                      bool stratify = false);
+std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fraction, uint64_t seed,
+                                             bool stratify = false);
+
+struct TrainValTest {
+  Dataset train;
+  Dataset val;
+  Dataset test;
+};
+// ceil(test_fraction * N) samples to test, ceil(val_fraction * N) to validation, the rest to
+// train; fractions are in [0, 1) with a sum below 1 (a fraction 0 gives an empty part).
+TrainValTest train_val_test_split(const Dataset& data, double val_fraction, double test_fraction, uint64_t seed,
+                                  bool stratify = false);
+
+}  // namespace nn::data
