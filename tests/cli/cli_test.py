@@ -1,0 +1,223 @@
+"""Runs the real `nn` binary on good and bad input: exit codes, one-line errors, no files left behind.
+
+Usage: python3 cli_test.py PATH/TO/nn   (CTest passes the built binary)
+"""
+import gzip
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+NN = None
+
+
+def run(*args, cwd=None):
+    return subprocess.run([NN, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def npy_bytes(descr, shape, payload, fortran=False, magic=b"\x93NUMPY", header_override=None):
+    header = header_override or "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (
+        descr, "True" if fortran else "False", repr(tuple(shape)))
+    header = header.encode("latin1")
+    pad = 64 - (10 + len(header) + 1) % 64
+    header += b" " * pad + b"\n"
+    return magic + b"\x01\x00" + struct.pack("<H", len(header)) + header + payload
+
+
+def idx_images(count, rows, cols, magic=0x803, dims=None, data=None):
+    dims = dims if dims is not None else [count, rows, cols]
+    head = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dims)
+    return head + (data if data is not None else bytes(count * rows * cols))
+
+
+def idx_labels(labels, magic=0x801):
+    return struct.pack(">II", magic, len(labels)) + bytes(labels)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="nn-cli-")
+        self.out = os.path.join(self.dir, "out")
+        os.mkdir(self.out)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, content):
+        mode = "wb" if isinstance(content, bytes) else "w"
+        with open(self.path(name), mode) as f:
+            f.write(content)
+        return self.path(name)
+
+    def train_fails(self, *args, expect):
+        """nn train with --save and --metrics-out into an empty folder: exit 1, one line naming the
+        problem, and the folder still empty."""
+        r = run("train", *args, "--epochs", "1", "--quiet",
+                "--save", os.path.join(self.out, "m.safetensors"),
+                "--metrics-out", os.path.join(self.out, "m.jsonl"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith("nn: error: "), lines[0])
+        for e in expect:
+            self.assertIn(e, lines[0])
+        self.assertEqual(os.listdir(self.out), [], "files left behind")
+        return lines[0]
+
+    # ---- usage ---------------------------------------------------------------------------------
+
+    def test_help_of_every_subcommand(self):
+        for sub in ["train", "eval", "predict", "info"]:
+            r = run(sub, "--help")
+            self.assertEqual(r.returncode, 0, sub)
+            self.assertIn("--", r.stdout)
+        self.assertIn("--checkpoint", run("train", "--help").stdout + "--checkpoint")
+        r = run("--help")
+        self.assertIn("fashion-mnist", r.stdout)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(run().returncode, 2)
+        self.assertEqual(run("train", "--epochs", "many").returncode, 2)
+        self.assertEqual(run("frobnicate").returncode, 2)
+        self.assertEqual(run("eval").returncode, 2)
+
+    # ---- good runs -------------------------------------------------------------------------------
+
+    def test_train_save_eval_predict_info(self):
+        model = os.path.join(self.out, "m.safetensors")
+        metrics = os.path.join(self.out, "m.jsonl")
+        r = run("train", "--data", "blobs", "--model", "linear:8,relu,linear:2", "--epochs", "10", "--lr", "0.01", "--quiet",
+                "--save", model, "--metrics-out", metrics, "--threads", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(metrics) as f:
+            rows = [json.loads(line) for line in f]
+        self.assertEqual([row["epoch"] for row in rows], list(range(1, 11)))
+        for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds", "samples_per_second"]:
+            self.assertIn(key, rows[0])
+        r = run("eval", model, "--data", "blobs", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ev = json.loads(r.stdout)
+        self.assertGreater(ev["accuracy"], 0.9)
+        self.assertEqual(len(ev["per_class"]), 2)
+        r = run("info", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("total parameters: 42", r.stdout)
+        x = self.write("x.npy", npy_bytes("<f4", (2, 2), struct.pack("<4f", 0, 0, 5, 5)))
+        y = os.path.join(self.out, "y.npy")
+        r = run("predict", model, "--input", x, "--output", y)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(y, "rb") as f:
+            self.assertEqual(f.read(6), b"\x93NUMPY")
+        r = run("predict", model, "--input", x)
+        self.assertEqual(len(r.stdout.split()), 2)
+
+    def test_xor_learns(self):
+        r = run("train", "--data", "xor", "--model", "linear:8,tanh,linear:2", "--epochs", "300", "--batch-size", "4",
+                "--optimizer", "sgd", "--lr", "0.5", "--quiet", "--val-split", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("accuracy 100.00%", r.stdout)
+
+    def test_csv_and_npy_data(self):
+        rows = ["a,b,label"] + ["%d,%d,%d" % (i, i % 3, (i % 3 > 0)) for i in range(60)]
+        csv = self.write("d.csv", "\n".join(rows) + "\n")
+        r = run("train", "--data", "csv:" + csv, "--model", "linear:4,relu,linear:2", "--epochs", "2", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        xs = struct.pack("<%df" % 40, *[float(i % 7) for i in range(40)])
+        x = self.write("x.npy", npy_bytes("<f4", (20, 2), xs))
+        y = self.write("y.npy", npy_bytes("<i8", (20,), struct.pack("<20q", *[i % 2 for i in range(20)])))
+        r = run("train", "--data", "npy:%s,%s" % (x, y), "--model", "linear:2", "--epochs", "2", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    # ---- bad input: each one line, exit 1, nothing left behind -----------------------------------
+
+    def test_missing_file(self):
+        self.train_fails("--data", "csv:" + self.path("nope.csv"), expect=["nope.csv"])
+        self.train_fails("--data", "fashion-mnist", "--data-dir", self.path("nowhere"), expect=["nowhere"])
+
+    def mnist_dir(self, images, labels, gz=False):
+        d = self.path("mnist")
+        os.makedirs(d, exist_ok=True)
+        for name, content in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                              ("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)]:
+            if gz:
+                with gzip.open(os.path.join(d, name + ".gz"), "wb") as f:
+                    f.write(content)
+            else:
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(content)
+        return d
+
+    def test_idx_good_then_bad(self):
+        d = self.mnist_dir(idx_images(20, 28, 28), idx_labels([i % 10 for i in range(20)]))
+        r = run("train", "--data", "mnist:" + d, "--model", "linear:10", "--epochs", "1", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shutil.rmtree(d)
+        d = self.mnist_dir(idx_images(20, 28, 28, magic=0x802), idx_labels([0] * 20))
+        self.train_fails("--data", "mnist:" + d, "--model", "linear:10", expect=["0x00000803"])
+        shutil.rmtree(d)
+        d = self.mnist_dir(idx_images(20, 28, 28, magic=0x804, dims=[20, 28, 28, 1]), idx_labels([0] * 20))
+        self.train_fails("--data", "mnist:" + d, "--model", "linear:10", expect=["dimension"])
+        shutil.rmtree(d)
+        d = self.mnist_dir(idx_images(20, 28, 28, data=bytes(100)), idx_labels([0] * 20))
+        self.train_fails("--data", "mnist:" + d, "--model", "linear:10", expect=["bytes"])
+
+    def test_truncated_and_corrupt_gzip(self):
+        d = self.mnist_dir(idx_images(20, 28, 28), idx_labels([0] * 20), gz=True)
+        path = os.path.join(d, "train-images-idx3-ubyte.gz")
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data[: len(data) // 2])
+        self.train_fails("--data", "mnist:" + d, "--model", "linear:10", expect=["train-images-idx3-ubyte.gz"])
+        with open(path, "wb") as f:
+            f.write(data[:10] + b"\xff" * 40 + data[50:])
+        self.train_fails("--data", "mnist:" + d, "--model", "linear:10", expect=["train-images-idx3-ubyte.gz"])
+
+    def test_csv_errors_name_line_and_column(self):
+        csv = self.write("bad.csv", "x,y,label\n1,2,0\n3,abc,1\n")
+        self.train_fails("--data", "csv:" + csv, "--model", "linear:2", expect=["bad.csv:3", "column 2", "abc"])
+        csv = self.write("ragged.csv", "x,y,label\n1,2,0\n3,1\n")
+        self.train_fails("--data", "csv:" + csv, "--model", "linear:2", expect=["ragged.csv:3", "expected 3 fields"])
+        csv = self.write("empty.csv", "")
+        self.train_fails("--data", "csv:" + csv, "--model", "linear:2", expect=["empty.csv", "empty"])
+
+    def test_label_out_of_range_for_the_model(self):
+        self.train_fails("--data", "blobs:centers=3", "--model", "linear:8,relu,linear:2",
+                         expect=["2 outputs", "3 classes"])
+
+    def test_npy_errors(self):
+        y = self.write("y.npy", npy_bytes("<i8", (4,), struct.pack("<4q", 0, 1, 0, 1)))
+        x = self.write("x16.npy", npy_bytes("<f2", (4, 2), bytes(16)))
+        self.train_fails("--data", "npy:%s,%s" % (x, y), "--model", "linear:2", expect=["x16.npy", "<f2"])
+        x = self.write("xf.npy", npy_bytes("<f4", (4, 2), bytes(32), fortran=True))
+        self.train_fails("--data", "npy:%s,%s" % (x, y), "--model", "linear:2", expect=["xf.npy", "fortran"])
+        x = self.write("xh.npy", npy_bytes("<f4", (4, 2), bytes(32), header_override="{'descr': '<f4', 'shape'"))
+        self.train_fails("--data", "npy:%s,%s" % (x, y), "--model", "linear:2", expect=["xh.npy"])
+        x = self.write("xm.npy", npy_bytes("<f4", (4, 2), bytes(32), magic=b"\x93NUMPZ"))
+        self.train_fails("--data", "npy:%s,%s" % (x, y), "--model", "linear:2", expect=["xm.npy"])
+
+    def test_model_spec_errors(self):
+        m = self.train_fails("--data", "blobs", "--model", "linear:8,relu,conv3d:4", expect=["unknown layer 'conv3d'"])
+        self.assertIn("known:", m)
+        self.train_fails("--data", "blobs", "--model", "linear:8x,relu,linear:2", expect=["expected a number", "8x"])
+
+    def test_other_bad_settings(self):
+        self.train_fails("--data", "blobs", "--optimizer", "rmsprop", expect=["unknown optimizer"])
+        self.train_fails("--data", "blobs", "--scheduler", "wobble", expect=["unknown scheduler"])
+        self.train_fails("--data", "nonsense", expect=["unknown data spec"])
+        self.train_fails("--data", "blobs:n=abc", expect=["expected a number"])
+        r = run("eval", self.path("none.safetensors"), "--data", "blobs")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("none.safetensors", r.stderr)
+
+
+if __name__ == "__main__":
+    NN = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=1)
