@@ -10,8 +10,8 @@ namespace {
 std::string size_repr(Size2 s) { return s.square() ? std::to_string(s.h) : s.str(); }
 }  // namespace
 
-Pool2D::Pool2D(const char* name, Size2 kernel, std::optional<Size2> stride, Size2 padding) {
-  const Size2 s = stride.value_or(kernel);
+Pool2D::Pool2D(const char* name, Size2 kernel, Size2 stride, Size2 padding) {
+  const Size2 s = stride == Size2(0) ? kernel : stride;
   NN_CHECK(kernel.h > 0 && kernel.w > 0, name, ": expected kernel_size > 0, found ", kernel.str());
   NN_CHECK(s.h > 0 && s.w > 0, name, ": expected stride > 0, found ", s.str());
   NN_CHECK(padding.h >= 0 && padding.w >= 0 && 2 * padding.h <= kernel.h && 2 * padding.w <= kernel.w, name,
@@ -35,7 +35,7 @@ void Pool2D::check_backward(const Tensor& dy) const {
            dy.shape().str());
 }
 
-MaxPool2D::MaxPool2D(Size2 kernel, std::optional<Size2> stride, Size2 padding)
+MaxPool2D::MaxPool2D(Size2 kernel, Size2 stride, Size2 padding)
     : Pool2D("MaxPool2d", kernel, stride, padding) {}
 
 const Tensor& MaxPool2D::forward(const Tensor& x) {
@@ -58,7 +58,7 @@ std::string MaxPool2D::extra_repr() const {
          ", padding=" + size_repr(padding()) + ", dilation=1, ceil_mode=False";
 }
 
-AvgPool2D::AvgPool2D(Size2 kernel, std::optional<Size2> stride, Size2 padding)
+AvgPool2D::AvgPool2D(Size2 kernel, Size2 stride, Size2 padding)
     : Pool2D("AvgPool2d", kernel, stride, padding) {}
 
 const Tensor& AvgPool2D::forward(const Tensor& x) {

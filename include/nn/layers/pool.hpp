@@ -1,10 +1,11 @@
 // MaxPool2D and AvgPool2D over NCHW activations, with PyTorch's semantics (ceil_mode=False,
 // dilation 1): output size floor((H + 2p - k) / s) + 1; max pooling pads with -inf, average
 // pooling with zeros and divides by kh*kw (count_include_pad=True). The stride defaults to the
-// kernel size; the padding may be at most half the kernel size.
+// kernel size (a stride of 0 stands for that, like PyTorch's None); the padding may be at most
+// half the kernel size. A single non-square kernel is written Size2{kh, kw}: MaxPool2D({kh, kw})
+// would also match the copy constructor.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "nn/layers/module.hpp"
@@ -21,7 +22,7 @@ class Pool2D : public Module {
   Size2 padding() const { return {win_.ph, win_.pw}; }
 
  protected:
-  Pool2D(const char* name, Size2 kernel, std::optional<Size2> stride, Size2 padding);
+  Pool2D(const char* name, Size2 kernel, Size2 stride, Size2 padding);
   // Checks x and sizes y_ (N, C, OH, OW); returns the number of planes N*C.
   int64_t prepare_forward(const Tensor& x);
   void check_backward(const Tensor& dy) const;
@@ -32,8 +33,8 @@ class Pool2D : public Module {
 
 class MaxPool2D : public Pool2D {
  public:
-  // MaxPool2D(2), MaxPool2D(3, 2, 1), MaxPool2D({2, 3}, {1, 2}).
-  explicit MaxPool2D(Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0);
+  // MaxPool2D(2), MaxPool2D(3, 2, 1), MaxPool2D({2, 3}, {1, 2}), MaxPool2D(Size2{2, 3}).
+  explicit MaxPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
   // x: (N, C, H, W) -> (N, C, OH, OW), the largest value of each window (the first on ties).
   const Tensor& forward(const Tensor& x) override;
   // dx: dy routed to the element each window chose; zero elsewhere.
@@ -47,7 +48,7 @@ class MaxPool2D : public Pool2D {
 
 class AvgPool2D : public Pool2D {
  public:
-  explicit AvgPool2D(Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0);
+  explicit AvgPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
   // x: (N, C, H, W) -> (N, C, OH, OW), the sum of each window divided by kh*kw.
   const Tensor& forward(const Tensor& x) override;
   // dx: each dy / (kh*kw) spread over its window.

@@ -1,0 +1,144 @@
+// MaxPool2D, AvgPool2D and Flatten: forward by hand, PyTorch's padding semantics, gradient checks
+// (max pooling on distinct values, away from ties), shape errors and printing.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <vector>
+
+#include "nn/error.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/layers/flatten.hpp"
+#include "nn/layers/pool.hpp"
+#include "nn/random.hpp"
+
+namespace {
+
+// Distinct values 0.1 apart in a random order, so a gradcheck step of 0.01 never changes a max.
+nn::Tensor distinct(const nn::Shape& shape, uint64_t seed) {
+  nn::Tensor t(shape);
+  std::vector<int> order(static_cast<size_t>(t.numel()));
+  std::iota(order.begin(), order.end(), 0);
+  nn::Rng rng(seed);
+  rng.shuffle(std::span<int>(order));
+  for (int64_t i = 0; i < t.numel(); ++i) t[i] = 0.1f * static_cast<float>(order[static_cast<size_t>(i)]) - 1.0f;
+  return t;
+}
+
+TEST(MaxPool2D, ForwardAndBackwardByHand) {
+  nn::MaxPool2D pool(2);
+  nn::Tensor x(nn::Shape{1, 1, 4, 4}, {1, 5, 2, 0,   //
+                                       3, 4, 8, 7,   //
+                                       9, 1, 0, 2,   //
+                                       6, 2, 3, 11});
+  const nn::Tensor& y = pool.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 2, 2}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{5, 8, 9, 11}));
+  const nn::Tensor& dx = pool.backward(nn::Tensor(nn::Shape{1, 1, 2, 2}, {1, 2, 3, 4}));
+  EXPECT_EQ(dx.to_vector(), (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 4}));
+}
+
+TEST(MaxPool2D, PadsWithMinusInfinity) {
+  // All values negative: zero padding would win, -inf padding never does.
+  nn::MaxPool2D pool(2, 1, 1);
+  nn::Tensor x(nn::Shape{1, 1, 2, 2}, {-1, -2, -3, -4});
+  const nn::Tensor& y = pool.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 3, 3}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{-1, -1, -2, -1, -1, -2, -3, -3, -4}));
+}
+
+TEST(MaxPool2D, OutputSizeFloorsAndStrideDefaultsToKernel) {
+  nn::MaxPool2D pool(nn::Size2{3, 2});
+  EXPECT_EQ(pool.stride(), (nn::Size2{3, 2}));
+  nn::Tensor x(nn::Shape{2, 3, 7, 5});
+  EXPECT_EQ(pool.forward(x).shape(), (nn::Shape{2, 3, 2, 2}));
+}
+
+TEST(MaxPool2D, Gradcheck) {
+  struct Case {
+    nn::Shape x;
+    nn::Size2 k;
+    nn::Size2 s, p;
+  };
+  for (const Case& c : {Case{{1, 1, 4, 4}, 2, 2, 0}, Case{{2, 3, 5, 7}, {3, 2}, {2, 1}, {1, 1}},
+                        Case{{3, 2, 6, 5}, 3, 2, 1}}) {
+    nn::MaxPool2D pool(c.k, c.s, c.p);
+    auto r = nn::gradcheck(pool, distinct(c.x, 3));
+    EXPECT_TRUE(r.ok) << r.message;
+  }
+}
+
+TEST(AvgPool2D, ForwardByHandCountsThePadding) {
+  nn::AvgPool2D pool(2);
+  nn::Tensor x(nn::Shape{1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  EXPECT_EQ(pool.forward(x).to_vector(), (std::vector<float>{3.5f, 5.5f}));
+
+  // count_include_pad: a corner window holds one element and three zeros, divided by 4.
+  nn::AvgPool2D padded(2, 1, 1);
+  nn::Tensor z(nn::Shape{1, 1, 2, 2}, {1, 2, 3, 4});
+  const nn::Tensor& y = padded.forward(z);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 3, 3}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{0.25f, 0.75f, 0.5f, 1.0f, 2.5f, 1.5f, 0.75f, 1.75f, 1.0f}));
+  const nn::Tensor& dx = padded.backward(nn::Tensor(nn::Shape{1, 1, 3, 3}, 1.0f));
+  EXPECT_EQ(dx.to_vector(), (std::vector<float>{1, 1, 1, 1}));  // each pixel lies in 4 windows, 1/4 each
+}
+
+TEST(AvgPool2D, Gradcheck) {
+  nn::Rng rng(2);
+  for (int64_t n : {1, 3}) {
+    nn::AvgPool2D pool({2, 3}, {1, 2}, {1, 1});
+    nn::Tensor x(nn::Shape{n, 2, 5, 6});
+    for (float& v : x.span()) v = static_cast<float>(rng.uniform(-1, 1));
+    auto r = nn::gradcheck(pool, x);
+    EXPECT_TRUE(r.ok) << r.message;
+  }
+}
+
+TEST(Pool2D, ShapeErrorsAndPrinting) {
+  nn::MaxPool2D pool(2);
+  try {
+    pool.forward(nn::Tensor(nn::Shape{64, 784}));
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected input of "
+                 "shape [N, C, H, W], found [64, 784]");
+  }
+  nn::AvgPool2D avg(3);
+  try {
+    avg.forward(nn::Tensor(nn::Shape{1, 1, 2, 5}));
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "AvgPool2d(kernel_size=3, stride=3, padding=0): kernel (3, 3) is larger than the padded input (2, "
+                 "5) of input [1, 1, 2, 5]");
+  }
+  EXPECT_THROW(nn::MaxPool2D(2, 2, 2), nn::Error);  // padding more than half the kernel
+  EXPECT_THROW(nn::AvgPool2D(0), nn::Error);
+  EXPECT_THROW(nn::AvgPool2D(2, -1), nn::Error);
+  EXPECT_EQ(nn::AvgPool2D(3, 0).stride(), nn::Size2(3));  // 0: the kernel size
+  pool.forward(nn::Tensor(nn::Shape{1, 1, 4, 4}));
+  EXPECT_THROW(pool.backward(nn::Tensor(nn::Shape{1, 1, 4, 4})), nn::Error);
+  EXPECT_EQ(nn::MaxPool2D({2, 3}, 1).repr(),
+            "MaxPool2d(kernel_size=(2, 3), stride=1, padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(nn::AvgPool2D(2, {1, 2}, 1).repr(), "AvgPool2d(kernel_size=2, stride=(1, 2), padding=1)");
+}
+
+TEST(Flatten, ReshapesForwardAndBack) {
+  nn::Flatten flat;
+  nn::Tensor x(nn::Shape{2, 3, 2, 2});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = static_cast<float>(i);
+  const nn::Tensor& y = flat.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{2, 12}));
+  EXPECT_EQ(y.to_vector(), x.to_vector());
+  nn::Tensor dy(nn::Shape{2, 12});
+  for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(-i);
+  const nn::Tensor& dx = flat.backward(dy);
+  EXPECT_EQ(dx.shape(), x.shape());
+  EXPECT_EQ(dx.to_vector(), dy.to_vector());
+  EXPECT_THROW(flat.backward(nn::Tensor(nn::Shape{2, 11})), nn::Error);
+  EXPECT_EQ(flat.repr(), "Flatten(start_dim=1, end_dim=-1)");
+  auto r = nn::gradcheck(flat, x);
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+}  // namespace
