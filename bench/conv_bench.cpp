@@ -30,6 +30,7 @@ void BM_SmallCnnTrainStep(benchmark::State& state) {
   nn::Sequential model(nn::Conv2D(1, 8, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2D(2),
                        nn::Conv2D(8, 16, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2D(2), nn::Flatten(),
                        nn::Linear(784, 10));
+  model.set_input_grad(false);  // as in training: no gradient for the images
   nn::SoftmaxCrossEntropyLoss loss;
   nn::SGD sgd(model.parameters(), {.lr = 0.01f, .momentum = 0.9f});
   nn::Tensor x(nn::Shape{batch, 1, 28, 28});

@@ -2,6 +2,7 @@
 // (max pooling on distinct values, away from ties), shape errors and printing.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -35,6 +36,53 @@ TEST(MaxPool2D, ForwardAndBackwardByHand) {
   EXPECT_EQ(y.to_vector(), (std::vector<float>{5, 8, 9, 11}));
   const nn::Tensor& dx = pool.backward(nn::Tensor(nn::Shape{1, 1, 2, 2}, {1, 2, 3, 4}));
   EXPECT_EQ(dx.to_vector(), (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 4}));
+}
+
+// Windows of any geometry against a plain loop: the first maximum in row-major order wins ties.
+TEST(MaxPool2D, MatchesAReferenceWithTies) {
+  struct Case {
+    nn::Size2 k, s, p;
+  };
+  for (const Case& c : {Case{2, 2, 0}, Case{3, 2, 1}, Case{{2, 3}, {1, 2}, {1, 0}}}) {
+    nn::MaxPool2D pool(c.k, c.s, c.p);
+    nn::Tensor x(nn::Shape{3, 2, 7, 9});
+    nn::Rng rng(4);
+    for (float& v : x.span()) v = static_cast<float>(rng.below(3));  // many ties
+    const nn::Tensor& y = pool.forward(x);
+    const int64_t oh = y.dim(2), ow = y.dim(3);
+    nn::Tensor dy(y.shape());
+    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i + 1);
+    std::vector<float> want_dx(static_cast<size_t>(x.numel()), 0.0f);
+    for (int64_t pl = 0; pl < 6; ++pl)
+      for (int64_t r = 0; r < oh; ++r)
+        for (int64_t q = 0; q < ow; ++q) {
+          float best = -INFINITY;
+          int64_t at = -1;
+          for (int64_t i = 0; i < c.k.h; ++i)
+            for (int64_t j = 0; j < c.k.w; ++j) {
+              const int64_t ih = r * c.s.h - c.p.h + i, iw = q * c.s.w - c.p.w + j;
+              if (ih < 0 || ih >= 7 || iw < 0 || iw >= 9) continue;
+              const float v = x[(pl * 7 + ih) * 9 + iw];
+              if (v > best) {
+                best = v;
+                at = (pl * 7 + ih) * 9 + iw;
+              }
+            }
+          const int64_t o = (pl * oh + r) * ow + q;
+          ASSERT_EQ(y[o], best);
+          want_dx[static_cast<size_t>(at)] += dy[o];
+        }
+    EXPECT_EQ(pool.backward(dy).to_vector(), want_dx);
+  }
+}
+
+TEST(MaxPool2D, NanPropagates) {
+  for (nn::Size2 k : {nn::Size2(2), nn::Size2(2, 3)}) {
+    nn::MaxPool2D pool(k);
+    nn::Tensor x(nn::Shape{1, 1, 2, 4}, {1, NAN, 5, 2, 7, 3, 1, 0});
+    const nn::Tensor& y = pool.forward(x);
+    EXPECT_TRUE(std::isnan(y[0]));
+  }
 }
 
 TEST(MaxPool2D, PadsWithMinusInfinity) {
