@@ -5,13 +5,9 @@
 #include "nn/error.hpp"
 #include "nn/ops/gemm.hpp"
 #include "nn/ops/im2col.hpp"
+#include "nn/ops/parallel.hpp"
 
 namespace nn {
-
-namespace {
-// Below this many column entries per batch one thread does the unfolding.
-constexpr int64_t kParallelMin = 1 << 15;
-}  // namespace
 
 Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, Size2 kernel, ConvOptions options)
     : Conv2D(out_channels, kernel, options) {
@@ -63,7 +59,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
   const float* xd = x.data();
   float* cd = cols_.data();
   const int64_t image = in_ * h * w;
-#pragma omp parallel for schedule(static) if (n > 1 && rows * ld >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(ops::threads_for(rows * ld))
   for (int64_t i = 0; i < n; ++i) ops::im2col(xd + i * image, in_, h, w, win_, cd + i * ohw, ld);
 
   // out_t (out_c, N*OH*OW) = W (out_c, C*kh*kw) * cols
@@ -74,7 +70,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
   const float* od = out_t_.data();
   const float* bd = bias_ ? bias_->data.data() : nullptr;
   float* yd = y_.data();
-#pragma omp parallel for schedule(static) if (n > 1 && out_ * ld >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t o = 0; o < out_; ++o) {
       const float* src = od + o * ld + i * ohw;
@@ -101,7 +97,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   // dy (N, out_c, OH*OW) -> out_t (out_c, N*OH*OW)
   const float* gd = dy.data();
   float* td = out_t_.data();
-#pragma omp parallel for schedule(static) if (n > 1 && out_ * ld >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
   for (int64_t i = 0; i < n; ++i)
     for (int64_t o = 0; o < out_; ++o)
       std::memcpy(td + o * ld + i * ohw, gd + (i * out_ + o) * ohw, static_cast<size_t>(ohw) * sizeof(float));
@@ -109,7 +105,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   // db (out_c) += sum over N*OH*OW, each channel summed in order by one thread.
   if (bias_) {
     float* db = bias_->grad.data();
-#pragma omp parallel for schedule(static) if (out_ * ld >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
     for (int64_t o = 0; o < out_; ++o) {
       const float* row = td + o * ld;
       double s = 0.0;
@@ -134,7 +130,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   const float* dc = dcols_.data();
   float* dxd = dx_.data();
   const int64_t image = in_ * h * w;
-#pragma omp parallel for schedule(static) if (n > 1 && rows * ld >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(ops::threads_for(rows * ld))
   for (int64_t i = 0; i < n; ++i) ops::col2im(dc + i * ohw, ld, in_, h, w, win_, dxd + i * image);
   return dx_;
 }

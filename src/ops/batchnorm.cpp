@@ -2,16 +2,14 @@
 
 #include <cmath>
 
-namespace nn::ops {
+#include "nn/ops/parallel.hpp"
 
-namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // elements below which one thread does it all
-}
+namespace nn::ops {
 
 void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* beta, float eps, float* y, float* mean, float* var, float* invstd) {
   const double m = static_cast<double>(n * l);
-#pragma omp parallel for schedule(static) if (n * c * l >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
   for (int64_t ch = 0; ch < c; ++ch) {
     double s = 0.0;
     for (int64_t i = 0; i < n; ++i) {
@@ -45,7 +43,7 @@ void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, c
 void batch_norm_forward_eval(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                              const float* beta, const float* running_mean, const float* running_var, float eps,
                              float* y) {
-#pragma omp parallel for schedule(static) if (n * c * l >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
   for (int64_t ch = 0; ch < c; ++ch) {
     const double is = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + eps);
     const float scale = static_cast<float>(is * (gamma ? gamma[ch] : 1.0f));
@@ -79,7 +77,7 @@ void batch_norm_backward_train(const float* x, const float* dy, int64_t n, int64
                                const float* gamma, const float* mean, const float* invstd, float* dx, float* dgamma,
                                float* dbeta) {
   const double m = static_cast<double>(n * l);
-#pragma omp parallel for schedule(static) if (n * c * l >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
   for (int64_t ch = 0; ch < c; ++ch) {
     const double mu = mean[ch], is = invstd[ch];
     double sum_dy, sum_dy_xmu;
@@ -106,7 +104,7 @@ void batch_norm_backward_train(const float* x, const float* dy, int64_t n, int64
 void batch_norm_backward_eval(const float* x, const float* dy, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* running_mean, const float* running_var, float eps, float* dx,
                               float* dgamma, float* dbeta) {
-#pragma omp parallel for schedule(static) if (n * c * l >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
   for (int64_t ch = 0; ch < c; ++ch) {
     const double mu = running_mean[ch];
     const double is = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + eps);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "nn/ops/parallel.hpp"
+
 namespace nn::ops {
 
 namespace {
@@ -13,11 +15,7 @@ inline uint32_t select_bits(int64_t take, uint32_t a, uint32_t b) {
   const uint32_t mask = 0u - static_cast<uint32_t>(take);
   return (a & mask) | (b & ~mask);
 }
-// Below this many input elements a parallel region costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 14;
-}  // namespace
 
-namespace {
 // The common 2x2 window with stride 2 and no padding, unrolled: the same choices as the general
 // loop (row-major order, a larger value or a NaN takes the place), with no bounds to clamp.
 void max_pool_2x2(const float* xp, int64_t h, int64_t w, float* yp, int32_t* ap) {
@@ -47,11 +45,11 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
                         int32_t* argmax) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   if (win.kh == 2 && win.kw == 2 && win.sh == 2 && win.sw == 2 && win.ph == 0 && win.pw == 0) {
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
     for (int64_t p = 0; p < planes; ++p) max_pool_2x2(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
     return;
   }
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
@@ -82,7 +80,7 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
 void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
                          const Window2d& win, float* dx) {
   const int64_t out = win.out_h(h) * win.out_w(w);
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
   for (int64_t p = 0; p < planes; ++p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
@@ -95,7 +93,7 @@ void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes,
 void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
@@ -116,7 +114,7 @@ void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
 void avg_pool2d_backward(const float* dy, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* dx) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMin)
+#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
   for (int64_t p = 0; p < planes; ++p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
