@@ -109,13 +109,15 @@ TEST_P(Conv2DReference, ForwardAndBackwardMatchNestedLoops) {
   conv.zero_grad();
   const nn::Tensor& dx = conv.backward(dy);
   expect_near(dx, ref.dx, 1e-5, "dx");
-  expect_near(conv.weight().grad, ref.dw, 1e-5, "dW");
-  expect_near(conv.bias()->grad, ref.db, 1e-5, "db");
+  // dW and db sum N*OH*OW float32 products: allow rounding that grows like its square root.
+  const double sum_tol = 1e-6 * std::sqrt(static_cast<double>(y.numel() / g.out)) + 1e-6;
+  expect_near(conv.weight().grad, ref.dw, sum_tol, "dW");
+  expect_near(conv.bias()->grad, ref.db, sum_tol, "db");
 
   // Gradients accumulate: a second backward doubles them.
   conv.backward(dy);
   for (double& v : ref.dw) v *= 2;
-  expect_near(conv.weight().grad, ref.dw, 1e-5, "dW twice");
+  expect_near(conv.weight().grad, ref.dw, sum_tol, "dW twice");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -123,8 +125,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Geometry{3, 2, 7, 5, 4, {3, 2}, {2, 1}, {1, 0}}, Geometry{2, 3, 6, 6, 5, 3, 1, 1},
                       Geometry{1, 1, 5, 8, 2, {1, 4}, {1, 3}, {0, 2}}, Geometry{2, 4, 9, 7, 3, 5, 2, 2},
                       Geometry{4, 3, 12, 10, 6, {3, 3}, {3, 2}, {2, 1}},
-                      // large enough for the parallel paths
-                      Geometry{16, 3, 16, 16, 8, 3, 1, 1}));
+                      Geometry{16, 3, 16, 16, 8, 3, 1, 1},
+                      // large enough for the parallel im2col and col2im (ops::threads_for)
+                      Geometry{32, 4, 24, 24, 16, 3, 1, 1}));
 
 TEST(Conv2D, GradcheckBatchOneAndMore) {
   struct Case {
@@ -174,9 +177,10 @@ TEST(Conv2D, NoInputGradientStillGivesParameterGradients) {
 
 TEST(Conv2D, BitIdenticalWhenRunTwice) {
   auto run = [] {
+    // Large enough that every loop of the layer runs on several threads where there are several.
     nn::Rng init(11);
-    nn::Conv2D conv(3, 8, 3, {.padding = 1, .rng = &init});
-    nn::Tensor x(nn::Shape{32, 3, 20, 20}), dy(nn::Shape{32, 8, 20, 20});
+    nn::Conv2D conv(4, 16, 3, {.padding = 1, .rng = &init});
+    nn::Tensor x(nn::Shape{64, 4, 24, 24}), dy(nn::Shape{64, 16, 24, 24});
     fill_uniform(x, 12);
     fill_uniform(dy, 13);
     std::vector<float> out = conv.forward(x).to_vector();

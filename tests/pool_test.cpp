@@ -2,7 +2,9 @@
 // (max pooling on distinct values, away from ties), shape errors and printing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -73,6 +75,39 @@ TEST(MaxPool2D, MatchesAReferenceWithTies) {
           want_dx[static_cast<size_t>(at)] += dy[o];
         }
     EXPECT_EQ(pool.backward(dy).to_vector(), want_dx);
+  }
+}
+
+// A batch large enough to be split over threads gives what each image gives alone.
+TEST(Pool2D, LargeBatchMatchesImageByImage) {
+  nn::Tensor x = distinct(nn::Shape{64, 16, 28, 28}, 8);
+  nn::Tensor one(nn::Shape{1, 16, 28, 28});
+  for (int kind = 0; kind < 3; ++kind) {
+    std::unique_ptr<nn::Module> pool, single;
+    if (kind == 0) {
+      pool = std::make_unique<nn::MaxPool2D>(2);
+      single = std::make_unique<nn::MaxPool2D>(2);
+    } else if (kind == 1) {
+      pool = std::make_unique<nn::MaxPool2D>(3, 2, 1);
+      single = std::make_unique<nn::MaxPool2D>(3, 2, 1);
+    } else {
+      pool = std::make_unique<nn::AvgPool2D>(2);
+      single = std::make_unique<nn::AvgPool2D>(2);
+    }
+    const nn::Tensor& y = pool->forward(x);
+    nn::Tensor dy(y.shape());
+    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i % 13);
+    const nn::Tensor& dx = pool->backward(dy);
+    const int64_t in = one.numel(), out = y.numel() / 64;
+    nn::Tensor dy1(y.shape().sample().batched(1));
+    for (int64_t n = 0; n < 64; n += 9) {
+      std::copy_n(x.data() + n * in, in, one.data());
+      std::copy_n(dy.data() + n * out, out, dy1.data());
+      const nn::Tensor& y1 = single->forward(one);
+      ASSERT_TRUE(std::equal(y1.data(), y1.data() + out, y.data() + n * out)) << kind << " image " << n;
+      const nn::Tensor& dx1 = single->backward(dy1);
+      ASSERT_TRUE(std::equal(dx1.data(), dx1.data() + in, dx.data() + n * in)) << kind << " image " << n;
+    }
   }
 }
 
