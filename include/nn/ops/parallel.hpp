@@ -13,7 +13,8 @@ namespace nn::ops {
 constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
 
 // The number of threads for a loop over `work` elements: 1 (run serially) below
-// 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads().
+// 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
+// budget nn::set_num_threads sets).
 int threads_for(int64_t work);
 
 }  // namespace nn::ops
