@@ -21,6 +21,23 @@ void Module::collect(const std::string& prefix, std::vector<std::pair<std::strin
   for (auto& [name, child] : children_) child->collect(prefix + name + ".", out);
 }
 
+std::vector<Tensor*> Module::buffers() {
+  std::vector<Tensor*> out;
+  for (auto& [name, b] : named_buffers()) out.push_back(b);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor*>> Module::named_buffers() {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  collect_buffers("", out);
+  return out;
+}
+
+void Module::collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) {
+  for (auto& b : buffers_) out.emplace_back(prefix + b->name, &b->data);
+  for (auto& [name, child] : children_) child->collect_buffers(prefix + name + ".", out);
+}
+
 void Module::zero_grad() {
   for (Parameter* p : parameters()) p->grad.zero();
 }
@@ -34,12 +51,27 @@ void Module::train(bool on) {
 Parameter& Module::register_parameter(std::string name, Tensor data) {
   for (auto& p : params_)
     NN_CHECK(p->name != name, type_name(), ": parameter '", name, "' is registered twice");
+  for (auto& b : buffers_)
+    NN_CHECK(b->name != name, type_name(), ": parameter '", name, "' has the name of a buffer");
   auto p = std::make_unique<Parameter>();
   p->name = std::move(name);
   p->grad = Tensor(data.shape());
   p->data = std::move(data);
   params_.push_back(std::move(p));
   return *params_.back();
+}
+
+Tensor& Module::register_buffer(std::string name, Tensor data) {
+  NN_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name(),
+           ": a buffer's name must be non-empty and without '.', found '", name, "'");
+  for (auto& b : buffers_) NN_CHECK(b->name != name, type_name(), ": buffer '", name, "' is registered twice");
+  for (auto& p : params_)
+    NN_CHECK(p->name != name, type_name(), ": buffer '", name, "' has the name of a parameter");
+  auto b = std::make_unique<Buffer>();
+  b->name = std::move(name);
+  b->data = std::move(data);
+  buffers_.push_back(std::move(b));
+  return buffers_.back()->data;
 }
 
 void Module::add_child(std::string name, std::shared_ptr<Module> child) {

@@ -8,12 +8,23 @@
 #include <new>
 
 #include "nn/data/synthetic.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/conv2d.hpp"
+#include "nn/layers/dropout.hpp"
+#include "nn/layers/flatten.hpp"
+#include "nn/layers/pool.hpp"
 #include "nn/nn.hpp"
 #include "nn/train/trainer.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
 }
+
+// GCC pairs the inlined std::allocator calls of this file with the free() below and warns of a
+// mismatch; the replacements are matched by design (new -> malloc, delete -> free).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 void* operator new(std::size_t size) {
   ++g_allocations;
@@ -28,9 +39,11 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
+// Steps on a batch of 64 and a last batch of 17 samples of shape `sample`.
 template <class Optim, class LossT>
-long allocations_in_steady_state(Optim& optimizer, nn::Sequential& model, LossT& loss) {
-  nn::Tensor full(nn::Shape{64, 784}), last(nn::Shape{17, 784});
+long allocations_in_steady_state(Optim& optimizer, nn::Sequential& model, LossT& loss,
+                                 const nn::Shape& sample = nn::Shape{784}) {
+  nn::Tensor full(sample.batched(64)), last(sample.batched(17));
   nn::Rng rng(3);
   for (float& v : full.span()) v = static_cast<float>(rng.uniform());
   for (float& v : last.span()) v = static_cast<float>(rng.uniform());
@@ -100,6 +113,25 @@ TEST(SteadyState, TrainerFitAllocatesNothingPerBatch) {
   ASSERT_EQ(h.size(), 3u);
   ASSERT_EQ(counter.per_batch.size(), 3u * 15u);
   for (size_t i = 0; i < counter.per_batch.size(); ++i) EXPECT_EQ(counter.per_batch[i], 0) << "batch " << i;
+}
+
+TEST(SteadyState, CnnTrainingStepAllocatesNothing) {
+  nn::manual_seed(1);
+  nn::Sequential model(nn::Conv2D(1, 8, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2D(2),
+                       nn::Conv2D(16, 3, {.padding = 1}), nn::ReLU(), nn::AvgPool2D(2), nn::Flatten(),
+                       nn::Dropout(0.25f), nn::Linear(10));
+  nn::SoftmaxCrossEntropyLoss loss;
+  nn::Adam adam(model.parameters());
+  EXPECT_EQ(allocations_in_steady_state(adam, model, loss, nn::Shape{1, 28, 28}), 0);
+}
+
+TEST(SteadyState, BatchNormTrainingStepAllocatesNothing) {
+  nn::manual_seed(1);
+  nn::Sequential model(nn::Conv2D(1, 4, 3), nn::BatchNorm2d(4), nn::ReLU(), nn::MaxPool2D(2), nn::Flatten(),
+                       nn::Linear(32), nn::BatchNorm1d(32), nn::ReLU(), nn::Linear(10));
+  nn::SoftmaxCrossEntropyLoss loss;
+  nn::SGD sgd(model.parameters(), {.lr = 0.01f, .momentum = 0.9f});
+  EXPECT_EQ(allocations_in_steady_state(sgd, model, loss, nn::Shape{1, 12, 12}), 0);
 }
 
 TEST(SteadyState, CounterSeesAllocations) {

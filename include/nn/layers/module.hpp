@@ -39,6 +39,11 @@ class Module {
   // The parameters of this module and of its children, depth first in registration order.
   std::vector<Parameter*> parameters();
   std::vector<std::pair<std::string, Parameter*>> named_parameters();
+  // The buffers of this module and of its children: state that is saved with the model but not
+  // trained (BatchNorm's running statistics), with dotted names like named_parameters()
+  // ("bn1.running_mean"), depth first in registration order.
+  std::vector<Tensor*> buffers();
+  std::vector<std::pair<std::string, Tensor*>> named_buffers();
   // The direct children with their names.
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
   void zero_grad();
@@ -65,6 +70,10 @@ class Module {
   // Registers a parameter owned by this module; the returned reference stays valid for the
   // module's lifetime, also across moves.
   Parameter& register_parameter(std::string name, Tensor data);
+  // Registers a buffer owned by this module (saved, not trained); like a parameter's, the returned
+  // reference stays valid for the module's lifetime, also across moves. Names are unique among
+  // the module's parameters and buffers.
+  Tensor& register_buffer(std::string name, Tensor data);
   // Registers a child under `name`; its parameters appear as "name.<param>".
   template <class M>
   M& register_module(std::string name, M module) {
@@ -83,8 +92,14 @@ class Module {
   virtual void on_train_changed() {}
 
  private:
+  struct Buffer {
+    std::string name;
+    Tensor data;
+  };
   void collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out);
+  void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out);
   std::vector<std::unique_ptr<Parameter>> params_;
+  std::vector<std::unique_ptr<Buffer>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   bool input_grad_ = true;

@@ -1,0 +1,77 @@
+// Batch normalisation (Ioffe & Szegedy 2015) with PyTorch's semantics. BatchNorm1d takes (N, C)
+// or (N, C, L), BatchNorm2d (N, C, H, W); each channel is normalised over all its other indices.
+// Training mode: y = (x - mean) / sqrt(var + eps) * weight + bias with the batch's mean and biased
+// variance, and running_mean/running_var move by `momentum` towards the batch mean and the
+// unbiased variance; backward is the exact derivative through the batch statistics.
+// Evaluation mode: the running statistics are used instead (and backward treats them as
+// constants). Parameters: weight (C, ones), bias (C, zeros). Buffers: running_mean (C, zeros),
+// running_var (C, ones), num_batches_tracked (a scalar; float32 here, counting exactly to 2^24).
+#pragma once
+
+#include "nn/layers/module.hpp"
+
+namespace nn {
+
+struct BatchNormOptions {
+  float eps = 1e-5f;
+  float momentum = 0.1f;  // running = (1 - momentum) running + momentum batch
+  bool affine = true;     // false: no weight and bias (1 and 0)
+};
+
+class BatchNorm : public Module {
+ public:
+  const Tensor& forward(const Tensor& x) override;
+  const Tensor& backward(const Tensor& dy) override;
+  std::string extra_repr() const override;
+
+  int64_t num_features() const { return c_; }
+  const BatchNormOptions& options() const { return options_; }
+  Parameter* weight() { return weight_; }
+  Parameter* bias() { return bias_; }
+  Tensor& running_mean() { return *running_mean_; }
+  Tensor& running_var() { return *running_var_; }
+  Tensor& num_batches_tracked() { return *num_batches_; }
+
+ protected:
+  BatchNorm(const char* name, int64_t num_features, BatchNormOptions options);
+  // The rank and layout this type accepts, for the shape check.
+  virtual bool accepts_rank(int rank) const = 0;
+  virtual const char* layout() const = 0;
+
+ private:
+  int64_t c_;
+  BatchNormOptions options_;
+  Parameter* weight_ = nullptr;
+  Parameter* bias_ = nullptr;
+  Tensor* running_mean_ = nullptr;
+  Tensor* running_var_ = nullptr;
+  Tensor* num_batches_ = nullptr;
+  const Tensor* x_ = nullptr;
+  bool batch_stats_ = false;  // whether the last forward used the batch's statistics
+  Tensor mean_, var_, invstd_;  // (C): the last training batch's statistics
+  Tensor y_, dx_;
+};
+
+class BatchNorm1d : public BatchNorm {
+ public:
+  explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
+      : BatchNorm("BatchNorm1d", num_features, options) {}
+  std::string type_name() const override { return "BatchNorm1d"; }
+
+ protected:
+  bool accepts_rank(int rank) const override { return rank == 2 || rank == 3; }
+  const char* layout() const override { return "[N, C] or [N, C, L]"; }
+};
+
+class BatchNorm2d : public BatchNorm {
+ public:
+  explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
+      : BatchNorm("BatchNorm2d", num_features, options) {}
+  std::string type_name() const override { return "BatchNorm2d"; }
+
+ protected:
+  bool accepts_rank(int rank) const override { return rank == 4; }
+  const char* layout() const override { return "[N, C, H, W]"; }
+};
+
+}  // namespace nn

@@ -1,0 +1,44 @@
+// Dropout (Srivastava et al. 2014), inverted: in training mode each element is zeroed with
+// probability p and the others are scaled by 1 / (1 - p), so evaluation mode is the identity.
+// The mask comes from an nn::Rng the layer owns, seeded at construction from nn::global_rng()
+// (so one nn::manual_seed drives it) or from options.seed; its state can be read and restored,
+// for checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "nn/layers/module.hpp"
+#include "nn/random.hpp"
+
+namespace nn {
+
+struct DropoutOptions {
+  std::optional<uint64_t> seed;  // nullopt: drawn from nn::global_rng()
+};
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(float p = 0.5f, DropoutOptions options = {});
+
+  // Training: y = x * mask, mask = 0 with probability p, else 1 / (1 - p); a new mask per call.
+  // Evaluation: y = x.
+  const Tensor& forward(const Tensor& x) override;
+  // dx = dy * mask (training), dy (evaluation).
+  const Tensor& backward(const Tensor& dy) override;
+  std::string type_name() const override { return "Dropout"; }
+  std::string extra_repr() const override;
+
+  float p() const { return p_; }
+  Rng::State rng_state() const { return rng_.state(); }
+  void set_rng_state(const Rng::State& state) { rng_.set_state(state); }
+
+ private:
+  float p_;
+  Rng rng_;
+  bool ran_ = false;
+  bool masked_ = false;  // whether the last forward applied a mask (training mode)
+  Tensor mask_, y_, dx_;
+};
+
+}  // namespace nn

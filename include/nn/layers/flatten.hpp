@@ -1,0 +1,22 @@
+// Flatten: [N, d1, ..., dk] -> [N, d1 * ... * dk] (PyTorch's Flatten with start_dim=1, end_dim=-1);
+// backward reshapes the gradient back to the input's shape.
+#pragma once
+
+#include "nn/layers/module.hpp"
+
+namespace nn {
+
+class Flatten : public Module {
+ public:
+  const Tensor& forward(const Tensor& x) override;
+  const Tensor& backward(const Tensor& dy) override;
+  std::string type_name() const override { return "Flatten"; }
+  std::string extra_repr() const override { return "start_dim=1, end_dim=-1"; }
+
+ private:
+  Shape in_shape_;
+  bool ran_ = false;
+  Tensor y_, dx_;
+};
+
+}  // namespace nn

@@ -1,0 +1,102 @@
+#include "nn/layers/batchnorm.hpp"
+
+#include <charconv>
+
+#include "nn/error.hpp"
+#include "nn/ops/batchnorm.hpp"
+
+namespace nn {
+
+namespace {
+// A float as Python's repr prints it ("0.1", "1e-05", "0.0").
+std::string py_float(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string s(buf, end);
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
+}
+}  // namespace
+
+BatchNorm::BatchNorm(const char* name, int64_t num_features, BatchNormOptions options)
+    : c_(num_features), options_(options) {
+  NN_CHECK(num_features > 0, name, ": expected num_features > 0, found ", num_features);
+  NN_CHECK(options.eps > 0.0f, name, ": expected eps > 0, found ", options.eps);
+  NN_CHECK(options.momentum >= 0.0f && options.momentum <= 1.0f, name, ": expected momentum in [0, 1], found ",
+           options.momentum);
+  if (options.affine) {
+    weight_ = &register_parameter("weight", Tensor(Shape{c_}, 1.0f));
+    bias_ = &register_parameter("bias", Tensor(Shape{c_}));
+  }
+  running_mean_ = &register_buffer("running_mean", Tensor(Shape{c_}));
+  running_var_ = &register_buffer("running_var", Tensor(Shape{c_}, 1.0f));
+  num_batches_ = &register_buffer("num_batches_tracked", Tensor(Shape{}));
+  mean_ = Tensor(Shape{c_});
+  var_ = Tensor(Shape{c_});
+  invstd_ = Tensor(Shape{c_});
+}
+
+const Tensor& BatchNorm::forward(const Tensor& x) {
+  NN_CHECK(accepts_rank(x.rank()) && x.dim(1) == c_, repr(), ": expected input of shape ", layout(), " with C = ",
+           c_, ", found ", x.shape().str());
+  const int64_t n = x.dim(0);
+  const int64_t l = x.numel() / (n * c_ > 0 ? n * c_ : 1);
+  x_ = &x;
+  y_.resize(x.shape());
+  const float* gamma = weight_ ? weight_->data.data() : nullptr;
+  const float* beta = bias_ ? bias_->data.data() : nullptr;
+  batch_stats_ = is_training();
+  if (!batch_stats_) {
+    ops::batch_norm_forward_eval(x.data(), n, c_, l, gamma, beta, running_mean_->data(), running_var_->data(),
+                                 options_.eps, y_.data());
+    return y_;
+  }
+  const int64_t m = n * l;
+  NN_CHECK(m > 1, repr(), ": expected more than 1 value per channel when training, found input ",
+           x.shape().str());
+  ops::batch_norm_forward_train(x.data(), n, c_, l, gamma, beta, options_.eps, y_.data(), mean_.data(),
+                                var_.data(), invstd_.data());
+  // running = (1 - momentum) running + momentum batch, with the unbiased variance.
+  const float mo = options_.momentum;
+  const float unbias = static_cast<float>(static_cast<double>(m) / static_cast<double>(m - 1));
+  float* rm = running_mean_->data();
+  float* rv = running_var_->data();
+  for (int64_t ch = 0; ch < c_; ++ch) {
+    rm[ch] = (1.0f - mo) * rm[ch] + mo * mean_[ch];
+    rv[ch] = (1.0f - mo) * rv[ch] + mo * var_[ch] * unbias;
+  }
+  (*num_batches_)[0] += 1.0f;
+  return y_;
+}
+
+const Tensor& BatchNorm::backward(const Tensor& dy) {
+  NN_CHECK(x_ != nullptr, repr(), ": backward called before forward");
+  NN_CHECK(dy.shape() == y_.shape(), repr(), ": expected output gradient of shape ", y_.shape().str(), ", found ",
+           dy.shape().str());
+  const int64_t n = x_->dim(0);
+  const int64_t l = x_->numel() / (n * c_ > 0 ? n * c_ : 1);
+  const float* gamma = weight_ ? weight_->data.data() : nullptr;
+  float* dgamma = weight_ ? weight_->grad.data() : nullptr;
+  float* dbeta = bias_ ? bias_->grad.data() : nullptr;
+  float* dx = nullptr;
+  if (input_grad()) {
+    dx_.resize(x_->shape());
+    dx = dx_.data();
+  } else {
+    dx_.resize(Shape{0});
+  }
+  if (batch_stats_)
+    ops::batch_norm_backward_train(x_->data(), dy.data(), n, c_, l, gamma, mean_.data(), invstd_.data(), dx, dgamma,
+                                   dbeta);
+  else
+    ops::batch_norm_backward_eval(x_->data(), dy.data(), n, c_, l, gamma, running_mean_->data(),
+                                  running_var_->data(), options_.eps, dx, dgamma, dbeta);
+  return dx_;
+}
+
+std::string BatchNorm::extra_repr() const {
+  return std::to_string(c_) + ", eps=" + py_float(options_.eps) + ", momentum=" + py_float(options_.momentum) +
+         ", affine=" + (options_.affine ? "True" : "False") + ", track_running_stats=True";
+}
+
+}  // namespace nn

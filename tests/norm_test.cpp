@@ -1,0 +1,165 @@
+// BatchNorm1d and BatchNorm2d: forward by hand, running statistics as PyTorch keeps them,
+// gradient checks through the batch statistics (training) and with fixed ones (evaluation),
+// buffers, shape errors and printing.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nn/error.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/linear.hpp"
+#include "nn/layers/sequential.hpp"
+#include "nn/random.hpp"
+
+namespace {
+
+void fill_uniform(nn::Tensor& t, uint64_t seed, double lo = -1.0, double hi = 1.0) {
+  nn::Rng rng(seed);
+  for (float& v : t.span()) v = static_cast<float>(rng.uniform(lo, hi));
+}
+
+TEST(BatchNorm1d, ForwardAndRunningStatisticsByHand) {
+  nn::BatchNorm1d bn(2);
+  // channel 0: {1, 3} (mean 2, biased var 1, unbiased 2); channel 1: {0, 0, ...} constant 5.
+  nn::Tensor x(nn::Shape{2, 2}, {1, 5, 3, 5});
+  const nn::Tensor& y = bn.forward(x);
+  const float s = 1.0f / std::sqrt(1.0f + 1e-5f);
+  EXPECT_NEAR(y[0], -s, 1e-6);
+  EXPECT_NEAR(y[2], s, 1e-6);
+  EXPECT_NEAR(y[1], 0.0f, 1e-6);
+  EXPECT_NEAR(y[3], 0.0f, 1e-6);
+  EXPECT_NEAR(bn.running_mean()[0], 0.2f, 1e-7);
+  EXPECT_NEAR(bn.running_mean()[1], 0.5f, 1e-7);
+  EXPECT_NEAR(bn.running_var()[0], 0.9f + 0.1f * 2.0f, 1e-6);  // unbiased variance
+  EXPECT_NEAR(bn.running_var()[1], 0.9f, 1e-6);
+  EXPECT_EQ(bn.num_batches_tracked()[0], 1.0f);
+
+  // Evaluation uses the running statistics and leaves them alone.
+  bn.eval();
+  const nn::Tensor& z = bn.forward(x);
+  EXPECT_NEAR(z[0], (1.0f - 0.2f) / std::sqrt(1.1f + 1e-5f), 1e-6);
+  EXPECT_NEAR(z[1], (5.0f - 0.5f) / std::sqrt(0.9f + 1e-5f), 1e-5);
+  EXPECT_EQ(bn.num_batches_tracked()[0], 1.0f);
+  EXPECT_NEAR(bn.running_mean()[0], 0.2f, 1e-7);
+}
+
+TEST(BatchNorm2d, NormalisesEachChannelOverBatchAndPlane) {
+  nn::BatchNorm2d bn(3);
+  bn.weight()->data = nn::Tensor(nn::Shape{3}, {1.0f, 2.0f, 0.5f});
+  bn.bias()->data = nn::Tensor(nn::Shape{3}, {0.0f, -1.0f, 3.0f});
+  nn::Tensor x(nn::Shape{4, 3, 5, 2});
+  fill_uniform(x, 2, -3.0, 5.0);
+  const nn::Tensor& y = bn.forward(x);
+  for (int64_t c = 0; c < 3; ++c) {
+    double s = 0, ss = 0;
+    for (int64_t n = 0; n < 4; ++n)
+      for (int64_t k = 0; k < 10; ++k) {
+        const double v = y[(n * 3 + c) * 10 + k];
+        s += v;
+        ss += v * v;
+      }
+    const double mean = s / 40, var = ss / 40 - mean * mean;
+    EXPECT_NEAR(mean, bn.bias()->data[c], 1e-5);
+    EXPECT_NEAR(std::sqrt(var), bn.weight()->data[c], 1e-4);
+  }
+}
+
+TEST(BatchNorm, GradcheckInTrainingThroughTheBatchStatistics) {
+  struct Case {
+    nn::Shape x;
+    bool two_d;
+  };
+  for (const Case& c : {Case{{4, 3}, false}, Case{{3, 2, 5}, false}, Case{{1, 2, 3, 4}, true},
+                        Case{{3, 2, 3, 2}, true}}) {
+    std::unique_ptr<nn::BatchNorm> bn;
+    if (c.two_d)
+      bn = std::make_unique<nn::BatchNorm2d>(c.x[1]);
+    else
+      bn = std::make_unique<nn::BatchNorm1d>(c.x[1]);
+    fill_uniform(bn->weight()->data, 3, 0.5, 1.5);
+    fill_uniform(bn->bias()->data, 4);
+    nn::Tensor x(c.x);
+    fill_uniform(x, 5, -2.0, 2.0);
+    auto r = nn::gradcheck(*bn, x, {.step = 1e-2, .atol = 2e-3});
+    EXPECT_TRUE(r.ok) << c.x.str() << ": " << r.message;
+  }
+}
+
+TEST(BatchNorm, GradcheckInEvaluation) {
+  nn::BatchNorm2d bn(2);
+  nn::Tensor warm(nn::Shape{4, 2, 3, 3});
+  fill_uniform(warm, 6, -1.0, 3.0);
+  bn.forward(warm);  // move the running statistics away from (0, 1)
+  bn.eval();
+  fill_uniform(bn.weight()->data, 3, 0.5, 1.5);
+  nn::Tensor x(nn::Shape{2, 2, 3, 2});
+  fill_uniform(x, 7);
+  auto r = nn::gradcheck(bn, x);
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+TEST(BatchNorm, NoInputGradientStillGivesParameterGradients) {
+  nn::BatchNorm1d bn(3);
+  nn::Tensor x(nn::Shape{5, 3}), dy(nn::Shape{5, 3});
+  fill_uniform(x, 1);
+  fill_uniform(dy, 2);
+  bn.forward(x);
+  bn.backward(dy);
+  const std::vector<float> dw = bn.weight()->grad.to_vector();
+  bn.zero_grad();
+  bn.set_input_grad(false);
+  bn.forward(x);
+  EXPECT_TRUE(bn.backward(dy).empty());
+  EXPECT_EQ(bn.weight()->grad.to_vector(), dw);
+}
+
+TEST(BatchNorm, BuffersAreNamedAndAreNotParameters) {
+  nn::Sequential model(nn::Linear(4, 3), nn::BatchNorm1d(3));
+  auto params = model.named_parameters();
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_EQ(params[2].first, "1.weight");
+  EXPECT_EQ(params[3].first, "1.bias");
+  auto buffers = model.named_buffers();
+  ASSERT_EQ(buffers.size(), 3u);
+  EXPECT_EQ(buffers[0].first, "1.running_mean");
+  EXPECT_EQ(buffers[1].first, "1.running_var");
+  EXPECT_EQ(buffers[2].first, "1.num_batches_tracked");
+  EXPECT_EQ(buffers[2].second->shape(), nn::Shape{});
+  EXPECT_EQ(buffers[1].second->to_vector(), (std::vector<float>{1, 1, 1}));
+  EXPECT_EQ(model.buffers().size(), 3u);
+  // The buffers moved with the module into the Sequential: they are the layer's own.
+  EXPECT_EQ(buffers[0].second, &model.at<nn::BatchNorm1d>(1).running_mean());
+}
+
+TEST(BatchNorm, WithoutAffineHasNoParameters) {
+  nn::BatchNorm1d bn(2, {.affine = false});
+  EXPECT_TRUE(bn.parameters().empty());
+  EXPECT_EQ(bn.named_buffers().size(), 3u);
+  nn::Tensor x(nn::Shape{3, 2, 2});
+  fill_uniform(x, 9);
+  auto r = nn::gradcheck(bn, x);
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+TEST(BatchNorm, ShapeErrorsAndPrinting) {
+  nn::BatchNorm2d bn(16);
+  try {
+    bn.forward(nn::Tensor(nn::Shape{64, 784}));
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): expected input "
+                 "of shape [N, C, H, W] with C = 16, found [64, 784]");
+  }
+  nn::BatchNorm1d bn1(4);
+  EXPECT_THROW(bn1.forward(nn::Tensor(nn::Shape{8, 3})), nn::Error);
+  EXPECT_THROW(bn1.forward(nn::Tensor(nn::Shape{1, 4})), nn::Error);  // one value per channel in training
+  bn1.eval();
+  EXPECT_NO_THROW(bn1.forward(nn::Tensor(nn::Shape{1, 4})));
+  EXPECT_THROW(nn::BatchNorm1d(0), nn::Error);
+  EXPECT_EQ(nn::BatchNorm1d(8, {.eps = 1e-3f, .momentum = 0.2f}).repr(),
+            "BatchNorm1d(8, eps=0.001, momentum=0.2, affine=True, track_running_stats=True)");
+}
+
+}  // namespace

@@ -1,0 +1,227 @@
+// MaxPool2D, AvgPool2D and Flatten: forward by hand, PyTorch's padding semantics, gradient checks
+// (max pooling on distinct values, away from ties), shape errors and printing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+#include "nn/error.hpp"
+#include "nn/gradcheck.hpp"
+#include "nn/layers/flatten.hpp"
+#include "nn/layers/pool.hpp"
+#include "nn/random.hpp"
+
+namespace {
+
+// Distinct values 0.1 apart in a random order, so a gradcheck step of 0.01 never changes a max.
+nn::Tensor distinct(const nn::Shape& shape, uint64_t seed) {
+  nn::Tensor t(shape);
+  std::vector<int> order(static_cast<size_t>(t.numel()));
+  std::iota(order.begin(), order.end(), 0);
+  nn::Rng rng(seed);
+  rng.shuffle(std::span<int>(order));
+  for (int64_t i = 0; i < t.numel(); ++i) t[i] = 0.1f * static_cast<float>(order[static_cast<size_t>(i)]) - 1.0f;
+  return t;
+}
+
+TEST(MaxPool2D, ForwardAndBackwardByHand) {
+  nn::MaxPool2D pool(2);
+  nn::Tensor x(nn::Shape{1, 1, 4, 4}, {1, 5, 2, 0,   //
+                                       3, 4, 8, 7,   //
+                                       9, 1, 0, 2,   //
+                                       6, 2, 3, 11});
+  const nn::Tensor& y = pool.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 2, 2}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{5, 8, 9, 11}));
+  const nn::Tensor& dx = pool.backward(nn::Tensor(nn::Shape{1, 1, 2, 2}, {1, 2, 3, 4}));
+  EXPECT_EQ(dx.to_vector(), (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 4}));
+}
+
+// Windows of any geometry against a plain loop: the first maximum in row-major order wins ties.
+TEST(MaxPool2D, MatchesAReferenceWithTies) {
+  struct Case {
+    nn::Size2 k, s, p;
+  };
+  for (const Case& c : {Case{2, 2, 0}, Case{3, 2, 1}, Case{{2, 3}, {1, 2}, {1, 0}}}) {
+    nn::MaxPool2D pool(c.k, c.s, c.p);
+    nn::Tensor x(nn::Shape{3, 2, 7, 9});
+    nn::Rng rng(4);
+    for (float& v : x.span()) v = static_cast<float>(rng.below(3));  // many ties
+    const nn::Tensor& y = pool.forward(x);
+    const int64_t oh = y.dim(2), ow = y.dim(3);
+    nn::Tensor dy(y.shape());
+    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i + 1);
+    std::vector<float> want_dx(static_cast<size_t>(x.numel()), 0.0f);
+    for (int64_t pl = 0; pl < 6; ++pl)
+      for (int64_t r = 0; r < oh; ++r)
+        for (int64_t q = 0; q < ow; ++q) {
+          float best = -INFINITY;
+          int64_t at = -1;
+          for (int64_t i = 0; i < c.k.h; ++i)
+            for (int64_t j = 0; j < c.k.w; ++j) {
+              const int64_t ih = r * c.s.h - c.p.h + i, iw = q * c.s.w - c.p.w + j;
+              if (ih < 0 || ih >= 7 || iw < 0 || iw >= 9) continue;
+              const float v = x[(pl * 7 + ih) * 9 + iw];
+              if (v > best) {
+                best = v;
+                at = (pl * 7 + ih) * 9 + iw;
+              }
+            }
+          const int64_t o = (pl * oh + r) * ow + q;
+          ASSERT_EQ(y[o], best);
+          want_dx[static_cast<size_t>(at)] += dy[o];
+        }
+    EXPECT_EQ(pool.backward(dy).to_vector(), want_dx);
+  }
+}
+
+// A batch large enough to be split over threads gives what each image gives alone.
+TEST(Pool2D, LargeBatchMatchesImageByImage) {
+  nn::Tensor x = distinct(nn::Shape{64, 16, 28, 28}, 8);
+  nn::Tensor one(nn::Shape{1, 16, 28, 28});
+  for (int kind = 0; kind < 3; ++kind) {
+    std::unique_ptr<nn::Module> pool, single;
+    if (kind == 0) {
+      pool = std::make_unique<nn::MaxPool2D>(2);
+      single = std::make_unique<nn::MaxPool2D>(2);
+    } else if (kind == 1) {
+      pool = std::make_unique<nn::MaxPool2D>(3, 2, 1);
+      single = std::make_unique<nn::MaxPool2D>(3, 2, 1);
+    } else {
+      pool = std::make_unique<nn::AvgPool2D>(2);
+      single = std::make_unique<nn::AvgPool2D>(2);
+    }
+    const nn::Tensor& y = pool->forward(x);
+    nn::Tensor dy(y.shape());
+    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i % 13);
+    const nn::Tensor& dx = pool->backward(dy);
+    const int64_t in = one.numel(), out = y.numel() / 64;
+    nn::Tensor dy1(y.shape().sample().batched(1));
+    for (int64_t n = 0; n < 64; n += 9) {
+      std::copy_n(x.data() + n * in, in, one.data());
+      std::copy_n(dy.data() + n * out, out, dy1.data());
+      const nn::Tensor& y1 = single->forward(one);
+      ASSERT_TRUE(std::equal(y1.data(), y1.data() + out, y.data() + n * out)) << kind << " image " << n;
+      const nn::Tensor& dx1 = single->backward(dy1);
+      ASSERT_TRUE(std::equal(dx1.data(), dx1.data() + in, dx.data() + n * in)) << kind << " image " << n;
+    }
+  }
+}
+
+TEST(MaxPool2D, NanPropagates) {
+  for (nn::Size2 k : {nn::Size2(2), nn::Size2(2, 3)}) {
+    nn::MaxPool2D pool(k);
+    nn::Tensor x(nn::Shape{1, 1, 2, 4}, {1, NAN, 5, 2, 7, 3, 1, 0});
+    const nn::Tensor& y = pool.forward(x);
+    EXPECT_TRUE(std::isnan(y[0]));
+  }
+}
+
+TEST(MaxPool2D, PadsWithMinusInfinity) {
+  // All values negative: zero padding would win, -inf padding never does.
+  nn::MaxPool2D pool(2, 1, 1);
+  nn::Tensor x(nn::Shape{1, 1, 2, 2}, {-1, -2, -3, -4});
+  const nn::Tensor& y = pool.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 3, 3}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{-1, -1, -2, -1, -1, -2, -3, -3, -4}));
+}
+
+TEST(MaxPool2D, OutputSizeFloorsAndStrideDefaultsToKernel) {
+  nn::MaxPool2D pool(nn::Size2{3, 2});
+  EXPECT_EQ(pool.stride(), (nn::Size2{3, 2}));
+  nn::Tensor x(nn::Shape{2, 3, 7, 5});
+  EXPECT_EQ(pool.forward(x).shape(), (nn::Shape{2, 3, 2, 2}));
+}
+
+TEST(MaxPool2D, Gradcheck) {
+  struct Case {
+    nn::Shape x;
+    nn::Size2 k;
+    nn::Size2 s, p;
+  };
+  for (const Case& c : {Case{{1, 1, 4, 4}, 2, 2, 0}, Case{{2, 3, 5, 7}, {3, 2}, {2, 1}, {1, 1}},
+                        Case{{3, 2, 6, 5}, 3, 2, 1}}) {
+    nn::MaxPool2D pool(c.k, c.s, c.p);
+    auto r = nn::gradcheck(pool, distinct(c.x, 3));
+    EXPECT_TRUE(r.ok) << r.message;
+  }
+}
+
+TEST(AvgPool2D, ForwardByHandCountsThePadding) {
+  nn::AvgPool2D pool(2);
+  nn::Tensor x(nn::Shape{1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  EXPECT_EQ(pool.forward(x).to_vector(), (std::vector<float>{3.5f, 5.5f}));
+
+  // count_include_pad: a corner window holds one element and three zeros, divided by 4.
+  nn::AvgPool2D padded(2, 1, 1);
+  nn::Tensor z(nn::Shape{1, 1, 2, 2}, {1, 2, 3, 4});
+  const nn::Tensor& y = padded.forward(z);
+  ASSERT_EQ(y.shape(), (nn::Shape{1, 1, 3, 3}));
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{0.25f, 0.75f, 0.5f, 1.0f, 2.5f, 1.5f, 0.75f, 1.75f, 1.0f}));
+  const nn::Tensor& dx = padded.backward(nn::Tensor(nn::Shape{1, 1, 3, 3}, 1.0f));
+  EXPECT_EQ(dx.to_vector(), (std::vector<float>{1, 1, 1, 1}));  // each pixel lies in 4 windows, 1/4 each
+}
+
+TEST(AvgPool2D, Gradcheck) {
+  nn::Rng rng(2);
+  for (int64_t n : {1, 3}) {
+    nn::AvgPool2D pool({2, 3}, {1, 2}, {1, 1});
+    nn::Tensor x(nn::Shape{n, 2, 5, 6});
+    for (float& v : x.span()) v = static_cast<float>(rng.uniform(-1, 1));
+    auto r = nn::gradcheck(pool, x);
+    EXPECT_TRUE(r.ok) << r.message;
+  }
+}
+
+TEST(Pool2D, ShapeErrorsAndPrinting) {
+  nn::MaxPool2D pool(2);
+  try {
+    pool.forward(nn::Tensor(nn::Shape{64, 784}));
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected input of "
+                 "shape [N, C, H, W], found [64, 784]");
+  }
+  nn::AvgPool2D avg(3);
+  try {
+    avg.forward(nn::Tensor(nn::Shape{1, 1, 2, 5}));
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "AvgPool2d(kernel_size=3, stride=3, padding=0): kernel (3, 3) is larger than the padded input (2, "
+                 "5) of input [1, 1, 2, 5]");
+  }
+  EXPECT_THROW(nn::MaxPool2D(2, 2, 2), nn::Error);  // padding more than half the kernel
+  EXPECT_THROW(nn::AvgPool2D(0), nn::Error);
+  EXPECT_THROW(nn::AvgPool2D(2, -1), nn::Error);
+  EXPECT_EQ(nn::AvgPool2D(3, 0).stride(), nn::Size2(3));  // 0: the kernel size
+  pool.forward(nn::Tensor(nn::Shape{1, 1, 4, 4}));
+  EXPECT_THROW(pool.backward(nn::Tensor(nn::Shape{1, 1, 4, 4})), nn::Error);
+  EXPECT_EQ(nn::MaxPool2D({2, 3}, 1).repr(),
+            "MaxPool2d(kernel_size=(2, 3), stride=1, padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(nn::AvgPool2D(2, {1, 2}, 1).repr(), "AvgPool2d(kernel_size=2, stride=(1, 2), padding=1)");
+}
+
+TEST(Flatten, ReshapesForwardAndBack) {
+  nn::Flatten flat;
+  nn::Tensor x(nn::Shape{2, 3, 2, 2});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = static_cast<float>(i);
+  const nn::Tensor& y = flat.forward(x);
+  ASSERT_EQ(y.shape(), (nn::Shape{2, 12}));
+  EXPECT_EQ(y.to_vector(), x.to_vector());
+  nn::Tensor dy(nn::Shape{2, 12});
+  for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(-i);
+  const nn::Tensor& dx = flat.backward(dy);
+  EXPECT_EQ(dx.shape(), x.shape());
+  EXPECT_EQ(dx.to_vector(), dy.to_vector());
+  EXPECT_THROW(flat.backward(nn::Tensor(nn::Shape{2, 11})), nn::Error);
+  EXPECT_EQ(flat.repr(), "Flatten(start_dim=1, end_dim=-1)");
+  auto r = nn::gradcheck(flat, x);
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+}  // namespace
