@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config python3 libopenblas-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
           libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,11 @@
 #include "nn/error.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/layers/activation.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/conv2d.hpp"
+#include "nn/layers/dropout.hpp"
+#include "nn/layers/flatten.hpp"
+#include "nn/layers/pool.hpp"
 #include "nn/layers/linear.hpp"
 
 namespace nn::io {
@@ -18,8 +23,11 @@ using json = nlohmann::json;
 std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
   std::vector<std::pair<std::string, Tensor*>> out;
   for (auto& [name, p] : module.named_parameters()) out.emplace_back(name, &p->data);
+  for (auto& [name, b] : module.named_buffers()) out.emplace_back(name, b);
   return out;
 }
+
+json size2_json(Size2 s) { return s.h == s.w ? json(s.h) : json::array({s.h, s.w}); }
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -102,6 +110,29 @@ ModelSpec spec_of(const Sequential& model) {
       layer.type = "softmax";
     } else if (dynamic_cast<const Identity*>(&m)) {
       layer.type = "identity";
+    } else if (auto* conv = dynamic_cast<const Conv2D*>(&m)) {
+      layer.type = "conv";
+      layer.params["out"] = conv->out_channels();
+      layer.params["kernel"] = size2_json(conv->kernel_size());
+      layer.params["stride"] = size2_json(conv->stride());
+      layer.params["padding"] = size2_json(conv->padding());
+      layer.params["init"] = to_string(conv->options().init);
+      if (!conv->options().bias) layer.params["bias"] = false;
+    } else if (auto* pool = dynamic_cast<const Pool2D*>(&m)) {
+      layer.type = dynamic_cast<const MaxPool2D*>(&m) ? "maxpool" : "avgpool";
+      layer.params["kernel"] = size2_json(pool->kernel_size());
+      layer.params["stride"] = size2_json(pool->stride());
+      layer.params["padding"] = size2_json(pool->padding());
+    } else if (dynamic_cast<const Flatten*>(&m)) {
+      layer.type = "flatten";
+    } else if (auto* drop = dynamic_cast<const Dropout*>(&m)) {
+      layer.type = "dropout";
+      layer.params["p"] = drop->p();
+    } else if (auto* bn = dynamic_cast<const BatchNorm*>(&m)) {
+      layer.type = "batchnorm";
+      layer.params["features"] = bn->num_features();
+      layer.params["eps"] = bn->options().eps;
+      layer.params["momentum"] = bn->options().momentum;
     } else {
       fail("save: layer ", i, " (", m.type_name(), ") cannot be described by a model spec");
     }

@@ -8,6 +8,11 @@
 
 #include "nn/error.hpp"
 #include "nn/layers/activation.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/conv2d.hpp"
+#include "nn/layers/dropout.hpp"
+#include "nn/layers/flatten.hpp"
+#include "nn/layers/pool.hpp"
 #include "nn/layers/linear.hpp"
 
 namespace nn::io {
@@ -18,10 +23,17 @@ using json = nlohmann::json;
 
 // How a layer type reads its compact arguments ("linear:128:xavier" -> out=128, init=xavier), writes
 // them back, and builds the module.
+// What the layers built so far produce, for a layer whose size follows from its input (batchnorm).
+struct Context {
+  int64_t width = 0;     // features (after linear) or channels (after conv); 0: unknown
+  bool spatial = false;  // whether activations are [N, C, H, W]
+  bool dry_run = false;  // only checking the settings: draw nothing from the global generator
+};
+
 struct LayerKind {
   std::vector<std::string> positional;  // names of the compact arguments, in order
   std::vector<std::string> required;
-  std::function<std::shared_ptr<Module>(const json&, const BuildOptions&)> build;
+  std::function<std::shared_ptr<Module>(const json&, const BuildOptions&, Context&)> build;
   bool image_input = false;
 };
 
@@ -38,10 +50,20 @@ double get_number(const json& p, const std::string& key, const std::string& type
   return p[key].get<double>();
 }
 
+// A size given as one integer (3) or as [height, width].
+Size2 get_size2(const json& p, const std::string& key, const std::string& type, Size2 fallback) {
+  if (!p.contains(key)) return fallback;
+  const json& v = p[key];
+  if (v.is_number_integer()) return Size2(v.get<int64_t>());
+  NN_CHECK(v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer(), "model spec: ",
+           type, ": expected an integer or [height, width] for '", key, "', found ", v.dump());
+  return Size2(v[0].get<int64_t>(), v[1].get<int64_t>());
+}
+
 const std::map<std::string, LayerKind>& kinds() {
   static const std::map<std::string, LayerKind> table = [] {
     std::map<std::string, LayerKind> t;
-    t["linear"] = {{"out", "init"}, {"out"}, [](const json& p, const BuildOptions& o) -> std::shared_ptr<Module> {
+    t["linear"] = {{"out", "init"}, {"out"}, [](const json& p, const BuildOptions& o, Context& ctx) -> std::shared_ptr<Module> {
                      const int64_t out = get_int(p, "out", "linear", 0);
                      NN_CHECK(out > 0, "model spec: linear: expected a positive output size, found ", out);
                      LinearOptions lo;
@@ -49,26 +71,73 @@ const std::map<std::string, LayerKind>& kinds() {
                      lo.gain = static_cast<float>(get_number(p, "gain", "linear", 1.0));
                      lo.bias = p.value("bias", true);
                      lo.weight_decay = static_cast<float>(get_number(p, "weight_decay", "linear", 0.0));
+                     ctx = {out, false};
                      return std::make_shared<Linear>(out, lo);
                    }};
-    t["relu"] = {{}, {}, [](const json&, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["relu"] = {{}, {}, [](const json&, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                    return std::make_shared<ReLU>();
                  }};
-    t["leakyrelu"] = {{"alpha"}, {}, [](const json& p, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["leakyrelu"] = {{"alpha"}, {}, [](const json& p, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                         return std::make_shared<LeakyReLU>(static_cast<float>(get_number(p, "alpha", "leakyrelu", 0.01)));
                       }};
-    t["sigmoid"] = {{}, {}, [](const json&, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["sigmoid"] = {{}, {}, [](const json&, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                       return std::make_shared<Sigmoid>();
                     }};
-    t["tanh"] = {{}, {}, [](const json&, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["tanh"] = {{}, {}, [](const json&, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                    return std::make_shared<Tanh>();
                  }};
-    t["softmax"] = {{}, {}, [](const json&, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["softmax"] = {{}, {}, [](const json&, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                       return std::make_shared<Softmax>();
                     }};
-    t["identity"] = {{}, {}, [](const json&, const BuildOptions&) -> std::shared_ptr<Module> {
+    t["identity"] = {{}, {}, [](const json&, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
                        return std::make_shared<Identity>();
                      }};
+    t["conv"] = {{"out", "kernel", "stride", "padding"}, {"out", "kernel"},
+                 [](const json& p, const BuildOptions& o, Context& ctx) -> std::shared_ptr<Module> {
+                   const int64_t out = get_int(p, "out", "conv", 0);
+                   NN_CHECK(out > 0, "model spec: conv: expected a positive number of output channels, found ", out);
+                   ConvOptions co;
+                   co.stride = get_size2(p, "stride", "conv", Size2(1));
+                   co.padding = get_size2(p, "padding", "conv", Size2(0));
+                   co.bias = p.value("bias", true);
+                   co.init = p.contains("init") ? parse_init(p["init"].get<std::string>()) : o.default_init;
+                   ctx = {out, true};
+                   return std::make_shared<Conv2D>(out, get_size2(p, "kernel", "conv", Size2(0)), co);
+                 },
+                 true};
+    t["maxpool"] = {{"kernel", "stride", "padding"}, {"kernel"},
+                    [](const json& p, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
+                      return std::make_shared<MaxPool2D>(get_size2(p, "kernel", "maxpool", Size2(0)),
+                                                         get_size2(p, "stride", "maxpool", Size2(0)),
+                                                         get_size2(p, "padding", "maxpool", Size2(0)));
+                    },
+                    true};
+    t["avgpool"] = {{"kernel", "stride", "padding"}, {"kernel"},
+                    [](const json& p, const BuildOptions&, Context&) -> std::shared_ptr<Module> {
+                      return std::make_shared<AvgPool2D>(get_size2(p, "kernel", "avgpool", Size2(0)),
+                                                         get_size2(p, "stride", "avgpool", Size2(0)),
+                                                         get_size2(p, "padding", "avgpool", Size2(0)));
+                    },
+                    true};
+    t["flatten"] = {{}, {}, [](const json&, const BuildOptions&, Context& ctx) -> std::shared_ptr<Module> {
+                      ctx = {0, false};
+                      return std::make_shared<Flatten>();
+                    }};
+    t["dropout"] = {{"p"}, {}, [](const json& p, const BuildOptions&, Context& ctx) -> std::shared_ptr<Module> {
+                      DropoutOptions d;
+                      if (ctx.dry_run) d.seed = 0;
+                      return std::make_shared<Dropout>(static_cast<float>(get_number(p, "p", "dropout", 0.5)), d);
+                    }};
+    t["batchnorm"] = {{"features"}, {}, [](const json& p, const BuildOptions&, Context& ctx) -> std::shared_ptr<Module> {
+                        const int64_t c = get_int(p, "features", "batchnorm", ctx.width);
+                        NN_CHECK(c > 0, "model spec: batchnorm: its size does not follow from the layer before ",
+                                 "(give it: batchnorm:N)");
+                        BatchNormOptions bo;
+                        bo.eps = static_cast<float>(get_number(p, "eps", "batchnorm", bo.eps));
+                        bo.momentum = static_cast<float>(get_number(p, "momentum", "batchnorm", bo.momentum));
+                        if (ctx.spatial) return std::make_shared<BatchNorm2d>(c, bo);
+                        return std::make_shared<BatchNorm1d>(c, bo);
+                      }};
     return t;
   }();
   return table;
@@ -112,8 +181,10 @@ void validate(const LayerSpec& layer) {
            layer.params.dump());
   for (const auto& key : kind.required)
     NN_CHECK(layer.params.contains(key), "model spec: ", layer.type, ": missing '", key, "'");
-  // Building once checks every value's type and range.
-  kind.build(layer.params, BuildOptions{});
+  // Building once checks every value's type and range (a size taken from the layer before is
+  // checked when the whole model is built).
+  Context ctx{1, false, true};
+  kind.build(layer.params, BuildOptions{}, ctx);
 }
 
 }  // namespace
@@ -209,6 +280,7 @@ std::string to_compact(const ModelSpec& spec) {
     for (const auto& name : kind.positional) {
       if (!layer.params.contains(name)) break;
       const json& v = layer.params[name];
+      if (v.is_array()) break;  // [height, width] has no compact spelling
       s += ':' + (v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
@@ -218,7 +290,8 @@ std::string to_compact(const ModelSpec& spec) {
 std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOptions& options) {
   NN_CHECK(!spec.empty(), "model spec: no layers");
   auto model = std::make_unique<Sequential>();
-  for (const auto& layer : spec.layers) model->add(kind_of(layer.type).build(layer.params, options));
+  Context ctx;
+  for (const auto& layer : spec.layers) model->add(kind_of(layer.type).build(layer.params, options, ctx));
   return model;
 }
 
