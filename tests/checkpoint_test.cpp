@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdlib>
@@ -16,6 +17,8 @@
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/layers/activation.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/dropout.hpp"
 #include "nn/layers/linear.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/losses/loss.hpp"
@@ -93,8 +96,11 @@ Split blobs() {
   return s;
 }
 
-nn::Sequential mlp(uint64_t seed) {
+// With `regularized`, a BatchNorm (buffers) and a Dropout (its own generator) in the middle.
+nn::Sequential mlp(uint64_t seed, bool regularized = false) {
   nn::manual_seed(seed);
+  if (regularized)
+    return nn::Sequential(nn::Linear(2, 16), nn::BatchNorm1d(16), nn::ReLU(), nn::Dropout(0.3f), nn::Linear(16, 3));
   return nn::Sequential(nn::Linear(2, 16), nn::ReLU(), nn::Linear(16, 3));
 }
 
@@ -135,7 +141,7 @@ enum class Opt { sgd, adam };
 
 // A model, optimizer and scheduler; `seed` decides the initial weights.
 struct Rig {
-  explicit Rig(Opt kind, uint64_t seed = 7) : model(mlp(seed)) {
+  explicit Rig(Opt kind, uint64_t seed = 7, bool regularized = false) : model(mlp(seed, regularized)) {
     if (kind == Opt::sgd)
       optimizer = std::make_unique<nn::SGD>(model.parameters(), nn::SGDOptions{.lr = 0.05f, .momentum = 0.9f});
     else
@@ -163,8 +169,8 @@ struct Full {
   float lr = 0.0f;
 };
 
-Full uninterrupted(Opt kind, const Split& data) {
-  Rig s(kind);
+Full uninterrupted(Opt kind, const Split& data, bool regularized = false) {
+  Rig s(kind, 7, regularized);
   LossLog log;
   train::Trainer t({&log});
   Full f;
@@ -178,15 +184,16 @@ Full uninterrupted(Opt kind, const Split& data) {
 
 // Runs until `stop` asks, writing checkpoints to dir; then resumes from dir/last.safetensors in
 // fresh objects (other initial weights, other RNG state) and checks against the uninterrupted run.
-void check_resume(Opt kind, train::Callback& stop, int64_t every, int64_t expect_epoch, int64_t expect_batch) {
+void check_resume(Opt kind, train::Callback& stop, int64_t every, int64_t expect_epoch, int64_t expect_batch,
+                  bool regularized = false) {
   const Split data = blobs();
-  const Full full = uninterrupted(kind, data);
+  const Full full = uninterrupted(kind, data, regularized);
   TempDir dir;
   std::vector<uint32_t> losses;
   {
-    Rig s(kind);
-    LossLog log;
     Rig probe(kind);
+    Rig s(kind, 7, regularized);
+    LossLog log;
     nn::io::CheckpointWriter writer({.dir = dir.path(), .every_batches = every, .settings = settings_of(probe)});
     train::Trainer t({&log, &writer, &stop});
     const auto h = t.fit(s.model, s.loss, *s.optimizer, data.train, &data.val, kFit, s.scheduler.get());
@@ -201,7 +208,7 @@ void check_resume(Opt kind, train::Callback& stop, int64_t every, int64_t expect
   EXPECT_EQ(static_cast<int64_t>(losses.size()), ck.step);
   EXPECT_EQ(static_cast<int64_t>(ck.history.size()), expect_epoch);
 
-  Rig s(kind, 1234);  // fresh objects with other weights
+  Rig s(kind, 1234, regularized);  // fresh objects with other weights (and dropout generator)
   nn::manual_seed(999);
   nn::io::check_resume_settings(ck, settings_of(s));
   nn::io::restore_training_state(ck, s.model, *s.optimizer, s.scheduler.get());
@@ -336,6 +343,28 @@ TEST(Checkpoint, ExactResumeMidEpochSgd) {
 TEST(Checkpoint, ExactResumeMidEpochAdam) {
   StopAtStep stop(60);  // epoch 2, batch 10; checkpoints every 4 steps: the last one at 60
   check_resume(Opt::adam, stop, 4, 2, 10);
+}
+
+TEST(Checkpoint, ExactResumeMidEpochWithBatchNormAndDropout) {
+  StopAtStep stop(45);  // epoch 1, batch 20: the running statistics and the dropout generator matter
+  check_resume(Opt::sgd, stop, 15, 1, 20, true);
+}
+
+TEST(Checkpoint, CapturesBuffersAndDropoutGenerators) {
+  auto model = mlp(3, true);
+  nn::SGD sgd(model.parameters(), {.lr = 0.1f});
+  CheckpointState st;
+  nn::io::capture_training_state(st, model, sgd, nullptr);
+  std::vector<std::string> names;
+  for (auto& [n, t] : st.model) names.push_back(n);
+  EXPECT_NE(std::find(names.begin(), names.end(), "1.running_mean"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "1.running_var"), names.end());
+  ASSERT_TRUE(st.rngs.count("dropout:3"));
+  EXPECT_EQ(st.rngs.at("dropout:3"), dynamic_cast<nn::Dropout&>(model[3]).rng_state());
+  // Into a model without the Dropout layer: refused.
+  auto plain = mlp(3);
+  nn::SGD sgd2(plain.parameters(), {.lr = 0.1f});
+  EXPECT_THROW(nn::io::restore_training_state(st, plain, sgd2, nullptr), nn::Error);
 }
 
 TEST(Checkpoint, ExactResumeAtAnEpochBoundary) {

@@ -10,6 +10,7 @@
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/safetensors.hpp"
+#include "nn/layers/dropout.hpp"
 
 namespace nn::io {
 
@@ -167,10 +168,35 @@ std::vector<std::string> optimizer_param_names(Module& model, const Optimizer& o
   return names;
 }
 
+// The model's parameters and buffers (BatchNorm's running statistics) by dotted name.
+std::vector<std::pair<std::string, Tensor*>> model_tensors(Module& model) {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  for (auto& [name, p] : model.named_parameters()) out.emplace_back(name, &p->data);
+  for (auto& [name, b] : model.named_buffers()) out.emplace_back(name, b);
+  return out;
+}
+
+// The layers that own a random generator (Dropout's masks), as "dropout:<module path>".
+void collect_rngs(Module& m, const std::string& path, std::vector<std::pair<std::string, Dropout*>>& out) {
+  if (auto* d = dynamic_cast<Dropout*>(&m)) out.emplace_back("dropout:" + path, d);
+  for (auto& [name, child] : m.children()) collect_rngs(*child, path.empty() ? name : path + "." + name, out);
+}
+std::vector<std::pair<std::string, Dropout*>> layer_rngs(Module& model) {
+  std::vector<std::pair<std::string, Dropout*>> out;
+  collect_rngs(model, "", out);
+  return out;
+}
+
+void capture_rngs(std::map<std::string, Rng::State>& rngs, Module& model) {
+  rngs.clear();
+  rngs["global"] = global_rng().state();
+  for (auto& [name, d] : layer_rngs(model)) rngs[name] = d->rng_state();
+}
+
 // Pointers to the live tensors of a training state, under their checkpoint names.
 TensorRefs live_tensors(Module& model, Optimizer& optimizer) {
   TensorRefs out;
-  for (auto& [name, p] : model.named_parameters()) out.emplace_back(kModelPrefix + name, &p->data);
+  for (auto& [name, t] : model_tensors(model)) out.emplace_back(kModelPrefix + name, t);
   const auto names = optimizer_param_names(model, optimizer);
   for (size_t i = 0; i < names.size(); ++i) {
     const auto slots = optimizer.state(i);
@@ -257,7 +283,8 @@ void check_resume_settings(const CheckpointState& checkpoint, const json& wanted
 }
 
 void capture_training_state(CheckpointState& st, Module& model, Optimizer& optimizer, const Scheduler* scheduler) {
-  st.model = state_dict(model);
+  st.model.clear();
+  for (auto& [name, t] : model_tensors(model)) st.model.emplace_back(name, t->clone());
   st.optimizer.clear();
   st.optimizer_type = optimizer.type_name();
   st.optimizer_steps = optimizer.step_count();
@@ -268,7 +295,7 @@ void capture_training_state(CheckpointState& st, Module& model, Optimizer& optim
       if (slots[k]->defined()) st.optimizer.emplace_back(names[i] + "." + std::to_string(k), slots[k]->clone());
   }
   st.scheduler_epoch = scheduler != nullptr ? scheduler->epoch() : -1;
-  st.rngs["global"] = global_rng().state();
+  capture_rngs(st.rngs, model);
 }
 
 void restore_training_state(const CheckpointState& st, Module& model, Optimizer& optimizer, Scheduler* scheduler) {
@@ -300,8 +327,33 @@ void restore_training_state(const CheckpointState& st, Module& model, Optimizer&
   }
   NN_CHECK(optim.empty(), "restore: optimizer state '", optim.empty() ? "" : optim.begin()->first,
            "' belongs to no parameter of this model");
-  for (auto& [name, s] : st.rngs) NN_CHECK(name == "global", "restore: unknown random generator '", name, "'");
-  load_state_dict(model, st.model, true);  // strict: throws before changing anything
+  const auto rngs = layer_rngs(model);
+  for (auto& [name, s] : st.rngs) {
+    bool known = name == "global";
+    for (auto& [n, d] : rngs) known = known || n == name;
+    NN_CHECK(known, "restore: the checkpoint has the state of random generator '", name,
+             "', which this model does not have");
+  }
+  for (auto& [name, d] : rngs)
+    NN_CHECK(st.rngs.count(name), "restore: the checkpoint has no state for random generator '", name, "'");
+  // The model's parameters and buffers: every name present with its shape, nothing more.
+  LoadReport report;
+  std::map<std::string, const Tensor*> saved;
+  for (auto& [name, t] : st.model) saved[name] = &t;
+  for (auto& [name, target] : model_tensors(model)) {
+    auto it = saved.find(name);
+    if (it == saved.end()) {
+      report.missing.push_back(name);
+      continue;
+    }
+    if (!(it->second->shape() == target->shape()))
+      report.mismatched.push_back(name + ": expected " + target->shape().str() + ", found " + it->second->shape().str());
+    else
+      copies.emplace_back(target, it->second);
+    saved.erase(it);
+  }
+  for (auto& [name, t] : saved) report.unexpected.push_back(name);
+  NN_CHECK(report.ok(), "restore: ", report.str());
   for (auto& [target, source] : copies) {
     if (source != nullptr)
       target->copy_from(*source);
@@ -311,6 +363,7 @@ void restore_training_state(const CheckpointState& st, Module& model, Optimizer&
   optimizer.set_step_count(st.optimizer_steps);
   if (scheduler != nullptr) scheduler->set_epoch(st.scheduler_epoch);
   if (auto it = st.rngs.find("global"); it != st.rngs.end()) global_rng().set_state(it->second);
+  for (auto& [name, d] : rngs) d->set_rng_state(st.rngs.at(name));
 }
 
 void save_checkpoint(const fs::path& path, const CheckpointState& st,
@@ -451,7 +504,7 @@ void CheckpointWriter::write(const fs::path& path, int64_t epoch, int64_t batch,
   st.epoch = epoch;
   st.batch = batch;
   st.step = step;
-  st.rngs["global"] = global_rng().state();
+  capture_rngs(st.rngs, *model_);
   st.history = history;
   st.history.stop_reason.clear();
   if (batch == 0) st.history.partial = train::EpochTotals{};

@@ -37,7 +37,7 @@ inline constexpr const char* kCheckpointFormat = "nn.checkpoint";
 inline constexpr int kCheckpointFormatVersion = 1;
 
 struct CheckpointState {
-  StateDict model;             // the model's tensors by dotted name ("0.weight")
+  StateDict model;             // the model's parameters and buffers by dotted name ("0.weight", "1.running_mean")
   std::string optimizer_type;  // Optimizer::type_name()
   StateDict optimizer;         // "<param name>.<k>": state tensor k of that parameter (stored as "optim.<...>")
   int64_t optimizer_steps = 0;
@@ -47,7 +47,8 @@ struct CheckpointState {
   int64_t epoch = 0;  // the epoch in progress (batch > 0) or the next one to run (batch == 0)
   int64_t batch = 0;  // batches of `epoch` already trained
   int64_t step = 0;   // optimizer steps since the start of training
-  std::map<std::string, Rng::State> rngs;  // "global": nn::global_rng()
+  // "global": nn::global_rng(); "dropout:<module path>": the generator of a Dropout layer.
+  std::map<std::string, Rng::State> rngs;
   train::History history;                  // finished epochs; partial: the sums of `epoch`'s first `batch` batches
 
   // The best monitored figure at an epoch end so far (NaN: none yet), for best.safetensors.
@@ -80,13 +81,15 @@ std::string settings_difference(const nlohmann::json& saved, const nlohmann::jso
 void check_resume_settings(const CheckpointState& checkpoint, const nlohmann::json& wanted,
                            const std::string& where = "the checkpoint");
 
-// Fills the model, optimizer, scheduler and global RNG parts of `state` from live objects (copies).
+// Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
+// every Dropout layer's) of `state` from live objects (copies).
 void capture_training_state(CheckpointState& state, Module& model, Optimizer& optimizer,
                             const Scheduler* scheduler);
-// Puts them back: the weights, the optimizer's state tensors and step count, the scheduler's epoch
-// and the RNG states ("global" into nn::global_rng()). The model must have its shapes (run one
-// forward first when layers infer their input size). nn::Error naming any tensor that is missing,
-// unexpected or shaped differently, or a different optimizer type; nothing is changed then.
+// Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
+// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each Dropout layer's into
+// it). The model must have its shapes (run one forward first when layers infer their input size).
+// nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
+// different optimizer type; nothing is changed then.
 void restore_training_state(const CheckpointState& state, Module& model, Optimizer& optimizer,
                             Scheduler* scheduler);
 
