@@ -66,7 +66,16 @@ if ls -a ck_c | grep -q '\.tmp\.'; then fail "temporary files left in ck_c: $(ls
 same d.safetensors full5.safetensors
 same a.log full5.log
 
-# 5. Refusals: a missing checkpoint, other settings. Exit status 1 with a message, no training.
+# 5. BatchNorm (running statistics are buffers) and Dropout (its own generator), killed mid-epoch.
+REG=(--data spiral:n=600,classes=3 --model linear:32,batchnorm,relu,dropout:0.2,linear:3 --batch-size 32 --optimizer sgd
+     --lr 0.05 --threads 1 --seed 7 --quiet --epochs 3)
+"$NN" train "${REG[@]}" --save full_reg.safetensors --log-steps full_reg.log >/dev/null
+killed "${REG[@]}" --save e.safetensors --log-steps e.log --checkpoint-dir ck_e --checkpoint-every 3 --debug-kill-at-step 21
+"$NN" train "${REG[@]}" --save e.safetensors --log-steps e.log --checkpoint-dir ck_e --resume ck_e >/dev/null
+same e.safetensors full_reg.safetensors
+same e.log full_reg.log
+
+# 6. Refusals: a missing checkpoint, other settings. Exit status 1 with a message, no training.
 rc=0; "$NN" train "${COMMON[@]}" --epochs 4 --resume missing/last.safetensors 2> err.txt || rc=$?
 [ "$rc" -eq 1 ] || fail "--resume on a missing file: expected exit 1, got $rc"
 grep -q "no checkpoint at 'missing/last.safetensors'" err.txt || fail "missing file message: $(cat err.txt)"

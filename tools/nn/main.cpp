@@ -199,10 +199,15 @@ class MetricsWriter : public nn::train::Callback {
   nn::io::AtomicFile file_;
 };
 
+// In evaluation mode: BatchNorm refuses a batch of one when training, and neither its running
+// statistics nor a Dropout generator should move for a probe.
 int64_t output_width(nn::Sequential& model, const nn::data::Dataset& d) {
   nn::Tensor probe(d.sample_shape().batched(1));
+  model.eval();
   const nn::Tensor& y = model.forward(probe);
-  return y.rank() == 2 ? y.dim(1) : y.numel();
+  const int64_t width = y.rank() == 2 ? y.dim(1) : y.numel();
+  model.train();
+  return width;
 }
 
 // ---- checkpoints and resume ------------------------------------------------------------------------
@@ -601,7 +606,7 @@ int run_checkpoint_info(const std::string& path) {
               static_cast<long long>(ck.epoch + 1), static_cast<long long>(ck.batch + 1));
   int64_t params = 0;
   for (auto& [name, t] : ck.model) params += t.numel();
-  std::printf("model: %lld tensors, %lld parameters\n", static_cast<long long>(ck.model.size()),
+  std::printf("model: %lld tensors (parameters and buffers), %lld values\n", static_cast<long long>(ck.model.size()),
               static_cast<long long>(params));
   std::printf("optimizer: %s, %lld steps, %lld state tensors\n", ck.optimizer_type.c_str(),
               static_cast<long long>(ck.optimizer_steps), static_cast<long long>(ck.optimizer.size()));
