@@ -30,6 +30,14 @@ const Tensor* SafetensorsFile::find(const std::string& name) const {
 
 void write_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                        const std::map<std::string, std::string>& metadata) {
+  AtomicFile file(path);
+  write_safetensors(file, tensors, metadata);
+  file.commit();
+}
+
+void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  const std::filesystem::path& path = file.path();
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
@@ -47,13 +55,11 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<std:
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string prefix;
   put_u64le(prefix, text.size());
-  AtomicFile file(path);
   file.write(prefix);
   file.write(text);
   static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
   for (auto& [name, t] : tensors)
     if (t->numel() > 0) file.write(t->data(), static_cast<size_t>(t->numel()) * sizeof(float));
-  file.commit();
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {

@@ -171,7 +171,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   if (!model.is_training()) model.train(true);
 
   const TrainBegin begin{model, optimizer, scheduler, options.epochs, options.start_epoch, options.start_batch,
-                         nb, options.batch_size, train_samples, validation != nullptr, classification};
+                         nb, options.batch_size, train_samples, validation != nullptr, classification, history_};
   for (Callback* cb : callbacks_) cb->clear_stop();
   for (Callback* cb : callbacks_) cb->on_train_begin(begin);
 

@@ -1,12 +1,15 @@
 // The nn command: train, eval, predict and info.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "nn/data/split.hpp"
 #include "nn/data/transform.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/nn.hpp"
 #include "nn/threads.hpp"
@@ -60,6 +64,12 @@ struct TrainArgs {
   int64_t patience = 0;
   bool quiet = false;
   bool progress_lines = false;
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;
+  std::string resume;
+  std::string log_steps;
+  int64_t debug_kill_at_step = 0;  // hidden: SIGKILL right after the checkpoint of this step is written
+  int64_t debug_kill_in_save = 0;  // hidden: SIGKILL while saving this step's checkpoint, before the rename
 };
 
 std::unique_ptr<nn::Loss> make_loss(const std::string& name) {
@@ -189,10 +199,131 @@ class MetricsWriter : public nn::train::Callback {
   nn::io::AtomicFile file_;
 };
 
+// In evaluation mode: BatchNorm refuses a batch of one when training, and neither its running
+// statistics nor a Dropout generator should move for a probe.
 int64_t output_width(nn::Sequential& model, const nn::data::Dataset& d) {
   nn::Tensor probe(d.sample_shape().batched(1));
+  model.eval();
   const nn::Tensor& y = model.forward(probe);
-  return y.rank() == 2 ? y.dim(1) : y.numel();
+  const int64_t width = y.rank() == 2 ? y.dim(1) : y.numel();
+  model.train();
+  return width;
+}
+
+// ---- checkpoints and resume ------------------------------------------------------------------------
+
+// FNV-1a 64 of a dataset's samples, labels and targets: a resumed run must see the same data.
+std::string data_fingerprint(const nn::data::Dataset& d) {
+  uint64_t h = nn::io::fnv1a64(nullptr, 0);
+  if (d.is_u8()) {
+    h = nn::io::fnv1a64(d.features_u8().data(), d.features_u8().size(), h);
+  } else if (d.features().defined()) {
+    h = nn::io::fnv1a64(d.features().data(), static_cast<size_t>(d.features().numel()) * sizeof(float), h);
+  }
+  h = nn::io::fnv1a64(d.labels().data(), d.labels().size() * sizeof(int32_t), h);
+  if (d.targets().defined())
+    h = nn::io::fnv1a64(d.targets().data(), static_cast<size_t>(d.targets().numel()) * sizeof(float), h);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Everything that must match for an exact resume; not the number of epochs, except where the
+// schedule depends on it (cosine without T_MAX).
+json resume_settings(const TrainArgs& a, const nn::io::ModelSpec& spec, const nn::Optimizer& optimizer,
+                     const nn::data::Dataset& train, const nn::data::Dataset* val) {
+  std::string scheduler = a.scheduler;
+  if (scheduler == "cosine") scheduler += ":" + std::to_string(a.epochs);
+  return {{"model", nn::io::to_compact(spec)},
+          {"data", a.data},
+          {"label_column", a.label_column},
+          {"val_split", a.val_split},
+          {"stratify", a.stratify},
+          {"scale", a.scale},
+          {"data_hash", data_fingerprint(train) + (val ? "/" + data_fingerprint(*val) : std::string())},
+          {"loss", a.loss},
+          {"optimizer", nn::io::optimizer_settings(optimizer)},
+          {"scheduler", scheduler},
+          {"batch_size", a.batch_size},
+          {"seed", a.seed}};
+}
+
+// --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), flushed
+// at once so that a killed run's log holds every step it took.
+class StepLog : public nn::train::Callback {
+ public:
+  // A fresh run truncates the file; a resumed one keeps the lines up to its checkpoint's step
+  // (a killed run may have logged steps after it) and appends.
+  StepLog(const std::string& path, std::optional<int64_t> resume_step) {
+    if (resume_step) {
+      std::string kept;
+      std::ifstream in(path);
+      for (std::string line; std::getline(in, line);) {
+        long long step = 0;
+        if (std::sscanf(line.c_str(), "%lld", &step) == 1 && step <= *resume_step) kept += line + "\n";
+      }
+      nn::io::write_file_atomic(path, kept);
+    }
+    file_ = std::fopen(path.c_str(), resume_step ? "a" : "w");
+    NN_CHECK(file_ != nullptr, "--log-steps: cannot open '", path, "'");
+  }
+  ~StepLog() override {
+    if (file_) std::fclose(file_);
+  }
+  StepLog(const StepLog&) = delete;
+  StepLog& operator=(const StepLog&) = delete;
+  void on_batch_end(const nn::train::BatchEnd& b) override {
+    std::fprintf(file_, "%lld %.9g\n", static_cast<long long>(b.step), static_cast<double>(b.loss));
+    std::fflush(file_);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+// --resume: loads the checkpoint, refuses other settings, and puts model, optimizer, scheduler and
+// RNG back; the caller resumes fit at (epoch, batch) with its history.
+nn::io::CheckpointState resume_from(const TrainArgs& a, const json& settings, nn::Sequential& model,
+                                    const nn::data::Dataset& train, nn::Optimizer& optimizer,
+                                    nn::Scheduler* scheduler) {
+  const fs::path path = nn::io::resolve_checkpoint_path(a.resume);
+  std::error_code ec;
+  NN_CHECK(fs::is_regular_file(path, ec), "--resume: no checkpoint at '", path.string(), "'");
+  nn::io::CheckpointState ck = nn::io::load_checkpoint(path);
+  nn::io::check_resume_settings(ck, settings, path.string());
+  NN_CHECK(ck.epoch <= a.epochs, "--resume: ", path.string(), " has finished ", ck.epoch, " epochs; --epochs ",
+           a.epochs, " asks for fewer");
+  {
+    // Layers that infer their input size get their shapes from one forward in evaluation mode.
+    model.eval();
+    nn::Tensor probe(train.sample_shape().batched(1));
+    model.forward(probe);
+    model.train();
+  }
+  nn::io::restore_training_state(ck, model, optimizer, scheduler);
+  if (auto it = ck.metadata.find("nn.threads"); it != ck.metadata.end() && it->second != std::to_string(nn::num_threads()))
+    std::cerr << "note: the checkpoint was written with " << it->second << " threads, this run uses "
+              << nn::num_threads() << "; the results may differ in the last bits from an uninterrupted run\n";
+  return ck;
+}
+
+// --checkpoint-dir: last and best, with the hidden test hooks that kill the process.
+std::unique_ptr<nn::io::CheckpointWriter> make_checkpoint_writer(const TrainArgs& a, const json& settings,
+                                                                 std::map<std::string, std::string> metadata) {
+  nn::io::CheckpointWriterOptions o;
+  o.dir = a.checkpoint_dir;
+  o.every_batches = a.checkpoint_every;
+  o.settings = settings;
+  o.metadata = std::move(metadata);
+  if (a.debug_kill_at_step > 0)
+    o.after_write = [step = a.debug_kill_at_step](const fs::path&, const nn::io::CheckpointState& st) {
+      if (st.step == step) std::raise(SIGKILL);
+    };
+  if (a.debug_kill_in_save > 0)
+    o.before_rename = [step = a.debug_kill_in_save](const fs::path&, const nn::io::CheckpointState& st) {
+      if (st.step == step) std::raise(SIGKILL);
+    };
+  return std::make_unique<nn::io::CheckpointWriter>(std::move(o));
 }
 
 int run_train(const TrainArgs& a) {
@@ -255,6 +386,11 @@ int run_train(const TrainArgs& a) {
   model->set_input_grad(false);  // no gradient for the data itself
   auto optimizer = make_optimizer(a, model->parameters());
   auto scheduler = make_scheduler(a.scheduler, *optimizer, a.epochs);
+  NN_CHECK(a.checkpoint_every >= 0, "--checkpoint-every: expected a number of batches >= 0, found ", a.checkpoint_every);
+  NN_CHECK(a.checkpoint_every == 0 || !a.checkpoint_dir.empty(), "--checkpoint-every needs --checkpoint-dir");
+  const json settings = resume_settings(a, spec, *optimizer, train, has_val ? &val : nullptr);
+  std::optional<nn::io::CheckpointState> resumed;
+  if (!a.resume.empty()) resumed = resume_from(a, settings, *model, train, *optimizer, scheduler.get());
 
   if (!a.quiet) {
     log << "data:  " << loaded.description << "; training on " << train.size()
@@ -282,8 +418,34 @@ int run_train(const TrainArgs& a) {
                                         .restore_best_weights = true});
     trainer.add_callback(*early);
   }
-  const nn::train::FitOptions fit{.epochs = a.epochs, .batch_size = a.batch_size, .seed = a.seed};
-  nn::train::History history = trainer.fit(*model, *loss, *optimizer, train, has_val ? &val : nullptr, fit, scheduler.get());
+  std::unique_ptr<StepLog> step_log;
+  if (!a.log_steps.empty()) {
+    step_log = std::make_unique<StepLog>(a.log_steps, resumed ? std::optional<int64_t>(resumed->step) : std::nullopt);
+    trainer.add_callback(*step_log);
+  }
+  std::unique_ptr<nn::io::CheckpointWriter> checkpoints;
+  if (!a.checkpoint_dir.empty()) {
+    std::map<std::string, std::string> meta{{"nn.preprocess", pre.to_json().dump()},
+                                            {"nn.threads", std::to_string(nn::num_threads())},
+                                            {"nn.version", kVersion}};
+    checkpoints = make_checkpoint_writer(a, settings, std::move(meta));
+    if (resumed) checkpoints->set_best(resumed->best, resumed->best_epoch);
+    trainer.add_callback(*checkpoints);
+  }
+  nn::train::FitOptions fit{.epochs = a.epochs, .batch_size = a.batch_size, .seed = a.seed};
+  nn::train::History start;
+  if (resumed) {
+    fit.start_epoch = resumed->epoch;
+    fit.start_batch = resumed->batch;
+    start = std::move(resumed->history);
+    if (metrics)
+      for (const auto& r : start.epochs) metrics->on_epoch_end(r.epoch, r);
+    if (!a.quiet)
+      log << "resume: from " << nn::io::resolve_checkpoint_path(a.resume).string() << " at epoch " << fit.start_epoch + 1
+          << ", batch " << fit.start_batch + 1 << " (step " << resumed->step << ")\n";
+  }
+  nn::train::History history =
+      trainer.fit(*model, *loss, *optimizer, train, has_val ? &val : nullptr, fit, scheduler.get(), std::move(start));
   if (!history.stop_reason.empty() && !a.quiet) log << "stopped early: " << history.stop_reason << "\n";
 
   double train_seconds = 0.0;
@@ -435,7 +597,35 @@ int run_predict(const std::string& model_path, const std::string& input, const s
   return 0;
 }
 
+// `nn info` on a checkpoint: where training stands and the settings it needs.
+int run_checkpoint_info(const std::string& path) {
+  const nn::io::CheckpointState ck = nn::io::load_checkpoint(path);
+  std::printf("%s: nn checkpoint, format version %d\n", path.c_str(), nn::io::kCheckpointFormatVersion);
+  std::printf("position: step %lld; %lld epochs finished; resumes at epoch %lld, batch %lld\n",
+              static_cast<long long>(ck.step), static_cast<long long>(ck.history.size()),
+              static_cast<long long>(ck.epoch + 1), static_cast<long long>(ck.batch + 1));
+  int64_t params = 0;
+  for (auto& [name, t] : ck.model) params += t.numel();
+  std::printf("model: %lld tensors (parameters and buffers), %lld values\n", static_cast<long long>(ck.model.size()),
+              static_cast<long long>(params));
+  std::printf("optimizer: %s, %lld steps, %lld state tensors\n", ck.optimizer_type.c_str(),
+              static_cast<long long>(ck.optimizer_steps), static_cast<long long>(ck.optimizer.size()));
+  if (ck.scheduler_epoch >= 0) std::printf("scheduler epoch: %lld\n", static_cast<long long>(ck.scheduler_epoch));
+  if (!ck.history.empty()) {
+    const auto& r = ck.history.back();
+    std::printf("last epoch: %lld, train_loss %.6g, val_loss %.6g\n", static_cast<long long>(r.epoch + 1), r.train_loss,
+                r.val_loss);
+  }
+  if (ck.best_epoch >= 0)
+    std::printf("best: %s %.6g at epoch %lld\n", ck.monitor.c_str(), ck.best, static_cast<long long>(ck.best_epoch + 1));
+  std::printf("settings: %s\n", ck.settings.dump().c_str());
+  for (auto& [k, v] : ck.metadata)
+    if (k.starts_with("nn.") && k != "nn.preprocess") std::printf("%s: %s\n", k.c_str(), v.c_str());
+  return 0;
+}
+
 int run_info(const std::string& path) {
+  if (nn::io::is_checkpoint_file(path)) return run_checkpoint_info(path);
   Loaded l = load(path);
   auto& model = *l.m.model;
   std::printf("%s: nn model, format version %d\n", path.c_str(), l.m.format_version);
@@ -492,6 +682,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train->add_flag("--quiet", t.quiet, "Print only the result");
   train->add_flag("--progress-lines", t.progress_lines, "One line per epoch even on a terminal");
+  train->add_option("--checkpoint-dir", t.checkpoint_dir,
+                    "Write checkpoints DIR/last.safetensors (every epoch end) and DIR/best.safetensors");
+  train->add_option("--checkpoint-every", t.checkpoint_every, "Also write DIR/last.safetensors every N batches");
+  train->add_option("--resume", t.resume, "Resume exactly from a checkpoint file, or DIR meaning DIR/last.safetensors");
+  train->add_option("--log-steps", t.log_steps, "Write 'STEP LOSS' per optimizer step to FILE (appends on --resume)");
+  train->add_option("--debug-kill-at-step", t.debug_kill_at_step)->group("");
+  train->add_option("--debug-kill-in-save", t.debug_kill_in_save)->group("");
 
   std::string model_path, data_spec = "fashion-mnist:test", data_dir, input, output;
   bool as_json = false;
@@ -509,8 +706,8 @@ int main(int argc, char** argv) {
   predict->add_option("--output", output, "Write the raw outputs [N, C] as .npy (default: print classes)");
   predict->add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
 
-  auto* info = app.add_subcommand("info", "Describe a saved model");
-  info->add_option("MODEL", model_path, "Model file")->required();
+  auto* info = app.add_subcommand("info", "Describe a saved model or checkpoint");
+  info->add_option("MODEL", model_path, "Model or checkpoint file")->required();
 
   try {
     app.parse(argc, argv);

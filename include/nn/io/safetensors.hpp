@@ -15,6 +15,8 @@
 
 namespace nn::io {
 
+class AtomicFile;
+
 struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
   std::vector<std::pair<std::string, Tensor>> tensors;  // in file order of their data
@@ -23,6 +25,9 @@ struct SafetensorsFile {
 
 // Writes float32 tensors (names must be unique and non-empty) atomically.
 void write_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+// The same into an open atomic file, which the caller commits (or drops).
+void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
 // Reads and validates a file. F32 tensors are read as they are; F64, F16, BF16 and the integer

@@ -31,6 +31,9 @@ struct TrainBegin {
   int64_t train_samples;    // samples per epoch (fewer than the dataset's with drop_last)
   bool has_validation;
   bool classification;
+  // The trainer's history: the epochs given to fit, and later the new ones as they finish. The
+  // reference stays valid during the fit (a checkpoint writer reads it at epoch ends).
+  const History& history;
 };
 
 // The batch just trained.

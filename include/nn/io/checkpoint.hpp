@@ -1,0 +1,165 @@
+// Checkpoints: everything an exact resume of training needs, in one safetensors file written
+// atomically. Tensors: the model's under "model.<name>" and the optimizer's state of each
+// parameter under "optim.<name>.<k>" (k: the slot of Optimizer::state(i)). __metadata__: the
+// format and its version, the position (epoch, batch within the epoch, global step), the
+// optimizer's step count, the scheduler's epoch, the RNG states, the History (finished epochs and
+// the sums of the epoch in progress), the best monitored figure so far, and the settings that must
+// match for a resume (architecture, data, optimizer and its settings, loss, batch size, seed...)
+// as canonical JSON together with their FNV-1a 64 hash.
+//
+// A resumed run loads the checkpoint, checks its settings against its own with
+// check_resume_settings (a refusal says what differs), puts the state back with
+// restore_training_state and calls Trainer::fit with FitOptions{.start_epoch = state.epoch,
+// .start_batch = state.batch} and state.history.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/io/model_io.hpp"
+#include "nn/layers/module.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/optim/scheduler.hpp"
+#include "nn/random.hpp"
+#include "nn/train/callbacks.hpp"
+#include "nn/train/history.hpp"
+
+namespace nn::io {
+
+inline constexpr const char* kCheckpointFormat = "nn.checkpoint";
+inline constexpr int kCheckpointFormatVersion = 1;
+
+struct CheckpointState {
+  StateDict model;             // the model's parameters and buffers by dotted name ("0.weight", "1.running_mean")
+  std::string optimizer_type;  // Optimizer::type_name()
+  StateDict optimizer;         // "<param name>.<k>": state tensor k of that parameter (stored as "optim.<...>")
+  int64_t optimizer_steps = 0;
+  int64_t scheduler_epoch = -1;  // -1: no scheduler
+
+  // Where training stands. Resume with FitOptions{.start_epoch = epoch, .start_batch = batch}.
+  int64_t epoch = 0;  // the epoch in progress (batch > 0) or the next one to run (batch == 0)
+  int64_t batch = 0;  // batches of `epoch` already trained
+  int64_t step = 0;   // optimizer steps since the start of training
+  // "global": nn::global_rng(); "dropout:<module path>": the generator of a Dropout layer.
+  std::map<std::string, Rng::State> rngs;
+  train::History history;                  // finished epochs; partial: the sums of `epoch`'s first `batch` batches
+
+  // The best monitored figure at an epoch end so far (NaN: none yet), for best.safetensors.
+  std::string monitor;
+  double best = std::numeric_limits<double>::quiet_NaN();
+  int64_t best_epoch = -1;
+
+  // Everything that must match for an exact resume (not the number of epochs).
+  nlohmann::json settings = nlohmann::json::object();
+  // More __metadata__ entries for the caller (keys must not be the checkpoint's own).
+  std::map<std::string, std::string> metadata;
+};
+
+// FNV-1a 64 of bytes, continuing from `hash`.
+uint64_t fnv1a64(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull);
+// FNV-1a 64 of the canonical JSON text of `settings` (object keys sorted, no spaces).
+uint64_t settings_hash(const nlohmann::json& settings);
+
+// A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513).
+nlohmann::json json_float(float v);
+// The optimizer's type and settings: {"type": "SGD", "lr": 0.01, "momentum": 0.9, ...}; lr is the
+// initial rate (schedulers change the current one).
+nlohmann::json optimizer_settings(const Optimizer& optimizer);
+
+// "" when `saved` and `wanted` are equal; otherwise what differs, as
+// "the checkpoint was trained with optimizer.type Adam, optimizer.lr 0.001; this run asks for
+// optimizer.type SGD, optimizer.lr 0.01" (keys as dotted paths, "(none)" where a key is absent).
+std::string settings_difference(const nlohmann::json& saved, const nlohmann::json& wanted);
+// nn::Error "resume: <where>: <settings_difference>" unless the checkpoint's settings equal `wanted`.
+void check_resume_settings(const CheckpointState& checkpoint, const nlohmann::json& wanted,
+                           const std::string& where = "the checkpoint");
+
+// Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
+// every Dropout layer's) of `state` from live objects (copies).
+void capture_training_state(CheckpointState& state, Module& model, Optimizer& optimizer,
+                            const Scheduler* scheduler);
+// Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
+// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each Dropout layer's into
+// it). The model must have its shapes (run one forward first when layers infer their input size).
+// nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
+// different optimizer type; nothing is changed then.
+void restore_training_state(const CheckpointState& state, Module& model, Optimizer& optimizer,
+                            Scheduler* scheduler);
+
+// Writes the checkpoint atomically (temporary file, fsync, rename, fsync of the folder).
+// `before_rename`, when given, runs after the temporary file is complete and before the rename
+// (tests use it to kill the process there).
+void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
+                     const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
+// Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
+// missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
+// included).
+CheckpointState load_checkpoint(const std::filesystem::path& path);
+// Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
+bool is_checkpoint_file(const std::filesystem::path& path);
+// A checkpoint file, or a folder meaning FOLDER/last.safetensors.
+std::filesystem::path resolve_checkpoint_path(const std::filesystem::path& path);
+
+struct CheckpointWriterOptions {
+  std::filesystem::path dir{};  // created when missing
+  int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
+  // The History figure that decides best.safetensors; "": val_loss with validation, else
+  // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
+  std::string monitor{};
+  nlohmann::json settings = nlohmann::json::object();  // stored in every checkpoint
+  std::map<std::string, std::string> metadata{};       // likewise
+  // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
+  // in place (`state` then holds everything but the tensors).
+  std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};
+  std::function<void(const std::filesystem::path& path, const CheckpointState& state)> after_write{};
+};
+
+// Writes DIR/last.safetensors every `every_batches` steps and at every epoch end, and
+// DIR/best.safetensors at an epoch end where the monitored figure improved. A step that ends an
+// epoch is written at the epoch end only (with the validation figures). A non-finite loss makes
+// Trainer::fit throw before the step and before any callback, so nothing is written then and both
+// files keep their last complete content. On construction, temporary files left in DIR by a
+// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
+class CheckpointWriter : public train::Callback {
+ public:
+  explicit CheckpointWriter(CheckpointWriterOptions options);
+
+  static std::filesystem::path last_path(const std::filesystem::path& dir) { return dir / "last.safetensors"; }
+  static std::filesystem::path best_path(const std::filesystem::path& dir) { return dir / "best.safetensors"; }
+
+  // A resumed run: the best figure of the checkpoint it resumed from.
+  void set_best(double value, int64_t epoch);
+  double best() const { return best_; }
+  int64_t best_epoch() const { return best_epoch_; }
+  int64_t writes() const { return writes_; }  // files written so far
+  const std::string& monitor() const { return monitor_; }
+
+  void on_train_begin(const train::TrainBegin& info) override;
+  void on_batch_end(const train::BatchEnd& batch) override;
+  void on_epoch_end(int64_t epoch, const train::EpochRecord& record) override;
+
+ private:
+  void write(const std::filesystem::path& path, int64_t epoch, int64_t batch, int64_t step,
+             const train::History& history);
+
+  CheckpointWriterOptions options_;
+  std::string monitor_;
+  bool maximize_ = false;
+  double best_ = std::numeric_limits<double>::quiet_NaN();
+  int64_t best_epoch_ = -1;
+  int64_t writes_ = 0;
+  Module* model_ = nullptr;
+  Optimizer* optimizer_ = nullptr;
+  Scheduler* scheduler_ = nullptr;
+  const train::History* history_ = nullptr;
+  int64_t batches_per_epoch_ = 0;
+};
+
+}  // namespace nn::io
