@@ -103,7 +103,9 @@ DecisionRegions decision_regions(const Classifier& classify, const data::Dataset
   const int64_t count = std::min(limit, points.size());
   for (int64_t k = 0; k < count; ++k) shown.push_back(k * points.size() / count);
   r.picture = r.regions;
-  const double radius = 2.2 * static_cast<double>(s);
+  // Fewer points, bigger circles.
+  const double svg_radius = count <= 100 ? 7.0 : count <= 400 ? 5.0 : 4.0;
+  const double radius = svg_radius * static_cast<double>(size) / 480.0;
   auto to_px = [&](double v, double lo, double hi) { return (v - lo) / (hi - lo) * static_cast<double>(size); };
   for (int64_t i : shown) {
     const double a = points.feature(i, 0), b = points.feature(i, 1);
@@ -134,7 +136,7 @@ DecisionRegions decision_regions(const Classifier& classify, const data::Dataset
   for (int64_t i : shown) {
     const double a = points.feature(i, 0), b = points.feature(i, 1);
     if (!std::isfinite(a) || !std::isfinite(b)) continue;
-    svg << "<circle cx=\"" << num(sx(a)) << "\" cy=\"" << num(sy(b)) << "\" r=\"4\" fill=\""
+    svg << "<circle cx=\"" << num(sx(a)) << "\" cy=\"" << num(sy(b)) << "\" r=\"" << num(svg_radius) << "\" fill=\""
         << hex(category_color(points.labels()[static_cast<size_t>(i)])) << "\"/>";
   }
   svg << "</g>\n";

@@ -14,13 +14,13 @@ namespace {
 
 constexpr const char* kStyle = R"(
 body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;color:#222;background:#fafafa;margin:0;padding:24px;line-height:1.4}
-main{max-width:1180px;margin:0 auto}
+main{max-width:1240px;margin:0 auto}
 h1{font-size:26px;margin:0 0 4px}
 h2{font-size:19px;margin:30px 0 10px;border-bottom:1px solid #ccc;padding-bottom:4px}
 .sub{color:#555;margin:0 0 16px}
 .figs{display:flex;flex-wrap:wrap;gap:16px}
 figure{margin:0;background:#fff;border:1px solid #ddd;padding:8px}
-figcaption{font-size:13px;color:#555;max-width:640px;margin-top:4px}
+figcaption{font-size:13px;color:#555;max-width:560px;margin-top:4px}
 svg{max-width:100%;height:auto;display:block}
 table{border-collapse:collapse;background:#fff;font-size:14px}
 th,td{border:1px solid #ccc;padding:4px 8px}

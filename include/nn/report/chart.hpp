@@ -40,7 +40,7 @@ struct Series {
 
 struct ChartOptions {
   std::string title, x_label, y_label;
-  int width = 640, height = 400;
+  int width = 560, height = 360;
   bool integer_x = true;  // x ticks are whole numbers (epochs)
   // Axis range: from the data unless given; y_floor/y_ceil clamp the automatic range (accuracy
   // stays within [0, 1]).

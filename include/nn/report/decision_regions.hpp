@@ -23,7 +23,7 @@ struct DecisionRegionOptions {
   int64_t grid = 300;        // grid points per side
   int64_t batch = 4096;      // grid points per classifier call
   int64_t max_points = 1500;  // data points drawn at most (evenly strided over the dataset)
-  double margin = 0.1;       // fraction of the data's range added on each side
+  double margin = 0.15;      // fraction of the data's range added on each side
   int64_t pixel_scale = 2;   // image pixels per grid cell
   std::string title = "Decision regions";
   std::string x_label = "feature 1", y_label = "feature 2";
