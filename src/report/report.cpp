@@ -97,8 +97,8 @@ std::vector<Figure> report_figures(const ReportContent& c) {
 
 std::string report_html(const ReportContent& c, const std::vector<Figure>& figures) {
   std::ostringstream s;
-  s << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+  s << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>"
     << esc(c.title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<main>\n";
   s << "<h1>" << esc(c.title) << "</h1>\n";
   if (!c.subtitle.empty()) s << "<p class=\"sub\">" << esc(c.subtitle) << "</p>\n";

@@ -35,7 +35,7 @@ struct Series {
   std::vector<double> x, y;  // same length; a non-finite y breaks the line
   Rgb color{0, 114, 178};
   bool dashed = false;
-  std::optional<bool> markers;  // draw a dot per point; default: when the series has <= 40 points
+  std::optional<bool> markers{};  // draw a dot per point; default: when the series has <= 40 points
 };
 
 struct ChartOptions {
@@ -44,10 +44,10 @@ struct ChartOptions {
   bool integer_x = true;  // x ticks are whole numbers (epochs)
   // Axis range: from the data unless given; y_floor/y_ceil clamp the automatic range (accuracy
   // stays within [0, 1]).
-  std::optional<double> y_min, y_max, y_floor, y_ceil;
+  std::optional<double> y_min{}, y_max{}, y_floor{}, y_ceil{};
   // Log scale for y: always, never, or (unset) when all values are positive and span more than
   // a factor of 50.
-  std::optional<bool> log_y;
+  std::optional<bool> log_y{};
   double y_scale = 1.0;  // tick labels show value * y_scale (100 for percentages)
 };
 

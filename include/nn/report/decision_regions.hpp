@@ -27,7 +27,7 @@ struct DecisionRegionOptions {
   int64_t pixel_scale = 2;   // image pixels per grid cell
   std::string title = "Decision regions";
   std::string x_label = "feature 1", y_label = "feature 2";
-  std::vector<std::string> class_names;  // legend; default: the dataset's, else "class i"
+  std::vector<std::string> class_names{};  // legend; default: the dataset's, else "class i"
 };
 
 struct DecisionRegions {

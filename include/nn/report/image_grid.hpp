@@ -16,7 +16,7 @@ struct ImageGridOptions {
   int64_t rows = 8, cols = 8;
   int64_t scale = 3;  // screen pixels per image pixel
   std::string title = "Test images";
-  std::vector<std::string> class_names;  // default: the dataset's, else the class number
+  std::vector<std::string> class_names{};  // default: the dataset's, else the class number
 };
 
 struct ImageGrid {
