@@ -63,6 +63,8 @@ std::string lr_chart_svg(const train::History& h, const std::string& title) {
   o.title = title;
   o.x_label = "Epoch";
   o.y_label = "Learning rate";
+  // Linear: a cosine schedule read on a log axis looks like a collapse at the end.
+  o.log_y = false;
   // A constant rate: show it on an axis that starts at 0 so that it reads as flat, not as noise.
   const auto& y = s.y;
   if (!y.empty() && std::all_of(y.begin(), y.end(), [&](double v) { return v == y.front(); }) && y.front() > 0) {

@@ -12,7 +12,7 @@ namespace nn::report {
 std::string loss_chart_svg(const train::History& history, const std::string& title = "Loss");
 // Accuracy in percent, training and validation; "" when the run has no accuracy (regression).
 std::string accuracy_chart_svg(const train::History& history, const std::string& title = "Accuracy");
-// The rate each epoch ran with (log scale when it spans more than a factor of 50).
+// The rate each epoch ran with, on a linear axis (from 0 when the rate is constant).
 std::string lr_chart_svg(const train::History& history, const std::string& title = "Learning-rate schedule");
 
 }  // namespace nn::report
