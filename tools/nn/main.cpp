@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +25,9 @@
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
+#include "nn/report/curves.hpp"
+#include "nn/report/metrics_file.hpp"
+#include "nn/report/report.hpp"
 #include "nn/nn.hpp"
 #include "nn/threads.hpp"
 #include "nn/train/callbacks.hpp"
@@ -70,6 +75,7 @@ struct TrainArgs {
   std::string log_steps;
   int64_t debug_kill_at_step = 0;  // hidden: SIGKILL right after the checkpoint of this step is written
   int64_t debug_kill_in_save = 0;  // hidden: SIGKILL while saving this step's checkpoint, before the rename
+  std::string report_dir;  // --report DIR: a run folder with report.html
 };
 
 std::unique_ptr<nn::Loss> make_loss(const std::string& name) {
@@ -326,6 +332,24 @@ std::unique_ptr<nn::io::CheckpointWriter> make_checkpoint_writer(const TrainArgs
   return std::make_unique<nn::io::CheckpointWriter>(std::move(o));
 }
 
+// --report DIR (defined with `nn report` below): writes the run folder and its report.
+void write_train_report(const TrainArgs& a, const nn::Sequential& model, const nn::Optimizer& optimizer,
+                        const Preprocess& pre, const nn::data::Dataset& train, const nn::train::History& history,
+                        const nn::cli::LoadedData& loaded, int64_t val_samples);
+
+// How a trained model is saved: its input shape, and what eval and predict need to prepare inputs.
+nn::io::SaveOptions model_save_options(const TrainArgs& a, const Preprocess& pre, const nn::data::Dataset& train) {
+  nn::io::SaveOptions so;
+  const auto dims = train.sample_shape().dims();
+  so.input_shape.assign(dims.begin(), dims.end());
+  so.metadata["nn.preprocess"] = pre.to_json().dump();
+  so.metadata["nn.data"] = a.data;
+  so.metadata["nn.loss"] = a.loss;
+  so.metadata["nn.version"] = kVersion;
+  if (!train.class_names.empty()) so.metadata["nn.class_names"] = json(train.class_names).dump();
+  return so;
+}
+
 int run_train(const TrainArgs& a) {
   nn::set_num_threads(a.threads);
   nn::manual_seed(a.seed);
@@ -465,17 +489,10 @@ int run_train(const TrainArgs& a) {
   }
   if (metrics) metrics->commit();
   if (!a.save.empty()) {
-    nn::io::SaveOptions so;
-    const auto dims = train.sample_shape().dims();
-    so.input_shape.assign(dims.begin(), dims.end());
-    so.metadata["nn.preprocess"] = pre.to_json().dump();
-    so.metadata["nn.data"] = a.data;
-    so.metadata["nn.loss"] = a.loss;
-    so.metadata["nn.version"] = kVersion;
-    if (!train.class_names.empty()) so.metadata["nn.class_names"] = json(train.class_names).dump();
-    nn::io::save(*model, a.save, so);
+    nn::io::save(*model, a.save, model_save_options(a, pre, train));
     std::printf("model saved to %s\n", a.save.c_str());
   }
+  if (!a.report_dir.empty()) write_train_report(a, *model, *optimizer, pre, train, history, loaded, has_val ? val.size() : 0);
   std::fflush(stdout);
   return 0;
 }
@@ -641,6 +658,215 @@ int run_info(const std::string& path) {
   return 0;
 }
 
+
+// ---- training reports: nn train --report DIR, nn report RUN_DIR --------------------------------------
+//
+// A run folder holds:
+//   run.json            settings, data description, sizes and timing of the run (format "nn.run", version 1)
+//   metrics.jsonl       one JSON object per epoch (as --metrics-out writes)
+//   model.safetensors   the trained model (as --save writes)
+//   report.html         the self-contained report, and every picture of it as .svg (and .png for rasters)
+// `nn report RUN_DIR` rebuilds the report from the first three (reloading the data the run names).
+
+int run_report(const std::string& run_dir, const std::string& out_dir);
+
+constexpr const char* kRunFormat = "nn.run";
+constexpr int kRunFormatVersion = 1;
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+void write_train_report(const TrainArgs& a, const nn::Sequential& model, const nn::Optimizer& optimizer,
+                        const Preprocess& pre, const nn::data::Dataset& train, const nn::train::History& history,
+                        const nn::cli::LoadedData& loaded, int64_t val_samples) {
+  const fs::path dir = a.report_dir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  NN_CHECK(!ec && fs::is_directory(dir), dir.string(), ": cannot create the report folder (", ec.message(), ")");
+
+  nn::io::save(model, dir / "model.safetensors", model_save_options(a, pre, train));
+  nn::io::write_file_atomic(dir / "metrics.jsonl", nn::report::metrics_jsonl(history));
+
+  double train_seconds = 0.0;
+  for (const auto& r : history.epochs) train_seconds += r.seconds;
+  const json settings = {{"data", a.data},
+                         {"data_dir", a.data_dir},
+                         {"label_column", a.label_column},
+                         {"model", nn::io::to_compact(nn::io::spec_of(model))},
+                         {"init", a.init},
+                         {"epochs", a.epochs},
+                         {"batch_size", a.batch_size},
+                         {"optimizer", optimizer.type_name()},
+                         {"lr", std::strtod(fmt("%.7g", optimizer.initial_lr()).c_str(), nullptr)},
+                         {"momentum", a.optimizer == "sgd" ? json(a.momentum) : json(nullptr)},
+                         {"nesterov", a.optimizer == "sgd" ? json(a.nesterov) : json(nullptr)},
+                         {"weight_decay", a.weight_decay},
+                         {"scheduler", a.scheduler},
+                         {"loss", a.loss},
+                         {"scale", pre.kind},
+                         {"val_split", a.val_split},
+                         {"stratify", a.stratify},
+                         {"patience", a.patience},
+                         {"seed", a.seed},
+                         {"threads", nn::num_threads()}};
+  const json run = {{"format", kRunFormat},
+                    {"format_version", kRunFormatVersion},
+                    {"nn_version", kVersion},
+                    {"finished", utc_now()},
+                    {"settings", settings},
+                    {"data_description", loaded.description},
+                    {"images", loaded.images},
+                    {"train_samples", train.size()},
+                    {"val_samples", val_samples},
+                    {"parameters", nn::parameter_count(const_cast<nn::Sequential&>(model))},
+                    {"stop_reason", history.stop_reason},
+                    {"timing", {{"train_seconds", train_seconds}, {"epochs_run", history.size()}}}};
+  nn::io::write_file_atomic(dir / "run.json", run.dump(2) + "\n");
+  run_report(dir.string(), dir.string());
+}
+
+// The classifier of the decision-region picture: raw 2-D points -> the model's classes.
+nn::report::Classifier grid_classifier(Loaded& l) {
+  const float threshold = l.loss == "bce-logits" ? 0.0f : 0.5f;
+  auto x = std::make_shared<nn::Tensor>();
+  return [&l, threshold, x](const nn::Tensor& points, std::span<int32_t> out) {
+    x->resize(l.m.input_shape.batched(points.dim(0)));
+    std::copy_n(points.data(), points.numel(), x->data());
+    l.pre.apply(*x);
+    nn::train::predict_classes(l.m.model->forward(*x), out, threshold);
+  };
+}
+
+int run_report(const std::string& run_dir, const std::string& out_dir) {
+  const fs::path dir = run_dir;
+  json run;
+  {
+    std::ifstream in(dir / "run.json");
+    NN_CHECK(in.good(), (dir / "run.json").string(), ": cannot open (a run folder is written by nn train --report DIR)");
+    try {
+      run = json::parse(in);
+    } catch (const json::exception& e) {
+      nn::fail((dir / "run.json").string(), ": bad JSON: ", e.what());
+    }
+  }
+  NN_CHECK(run.value("format", "") == kRunFormat && run.value("format_version", 0) == kRunFormatVersion,
+           (dir / "run.json").string(), ": expected format \"", kRunFormat, "\" version ", kRunFormatVersion, ", found \"",
+           run.value("format", ""), "\" version ", run.value("format_version", 0));
+  const json& st = run.at("settings");
+  nn::set_num_threads(st.value("threads", 0));
+  nn::train::History history = nn::report::read_metrics_jsonl(dir / "metrics.jsonl");
+  history.stop_reason = run.value("stop_reason", "");
+  Loaded l = load((dir / "model.safetensors").string());
+
+  // The data the run trained on, and the part it is judged on: the test set where the source has
+  // one, else the validation split the run held out (the same seed), else the training data.
+  nn::cli::LoadedData loaded = nn::cli::load_data(
+      st.at("data").get<std::string>(),
+      {.data_dir = st.value("data_dir", ""), .label_column = st.value("label_column", "")});
+  nn::data::Dataset& all = loaded.train;
+  std::optional<nn::data::Dataset> raw_points;
+  if (all.is_classification() && all.sample_numel() == 2) raw_points = all.clone();
+  nn::data::Dataset judged;
+  std::string judged_on;
+  const double val_split = st.value("val_split", 0.0);
+  if (loaded.test) {
+    judged = std::move(*loaded.test);
+    judged_on = "test set";
+  } else if (val_split > 0.0 && all.size() >= 10) {
+    judged = nn::data::train_test_split(all, val_split, st.value("seed", uint64_t{0}),
+                                        st.value("stratify", true) && all.is_classification())
+                 .second;
+    judged_on = "validation split";
+  } else {
+    judged = std::move(all);
+    judged_on = "training data";
+  }
+  judged_on += " (" + std::to_string(judged.size()) + " samples)";
+
+  nn::report::ReportContent c;
+  c.history = std::move(history);
+  const std::string model_text = st.value("model", "");
+  c.subtitle = run.value("data_description", "") + " \u2014 " + model_text + " (" +
+               std::to_string(run.value("parameters", int64_t{0})) + " parameters)";
+  const auto& h = c.history;
+  auto pct = [](double v) { return std::isfinite(v) ? fmt("%.2f%%", 100.0 * v) : std::string("n/a"); };
+  auto val4 = [](double v) { return std::isfinite(v) ? fmt("%.4f", v) : std::string("n/a"); };
+  if (!h.empty()) {
+    const auto& last = h.back();
+    c.summary.emplace_back("epochs run", std::to_string(h.size()) + (h.stop_reason.empty() ? "" : " (stopped early: " + h.stop_reason + ")"));
+    c.summary.emplace_back("final training loss", val4(last.train_loss));
+    if (std::isfinite(last.train_accuracy)) c.summary.emplace_back("final training accuracy", pct(last.train_accuracy));
+    if (last.has_validation()) {
+      c.summary.emplace_back("final validation loss", val4(last.val_loss));
+      if (std::isfinite(last.val_accuracy)) c.summary.emplace_back("final validation accuracy", pct(last.val_accuracy));
+    }
+  }
+
+  if (judged.is_classification()) {
+    fit_input(judged, l, judged.name);
+    auto loss = make_loss(l.loss);
+    const auto ev = nn::train::evaluate(*l.m.model, *loss, judged, {.batch_size = 1000});
+    c.confusion = nn::train::confusion_matrix(ev.predictions, nn::Labels(judged.labels()), judged.num_classes());
+    c.class_names = judged.class_names;
+    c.evaluated_on = judged_on;
+    c.summary.emplace_back("loss on the " + judged_on, val4(ev.loss));
+    c.summary.emplace_back("accuracy on the " + judged_on, pct(ev.accuracy));
+    if (run.value("images", false) || judged.sample_shape().rank() >= 2)
+      c.images = nn::report::image_grid(judged, ev.predictions,
+                                        {.title = "Predictions on the first 64 images of the " + judged_on,
+                                         .class_names = judged.class_names});
+  }
+  if (raw_points && l.m.input_shape.numel() == 2) {
+    nn::report::DecisionRegionOptions o;
+    o.title = "Decision regions (predicted class) and data";
+    c.regions = nn::report::decision_regions(grid_classifier(l), *raw_points, o);
+  }
+
+  auto text = [](const json& v) {
+    if (v.is_null()) return std::string("-");
+    if (v.is_string()) return v.get<std::string>().empty() ? std::string("-") : v.get<std::string>();
+    return v.dump();
+  };
+  for (const char* key : {"data", "data_dir", "label_column", "model", "init", "loss", "scale", "epochs", "batch_size",
+                          "optimizer", "lr", "momentum", "nesterov", "weight_decay", "scheduler", "val_split",
+                          "stratify", "patience", "seed", "threads"})
+    if (st.contains(key)) c.settings.emplace_back(key, text(st[key]));
+  c.settings.emplace_back("training samples", text(run.value("train_samples", json(nullptr))));
+  c.settings.emplace_back("validation samples", text(run.value("val_samples", json(nullptr))));
+  c.settings.emplace_back("nn version", run.value("nn_version", "?"));
+  c.settings.emplace_back("finished", run.value("finished", "?"));
+
+  const json timing = run.value("timing", json::object());
+  const double total = timing.value("train_seconds", 0.0);
+  c.timing.emplace_back("training time", fmt("%.2f s", total));
+  if (!h.empty()) {
+    c.timing.emplace_back("mean epoch time", fmt("%.3f s", total / static_cast<double>(h.size())));
+    double sps = 0.0;
+    for (const auto& r : h.epochs) sps += std::isfinite(r.samples_per_second) ? r.samples_per_second : 0.0;
+    c.timing.emplace_back("mean training speed", fmt("%.0f samples/s", sps / static_cast<double>(h.size())));
+    std::string per_epoch;
+    for (const auto& r : h.epochs) per_epoch += (per_epoch.empty() ? "" : ", ") + fmt("%.2f", r.seconds);
+    if (h.size() <= 30) c.timing.emplace_back("seconds per epoch", per_epoch);
+  }
+  c.timing.emplace_back("threads", text(st.value("threads", json(nullptr))));
+
+  const auto written = nn::report::write_report(out_dir, c);
+  std::printf("report written to %s\n", written.back().string().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -689,6 +915,8 @@ int main(int argc, char** argv) {
   train->add_option("--log-steps", t.log_steps, "Write 'STEP LOSS' per optimizer step to FILE (appends on --resume)");
   train->add_option("--debug-kill-at-step", t.debug_kill_at_step)->group("");
   train->add_option("--debug-kill-in-save", t.debug_kill_in_save)->group("");
+  train->add_option("--report", t.report_dir,
+                    "Write a run folder to DIR: report.html with pictures, metrics.jsonl, model.safetensors, run.json");
 
   std::string model_path, data_spec = "fashion-mnist:test", data_dir, input, output;
   bool as_json = false;
@@ -709,6 +937,11 @@ int main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "Describe a saved model or checkpoint");
   info->add_option("MODEL", model_path, "Model or checkpoint file")->required();
 
+  std::string run_dir, report_out;
+  auto* report = app.add_subcommand("report", "Write report.html (curves, confusion matrix, pictures) for a run folder");
+  report->add_option("RUN_DIR", run_dir, "Folder written by nn train --report")->required();
+  report->add_option("--out", report_out, "Write the report and pictures here (default: RUN_DIR)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -720,6 +953,7 @@ int main(int argc, char** argv) {
     if (*eval) return run_eval(model_path, data_spec, data_dir, as_json, threads);
     if (*predict) return run_predict(model_path, input, output, threads);
     if (*info) return run_info(model_path);
+    if (*report) return run_report(run_dir, report_out.empty() ? run_dir : report_out);
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::string msg = e.what();

@@ -1,0 +1,71 @@
+"""PyTorch's side of the CNN comparison: the small CNN of the CNN issue
+(conv 1->8 3x3 pad 1, relu, maxpool 2, conv 8->16 3x3 pad 1, relu, maxpool 2, flatten, linear 784->10)
+trained on Fashion-MNIST with Adam (lr 0.002, batch 64), data preloaded as float32 in [0, 1].
+Prints one JSON object: training samples/s (the loop alone) and, with --epochs > 0, test accuracy.
+
+python torch_train_cnn.py --epochs 3 --threads 2 [--max-batches N]
+"""
+import argparse
+import gzip
+import json
+import struct
+import time
+
+import numpy as np
+import torch
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = struct.unpack(">I", data[:4])[0] & 0xFF
+    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--max-batches", type=int, default=0, help="stop each epoch after this many batches (timing runs)")
+    p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    d = a.data_dir
+    x = torch.from_numpy(read_idx(f"{d}/train-images-idx3-ubyte.gz").astype(np.float32) / 255).unsqueeze(1)
+    y = torch.from_numpy(read_idx(f"{d}/train-labels-idx1-ubyte.gz").astype(np.int64))
+    xt = torch.from_numpy(read_idx(f"{d}/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255).unsqueeze(1)
+    yt = torch.from_numpy(read_idx(f"{d}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, 1, 1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 16, 3, 1, 1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    seconds, samples = 0.0, 0
+    for _ in range(a.epochs):
+        perm = torch.randperm(len(x))
+        t0 = time.perf_counter()
+        for b, start in enumerate(range(0, len(x), a.batch)):
+            if a.max_batches and b >= a.max_batches:
+                break
+            idx = perm[start : start + a.batch]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            samples += len(idx)
+        seconds += time.perf_counter() - t0
+    model.eval()
+    with torch.no_grad():
+        acc = (model(xt).argmax(1) == yt).float().mean().item()
+    print(json.dumps({"impl": "torch " + torch.__version__, "threads": a.threads, "epochs": a.epochs,
+                      "samples_per_second": round(samples / seconds, 1), "test_accuracy": round(acc, 4)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+// Line charts written as SVG text (no library): labelled axes with "nice" tick values, a legend
+// and a title. Loss and accuracy curves, the learning-rate schedule and the errors or losses per
+// epoch of the classic neurons are all such charts. Same input, same bytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nn/report/color.hpp"
+
+namespace nn::report {
+
+// Escapes & < > " ' for XML text and attribute values.
+std::string xml_escape(std::string_view text);
+
+// Tick values for an axis over [lo, hi]: multiples of 1, 2 or 5 x 10^k, about `target` of them,
+// the first <= lo and the last >= hi (the axis range is widened to them). lo == hi is widened
+// around the value.
+struct Ticks {
+  double lo = 0.0, hi = 1.0, step = 1.0;
+  std::vector<double> values;
+};
+Ticks nice_ticks(double lo, double hi, int target = 6);
+// Ticks at powers of ten (and 2 and 5 times them when the range is short) for a log axis; lo, hi > 0.
+Ticks log_ticks(double lo, double hi);
+// A tick label: as few decimals as the step needs ("0.25", "1e-04" for tiny or huge values).
+std::string format_tick(double value, double step);
+
+struct Series {
+  std::string name;         // legend entry; empty: not in the legend
+  std::vector<double> x, y;  // same length; a non-finite y breaks the line
+  Rgb color{0, 114, 178};
+  bool dashed = false;
+  std::optional<bool> markers{};  // draw a dot per point; default: when the series has <= 40 points
+};
+
+struct ChartOptions {
+  std::string title, x_label, y_label;
+  int width = 560, height = 360;
+  bool integer_x = true;  // x ticks are whole numbers (epochs)
+  // Axis range: from the data unless given; y_floor/y_ceil clamp the automatic range (accuracy
+  // stays within [0, 1]).
+  std::optional<double> y_min{}, y_max{}, y_floor{}, y_ceil{};
+  // Log scale for y: always, never, or (unset) when all values are positive and span more than
+  // a factor of 50.
+  std::optional<bool> log_y{};
+  double y_scale = 1.0;  // tick labels show value * y_scale (100 for percentages)
+};
+
+// The chart as a standalone SVG document (with XML declaration); nn::Error when a series' x and y
+// lengths differ.
+std::string line_chart_svg(std::span<const Series> series, const ChartOptions& options);
+
+// One value per epoch (epochs numbered from 1) drawn with markers, as seed 001 plots a perceptron's
+// errors or Adaline's mean squared error.
+std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options, Rgb color = {0, 114, 178});
+
+// The SVG document without its XML declaration, for inlining into HTML.
+std::string_view svg_element(std::string_view svg_document);
+
+}  // namespace nn::report

@@ -1,0 +1,18 @@
+// The charts of a training run, from its History: loss and accuracy per epoch (training and
+// validation) and the learning rate per epoch. Epochs are numbered from 1 on the x axis.
+#pragma once
+
+#include <string>
+
+#include "nn/train/history.hpp"
+
+namespace nn::report {
+
+// Training loss (solid, blue) and validation loss (dashed, vermillion) when there is one.
+std::string loss_chart_svg(const train::History& history, const std::string& title = "Loss");
+// Accuracy in percent, training and validation; "" when the run has no accuracy (regression).
+std::string accuracy_chart_svg(const train::History& history, const std::string& title = "Accuracy");
+// The rate each epoch ran with, on a linear axis (from 0 when the rate is constant).
+std::string lr_chart_svg(const train::History& history, const std::string& title = "Learning-rate schedule");
+
+}  // namespace nn::report

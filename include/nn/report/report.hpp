@@ -1,0 +1,61 @@
+// The training report: one self-contained HTML file (no network, no scripts, no external fonts or
+// files; pictures are inline SVG, raster images inside them are data URIs) with the learning
+// curves, the learning-rate schedule, the decision regions (2-D data), the confusion matrix and
+// per-class table, a grid of test images (image data), the run's settings and its timing. Every
+// picture is also written next to it as its own SVG (and PNG where it is a raster). All files are
+// written atomically.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/report/decision_regions.hpp"
+#include "nn/report/image.hpp"
+#include "nn/report/image_grid.hpp"
+#include "nn/train/history.hpp"
+#include "nn/train/metrics.hpp"
+
+namespace nn::report {
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+// One picture of the report: an SVG document and, for rasters, the PNG written beside it.
+struct Figure {
+  std::string name;   // file stem in the report folder: "loss" -> loss.svg (and loss.png)
+  std::string title;  // section heading
+  std::string svg;    // the SVG document (inlined into the HTML)
+  std::optional<Image> png;
+  std::string caption;
+};
+
+struct ReportContent {
+  std::string title = "nn training report";
+  std::string subtitle;  // one line under the title (data and model)
+  KeyValues summary;     // headline figures: final loss, accuracy, ...
+  KeyValues settings;    // data, model, optimizer, seed, threads, version, ...
+  KeyValues timing;
+  train::History history;
+  // Classification results on `evaluated_on` ("test set, 10000 samples"), when there are any.
+  std::string evaluated_on;
+  std::optional<train::ConfusionMatrix> confusion;
+  std::vector<std::string> class_names;
+  std::optional<DecisionRegions> regions;
+  std::optional<ImageGrid> images;
+  std::vector<Figure> extra;  // more pictures (a classic neuron's errors per epoch, ...)
+};
+
+// The figures the content makes, in report order: loss, accuracy, lr, decision_regions,
+// confusion_matrix, image_grid, then `extra`.
+std::vector<Figure> report_figures(const ReportContent& content);
+
+// The HTML page alone.
+std::string report_html(const ReportContent& content, const std::vector<Figure>& figures);
+
+// Creates `dir` if needed and writes report.html and every figure into it. Returns the paths
+// written, report.html last.
+std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir, const ReportContent& content);
+
+}  // namespace nn::report
