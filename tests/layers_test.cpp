@@ -42,7 +42,7 @@ TEST(Linear, ShapesAndNamesFollowPyTorch) {
   EXPECT_EQ(named[0].first, "weight");
   EXPECT_EQ(named[1].first, "bias");
   for (float b : fc.bias()->data.span()) EXPECT_EQ(b, 0.0f);
-  EXPECT_EQ(fc.repr(), "Linear(in_features=784, out_features=128, bias=true)");
+  EXPECT_EQ(fc.repr(), "Linear(in_features=784, out_features=128, bias=True)");
   nn::Linear nobias(3, 2, {.bias = false});
   EXPECT_EQ(nobias.parameters().size(), 1u);
 }
@@ -95,7 +95,7 @@ TEST(Linear, DeferredInputSizeIsInferredOnFirstForward) {
   nn::manual_seed(6);
   nn::Linear fc(4);
   EXPECT_FALSE(fc.initialized());
-  EXPECT_EQ(fc.repr(), "Linear(in_features=?, out_features=4, bias=true)");
+  EXPECT_EQ(fc.repr(), "Linear(in_features=?, out_features=4, bias=True)");
   auto params = fc.parameters();  // exist before the first forward, so an optimizer can hold them
   ASSERT_EQ(params.size(), 2u);
   fc(random_tensor(nn::Shape{2, 7}, 3));
@@ -238,9 +238,9 @@ TEST(Sequential, BuildIndexAppendAndName) {
   EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
   EXPECT_EQ(seq.repr(),
             "Sequential(\n"
-            "  (0): Linear(in_features=4, out_features=8, bias=true)\n"
+            "  (0): Linear(in_features=4, out_features=8, bias=True)\n"
             "  (1): ReLU()\n"
-            "  (2): Linear(in_features=8, out_features=3, bias=true)\n"
+            "  (2): Linear(in_features=8, out_features=3, bias=True)\n"
             "  (3): Softmax(dim=1)\n"
             ")");
   EXPECT_EQ(nn::parameter_count(seq), 4 * 8 + 8 + 8 * 3 + 3);
@@ -302,9 +302,9 @@ TEST(CompositeModel, NamedChildrenGiveDottedParameterNames) {
   EXPECT_TRUE(r.ok) << r.message;
   EXPECT_EQ(model.repr(),
             "MyModel(\n"
-            "  (fc1): Linear(in_features=6, out_features=5, bias=true)\n"
+            "  (fc1): Linear(in_features=6, out_features=5, bias=True)\n"
             "  (relu1): ReLU()\n"
-            "  (fc2): Linear(in_features=5, out_features=3, bias=true)\n"
+            "  (fc2): Linear(in_features=5, out_features=3, bias=True)\n"
             ")");
 }
 

@@ -70,7 +70,7 @@ const Tensor& LeakyReLU::backward(const Tensor& dy) {
   return dx_;
 }
 
-std::string LeakyReLU::extra_repr() const { return detail::concat("negative_slope=", alpha_); }
+std::string LeakyReLU::extra_repr() const { return "negative_slope=" + repr_float(alpha_); }
 
 const Tensor& Identity::forward(const Tensor& x) {
   x_ = &x;

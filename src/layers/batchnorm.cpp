@@ -7,17 +7,6 @@
 
 namespace nn {
 
-namespace {
-// A float as Python's repr prints it ("0.1", "1e-05", "0.0").
-std::string py_float(float v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  std::string s(buf, end);
-  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
-  return s;
-}
-}  // namespace
-
 BatchNorm::BatchNorm(const char* name, int64_t num_features, BatchNormOptions options)
     : c_(num_features), options_(options) {
   NN_CHECK(num_features > 0, name, ": expected num_features > 0, found ", num_features);
@@ -95,8 +84,8 @@ const Tensor& BatchNorm::backward(const Tensor& dy) {
 }
 
 std::string BatchNorm::extra_repr() const {
-  return std::to_string(c_) + ", eps=" + py_float(options_.eps) + ", momentum=" + py_float(options_.momentum) +
-         ", affine=" + (options_.affine ? "True" : "False") + ", track_running_stats=True";
+  return std::to_string(c_) + ", eps=" + repr_float(options_.eps) + ", momentum=" + repr_float(options_.momentum) +
+         ", affine=" + repr_bool(options_.affine) + ", track_running_stats=True";
 }
 
 }  // namespace nn

@@ -7,17 +7,6 @@
 
 namespace nn {
 
-namespace {
-// A float as Python's repr prints it ("0.5", "0.0", "1e-05").
-std::string py_float(float v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  std::string s(buf, end);
-  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
-  return s;
-}
-}  // namespace
-
 Dropout::Dropout(float p, DropoutOptions options)
     : p_(p), rng_(options.seed ? *options.seed : global_rng().next_u64()) {
   NN_CHECK(p >= 0.0f && p <= 1.0f, "Dropout: expected p in [0, 1], found ", p);
@@ -60,6 +49,6 @@ const Tensor& Dropout::backward(const Tensor& dy) {
   return dx_;
 }
 
-std::string Dropout::extra_repr() const { return "p=" + py_float(p_) + ", inplace=False"; }
+std::string Dropout::extra_repr() const { return "p=" + repr_float(p_) + ", inplace=False"; }
 
 }  // namespace nn

@@ -72,8 +72,8 @@ const Tensor& Linear::backward(const Tensor& dy) {
 
 std::string Linear::extra_repr() const {
   std::string s = "in_features=" + (in_ ? std::to_string(in_) : std::string("?")) +
-                  ", out_features=" + std::to_string(out_) + ", bias=" + (bias_ ? "true" : "false");
-  if (options_.weight_decay != 0.0f) s += detail::concat(", weight_decay=", options_.weight_decay);
+                  ", out_features=" + std::to_string(out_) + ", bias=" + repr_bool(bias_ != nullptr);
+  if (options_.weight_decay != 0.0f) s += ", weight_decay=" + repr_float(options_.weight_decay);
   return s;
 }
 

@@ -1,5 +1,7 @@
 #include "nn/layers/module.hpp"
 
+#include <charconv>
+
 #include "nn/error.hpp"
 
 namespace nn {
@@ -97,6 +99,14 @@ std::string Module::repr() const {
     s += "  (" + name + "): " + indented + "\n";
   }
   return s + ")";
+}
+
+std::string repr_float(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string s(buf, end);
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
 }
 
 int64_t parameter_count(Module& m) {

@@ -60,7 +60,7 @@ class Module {
 
   // The type's name as PyTorch spells it ("Linear", "ReLU", "Sequential").
   virtual std::string type_name() const = 0;
-  // One line for a leaf ("Linear(in_features=784, out_features=128, bias=true)"); composite
+  // One line for a leaf ("Linear(in_features=784, out_features=128, bias=True)"); composite
   // modules print their children indented beneath, as PyTorch does.
   virtual std::string repr() const;
   // The constructor arguments shown inside the parentheses of repr().
@@ -104,6 +104,10 @@ class Module {
   bool training_ = true;
   bool input_grad_ = true;
 };
+
+// How repr() prints values, as PyTorch (Python) does: 0.1 -> "0.1", 1.0 -> "1.0", true -> "True".
+std::string repr_float(float v);
+inline const char* repr_bool(bool v) { return v ? "True" : "False"; }
 
 // Number of scalars in all parameters of a module.
 int64_t parameter_count(Module& m);
