@@ -18,13 +18,18 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py=$venv/bin/python
 nn_bin=build/release/bin/train_mlp
+cnn_spec=conv:8:3:1:1,relu,maxpool:2,conv:16:3:1:1,relu,maxpool:2,flatten,linear:10
 
 run_nn() {  # layers batch optimizer threads
-  "$nn_bin" --layers "$1" --batch "$2" --optimizer "$3" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
+  local what=(--layers "$1")
+  [ "$1" = cnn ] && what=(--model "$cnn_spec")
+  "$nn_bin" "${what[@]}" --batch "$2" --optimizer "$3" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
 }
 run_torch() {  # layers batch optimizer torch_threads blas_threads
-  OPENBLAS_NUM_THREADS=$5 OMP_NUM_THREADS=$5 MKL_NUM_THREADS=$5 "$py" bench/torch_train_mlp.py \
-    --layers "$1" --batch "$2" --optimizer "$3" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
+  local script=(bench/torch_train_mlp.py --layers "$1" --optimizer "$3")
+  [ "$1" = cnn ] && script=(bench/torch_train_cnn.py --epochs 1)
+  OPENBLAS_NUM_THREADS=$5 OMP_NUM_THREADS=$5 MKL_NUM_THREADS=$5 "$py" "${script[@]}" \
+    --batch "$2" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
 }
 
 summary() {  # values... -> "median (min-max)"
@@ -35,7 +40,7 @@ median() { "$py" -c 'import statistics,sys; print(statistics.median(float(x) for
 torch_version=$("$py" -c 'import torch; print(torch.__version__)')
 echo "nn vs PyTorch $torch_version, Fashion-MNIST training samples/s, one epoch, $repeats repeats, $(date -u +%F)"
 printf '%-34s %-8s %-22s %-22s %-14s %s\n' workload threads nn "PyTorch (best config)" "torch config" "nn/PyTorch"
-for workload in "128,32 64 sgd" "128,32 256 sgd" "128,32 64 adam" "512,256 128 sgd"; do
+for workload in "128,32 64 sgd" "128,32 256 sgd" "128,32 64 adam" "512,256 128 sgd" "cnn 64 adam"; do
   set -- $workload
   layers=$1 batch=$2 opt=$3
   for threads in 1 2; do
@@ -55,7 +60,9 @@ for workload in "128,32 64 sgd" "128,32 256 sgd" "128,32 64 adam" "512,256 128 s
       torch_runs+=("$(run_torch "$layers" "$batch" "$opt" "$1" "$2")")
     done
     ratio=$("$py" -c "print(f'{$(median "${nn_runs[@]}") / $(median "${torch_runs[@]}"):.2f}x')")
-    printf '%-34s %-8s %-22s %-22s %-14s %s\n' "MLP 784-${layers//,/-}-10 b$batch $opt" "$threads" \
+    name="MLP 784-${layers//,/-}-10 b$batch $opt"
+    [ "$layers" = cnn ] && name="small CNN b$batch $opt"
+    printf '%-34s %-8s %-22s %-22s %-14s %s\n' "$name" "$threads" \
       "$(summary "${nn_runs[@]}")" "$(summary "${torch_runs[@]}")" "set_num_threads=$1 blas=$2" "$ratio"
   done
 done

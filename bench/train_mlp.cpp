@@ -2,8 +2,9 @@
 // before the clock starts), printed as one JSON object. bench/compare_pytorch.sh runs it next to
 // the same loop in PyTorch.
 //
-//   train_mlp [--layers 128,32] [--batch 64] [--epochs 1] [--optimizer sgd|adam] [--threads N]
-//             [--data-dir DIR]
+//   train_mlp [--layers 128,32 | --model SPEC] [--batch 64] [--epochs 1] [--optimizer sgd|adam]
+//             [--threads N] [--data-dir DIR]
+// --model takes any model spec (a CNN gets the images as [N, 1, 28, 28]).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -13,12 +14,13 @@
 #include "nn/nn.hpp"
 
 int main(int argc, char** argv) {
-  std::string layers = "128,32", optimizer = "sgd", data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string layers = "128,32", model_spec, optimizer = "sgd", data_dir = "/usr/share/datasets/fashion-mnist";
   int64_t batch = 64, epochs = 1;
   int threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--layers") layers = v;
+    else if (k == "--model") model_spec = v;
     else if (k == "--batch") batch = std::stoll(v);
     else if (k == "--epochs") epochs = std::stoll(v);
     else if (k == "--optimizer") optimizer = v;
@@ -41,12 +43,15 @@ int main(int argc, char** argv) {
       start = end + 1;
     }
     spec += "linear:10";
-    auto model = nn::io::build_model(nn::io::parse_model_spec(spec));
+    if (!model_spec.empty()) spec = model_spec;
+    const auto parsed = nn::io::parse_model_spec(spec);
+    if (nn::io::expects_images(parsed)) train.reshape_samples(nn::Shape{1, 28, 28});
+    auto model = nn::io::build_model(parsed);
     model->set_input_grad(false);
     nn::SoftmaxCrossEntropyLoss loss;
     std::unique_ptr<nn::Optimizer> opt;
     if (optimizer == "adam")
-      opt = std::make_unique<nn::Adam>(model->parameters(), nn::AdamOptions{.lr = 1e-3f});
+      opt = std::make_unique<nn::Adam>(model->parameters(), nn::AdamOptions{.lr = model_spec.empty() ? 1e-3f : 2e-3f});
     else
       opt = std::make_unique<nn::SGD>(model->parameters(), nn::SGDOptions{.lr = 0.01f, .momentum = 0.9f});
     nn::data::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 1});
@@ -68,7 +73,7 @@ int main(int argc, char** argv) {
     }
     std::printf("{\"impl\": \"nn\", \"layers\": \"%s\", \"batch\": %lld, \"optimizer\": \"%s\", \"threads\": %d, "
                 "\"seconds\": %.4f, \"samples_per_second\": %.1f}\n",
-                layers.c_str(), static_cast<long long>(batch), optimizer.c_str(), threads, seconds,
+                (model_spec.empty() ? layers : model_spec).c_str(), static_cast<long long>(batch), optimizer.c_str(), threads, seconds,
                 static_cast<double>(samples) / seconds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_mlp: %s\n", e.what());
