@@ -134,6 +134,32 @@ class CliTest(unittest.TestCase):
         r = run("train", "--data", "npy:%s,%s" % (x, y), "--model", "linear:2", "--epochs", "2", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_classic_neurons(self):
+        metrics = os.path.join(self.out, "p.jsonl")
+        r = run("train", "--data", "blobs", "--model", "perceptron", "--epochs", "10", "--metrics-out", metrics)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(metrics) as f:
+            errors = [json.loads(line)["errors"] for line in f]
+        self.assertEqual(len(errors), 10)
+        self.assertEqual(errors[-3:], [0, 0, 0])
+        self.assertIn("accuracy 100.00%", r.stdout)
+        r = run("train", "--data", "blobs", "--model", "adaline", "--epochs", "20", "--lr", "0.01",
+                "--metrics-out", metrics)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(metrics) as f:
+            losses = [json.loads(line)["loss"] for line in f]
+        self.assertTrue(all(b < a for a, b in zip(losses, losses[1:])), losses)
+        r = run("train", "--data", "blobs", "--model", "adaline-sgd", "--epochs", "10", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("train", "--data", "blobs:centers=3", "--model", "perceptron", "--metrics-out", metrics + ".new")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("two classes", r.stderr)
+        self.assertIn("3 classes", r.stderr)
+        self.assertFalse(os.path.exists(metrics + ".new"))
+        r = run("train", "--data", "blobs", "--model", "perceptron", "--save", os.path.join(self.out, "p.safetensors"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("networks only", r.stderr)
+
     # ---- bad input: each one line, exit 1, nothing left behind -----------------------------------
 
     def test_missing_file(self):

@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "data_spec.hpp"
+#include "nn/classic/adaline.hpp"
+#include "nn/classic/perceptron.hpp"
 #include "nn/data/npy.hpp"
 #include "nn/data/split.hpp"
 #include "nn/data/transform.hpp"
@@ -350,7 +352,78 @@ nn::io::SaveOptions model_save_options(const TrainArgs& a, const Preprocess& pre
   return so;
 }
 
+// --model perceptron | adaline | adaline-sgd: seed 001's single neurons, trained by their own rules
+// (--lr is the learning rate, --epochs n_iter, --seed random_state) on two-class data. Reports the
+// errors (perceptron) or loss (Adaline) of every epoch, and writes them to --metrics-out.
+bool is_classic(const std::string& model) {
+  return model == "perceptron" || model == "adaline" || model == "adaline-sgd";
+}
+
+int run_classic(const TrainArgs& a) {
+  NN_CHECK(a.save.empty() && a.report_dir.empty() && a.checkpoint_dir.empty() && a.resume.empty(), "--model ",
+           a.model, ": --save, --report, --checkpoint-dir and --resume apply to networks only");
+  NN_CHECK(a.epochs > 0, "--epochs: expected a positive number, found ", a.epochs);
+  nn::cli::LoadedData loaded = nn::cli::load_data(a.data, {.data_dir = a.data_dir, .label_column = a.label_column});
+  nn::data::Dataset& all = loaded.train;
+  NN_CHECK(a.val_split >= 0.0 && a.val_split < 1.0, "--val-split: expected a fraction in [0, 1), found ", a.val_split);
+  nn::data::Dataset train, val;
+  const bool has_val = a.val_split > 0.0 && all.size() >= 10;
+  if (has_val) {
+    auto [tr, va] = nn::data::train_test_split(all, a.val_split, a.seed, a.stratify && all.is_classification());
+    train = std::move(tr);
+    val = std::move(va);
+  } else {
+    train = std::move(all);
+  }
+  std::string scale = a.scale == "auto" ? (loaded.images ? "none" : "standard") : a.scale;
+  if (scale == "standard") {
+    nn::data::StandardScaler s;
+    s.fit(train);
+    s.transform(train);
+    if (has_val) s.transform(val);
+    if (loaded.test) s.transform(*loaded.test);
+  } else {
+    NN_CHECK(scale == "none", "--scale: the classic neurons take standard or none, found '", scale, "'");
+  }
+  const double lr = a.lr < 0 ? 0.01 : a.lr;
+  std::vector<double> per_epoch;
+  const char* figure = "loss";
+  std::unique_ptr<nn::classic::LinearNeuron> neuron;
+  if (a.model == "perceptron") {
+    auto p = std::make_unique<nn::classic::Perceptron>(
+        nn::classic::PerceptronOptions{.learning_rate = lr, .n_iter = a.epochs, .random_state = a.seed});
+    p->fit(train);
+    for (int64_t e : p->errors()) per_epoch.push_back(static_cast<double>(e));
+    figure = "errors";
+    neuron = std::move(p);
+  } else if (a.model == "adaline") {
+    auto g = std::make_unique<nn::classic::AdalineGD>(
+        nn::classic::AdalineGDOptions{.learning_rate = lr, .n_iter = a.epochs, .random_state = a.seed});
+    g->fit(train);
+    per_epoch = g->losses();
+    neuron = std::move(g);
+  } else {
+    auto g = std::make_unique<nn::classic::AdalineSGD>(nn::classic::AdalineSGDOptions{
+        .learning_rate = lr, .n_iter = a.epochs, .shuffle = true, .random_state = a.seed});
+    g->fit(train);
+    per_epoch = g->losses();
+    neuron = std::move(g);
+  }
+  std::string lines;
+  for (size_t e = 0; e < per_epoch.size(); ++e) {
+    if (!a.quiet) std::fprintf(stderr, "epoch %zu/%zu  %s %.9g\n", e + 1, per_epoch.size(), figure, per_epoch[e]);
+    lines += json{{"epoch", e + 1}, {figure, per_epoch[e]}}.dump() + "\n";
+  }
+  if (!a.metrics_out.empty()) nn::io::write_file_atomic(a.metrics_out, lines);
+  const nn::data::Dataset& scored = loaded.test ? *loaded.test : (has_val ? val : train);
+  std::printf("%s: %s accuracy %.2f%% on %lld samples (%s)\n", neuron->type_name(),
+              loaded.test ? "test" : (has_val ? "validation" : "training"), 100.0 * neuron->accuracy(scored),
+              static_cast<long long>(scored.size()), scored.name.c_str());
+  return 0;
+}
+
 int run_train(const TrainArgs& a) {
+  if (is_classic(a.model)) return run_classic(a);
   nn::set_num_threads(a.threads);
   nn::manual_seed(a.seed);
   std::ostream& log = std::cerr;
@@ -880,7 +953,8 @@ int main(int argc, char** argv) {
   train->add_option("--data", t.data, "Data spec (see below)")->capture_default_str();
   train->add_option("--data-dir", t.data_dir, "Folder of the Fashion-MNIST files");
   train->add_option("--label-column", t.label_column, "CSV label column (name or 0-based index; default: last)");
-  train->add_option("--model", t.model, "Layers, e.g. linear:128,relu,linear:10, or a JSON file")->capture_default_str();
+  train->add_option("--model", t.model,
+                    "Layers, e.g. linear:128,relu,linear:10, or a JSON file; or perceptron, adaline, adaline-sgd")->capture_default_str();
   train->add_option("--init", t.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
       ->capture_default_str();
   train->add_option("--epochs", t.epochs, "Epochs")->capture_default_str();
