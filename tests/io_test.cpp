@@ -194,6 +194,37 @@ TEST(ModelFile, SaveLoadRoundTripIsBitExact) {
   }
 }
 
+TEST(ModelFile, EveryLayerTypeRoundTripsBitExactly) {
+  TempDir dir;
+  nn::manual_seed(5);
+  auto spec = nn::io::parse_model_spec(
+      "conv:4:3:1:1,batchnorm,relu,maxpool:2,conv:6:3:2:1,leakyrelu:0.1,avgpool:2,flatten,dropout:0.25,"
+      "linear:8,batchnorm,tanh,linear:3,sigmoid,softmax");
+  auto model = nn::io::build_model(spec);
+  nn::Tensor x(nn::Shape{5, 1, 12, 12});
+  nn::Rng rng(2);
+  for (float& v : x.span()) v = static_cast<float>(rng.normal());
+  (*model)(x);  // a training forward: batch-norm running statistics move away from their start
+  model->eval();
+  const auto expected = (*model)(x).to_vector();
+  nn::io::save(*model, dir / "cnn.safetensors", {.input_shape = {1, 12, 12}, .metadata = {}});
+  auto loaded = nn::io::load_model(dir / "cnn.safetensors");
+  EXPECT_EQ(nn::io::to_json(loaded.spec), nn::io::to_json(nn::io::spec_of(*model)));
+  EXPECT_EQ(loaded.model->repr(), model->repr());
+  EXPECT_EQ((*loaded.model)(x).to_vector(), expected);
+  auto a = nn::io::state_dict(*model), b = nn::io::state_dict(*loaded.model);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    ASSERT_EQ(a[i].second.shape(), b[i].second.shape()) << a[i].first;
+    EXPECT_EQ(std::memcmp(a[i].second.data(), b[i].second.data(), static_cast<size_t>(a[i].second.numel()) * 4), 0)
+        << a[i].first;
+  }
+  bool has_running_mean = false;
+  for (auto& [name, t] : a) has_running_mean = has_running_mean || name == "1.running_mean";
+  EXPECT_TRUE(has_running_mean);
+}
+
 TEST(ModelFile, LoaderRefusesStateDictsAndForeignFormats) {
   TempDir dir;
   nn::manual_seed(3);
