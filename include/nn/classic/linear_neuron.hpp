@@ -18,6 +18,7 @@ namespace nn::classic {
 
 class LinearNeuron {
  public:
+  virtual ~LinearNeuron() = default;  // held and deleted through this base by the nn command
   // The class name used in messages ("Perceptron").
   const char* type_name() const { return name_; }
   // True once the weights exist (after fit, or partial_fit for AdalineSGD).
