@@ -149,6 +149,12 @@ class CliTest(unittest.TestCase):
         with open(metrics) as f:
             losses = [json.loads(line)["loss"] for line in f]
         self.assertTrue(all(b < a for a, b in zip(losses, losses[1:])), losses)
+        report = os.path.join(self.out, "adaline-report")
+        r = run("train", "--data", "blobs", "--model", "adaline-sgd", "--epochs", "10", "--quiet", "--report", report)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import xml.etree.ElementTree as ET
+        root = ET.parse(os.path.join(report, "loss.svg")).getroot()
+        self.assertTrue(root.tag.endswith("svg"))
         r = run("train", "--data", "blobs", "--model", "adaline-sgd", "--epochs", "10", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = run("train", "--data", "blobs:centers=3", "--model", "perceptron", "--metrics-out", metrics + ".new")

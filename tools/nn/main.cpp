@@ -25,6 +25,7 @@
 #include "nn/data/split.hpp"
 #include "nn/data/transform.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/report/chart.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/report/curves.hpp"
@@ -360,8 +361,8 @@ bool is_classic(const std::string& model) {
 }
 
 int run_classic(const TrainArgs& a) {
-  NN_CHECK(a.save.empty() && a.report_dir.empty() && a.checkpoint_dir.empty() && a.resume.empty(), "--model ",
-           a.model, ": --save, --report, --checkpoint-dir and --resume apply to networks only");
+  NN_CHECK(a.save.empty() && a.checkpoint_dir.empty() && a.resume.empty(), "--model ", a.model,
+           ": --save, --checkpoint-dir and --resume apply to networks only");
   NN_CHECK(a.epochs > 0, "--epochs: expected a positive number, found ", a.epochs);
   nn::cli::LoadedData loaded = nn::cli::load_data(a.data, {.data_dir = a.data_dir, .label_column = a.label_column});
   nn::data::Dataset& all = loaded.train;
@@ -415,6 +416,21 @@ int run_classic(const TrainArgs& a) {
     lines += json{{"epoch", e + 1}, {figure, per_epoch[e]}}.dump() + "\n";
   }
   if (!a.metrics_out.empty()) nn::io::write_file_atomic(a.metrics_out, lines);
+  if (!a.report_dir.empty()) {
+    // Seed 001's picture: the errors or the loss of every epoch.
+    std::error_code ec;
+    fs::create_directories(a.report_dir, ec);
+    NN_CHECK(!ec, a.report_dir, ": cannot create the report folder (", ec.message(), ")");
+    nn::report::ChartOptions co;
+    co.title = std::string(neuron->type_name()) + (figure == std::string("errors") ? ": updates per epoch"
+                                                                                   : ": mean squared error per epoch");
+    co.x_label = "Epoch";
+    co.y_label = figure == std::string("errors") ? "Number of updates" : "Mean squared error";
+    const fs::path chart = fs::path(a.report_dir) / (std::string(figure) + ".svg");
+    nn::io::write_file_atomic(chart, nn::report::epoch_chart_svg(per_epoch, co));
+    nn::io::write_file_atomic(fs::path(a.report_dir) / "metrics.jsonl", lines);
+    std::printf("chart written to %s\n", chart.string().c_str());
+  }
   const nn::data::Dataset& scored = loaded.test ? *loaded.test : (has_val ? val : train);
   std::printf("%s: %s accuracy %.2f%% on %lld samples (%s)\n", neuron->type_name(),
               loaded.test ? "test" : (has_val ? "validation" : "training"), 100.0 * neuron->accuracy(scored),
