@@ -786,6 +786,7 @@ void write_train_report(const TrainArgs& a, const nn::Sequential& model, const n
   NN_CHECK(!ec && fs::is_directory(dir), dir.string(), ": cannot create the report folder (", ec.message(), ")");
 
   nn::io::save(model, dir / "model.safetensors", model_save_options(a, pre, train));
+  std::printf("model saved to %s\n", (dir / "model.safetensors").string().c_str());
   nn::io::write_file_atomic(dir / "metrics.jsonl", nn::report::metrics_jsonl(history));
 
   double train_seconds = 0.0;
