@@ -1,6 +1,7 @@
 #include "nn/ops/gemm.hpp"
 
 #include <algorithm>
+#include <string>
 
 #ifdef NN_HAVE_CBLAS
 #include <cblas.h>
@@ -64,6 +65,18 @@ const char* gemm_backend() {
   return "cblas";
 #else
   return "portable";
+#endif
+}
+
+std::string blas_info() {
+#if defined(NN_HAVE_CBLAS) && defined(OPENBLAS_VERSION)
+  std::string config = openblas_get_config();
+  while (!config.empty() && config.back() == ' ') config.pop_back();
+  return config + " (" + openblas_get_corename() + " kernels)";
+#elif defined(NN_HAVE_CBLAS)
+  return "CBLAS";
+#else
+  return "none (portable C++ GEMM)";
 #endif
 }
 

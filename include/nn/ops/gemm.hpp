@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace nn::ops {
 
@@ -19,5 +20,10 @@ void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float al
 
 // The backend in use: "cblas" or "portable".
 const char* gemm_backend();
+
+// The BLAS library and the kernels it chose, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY
+// Cooperlake MAX_THREADS=64 (Cooperlake kernels)". OpenBLAS picks its kernels when it loads, from
+// the CPU or from the OPENBLAS_CORETYPE environment variable when that is set.
+std::string blas_info();
 
 }  // namespace nn::ops
