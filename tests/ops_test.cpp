@@ -67,6 +67,33 @@ TEST(Gemm, BetaZeroIgnoresGarbageInC) {
   EXPECT_EQ(C[0], 11.0f);
 }
 
+// The paths gemm takes besides a BLAS GEMM: the plain loop for tiny products, GEMV for one row or
+// one column, and K == 0; with beta 0 none of them may let NaN garbage in C through.
+TEST(Gemm, EveryPathIgnoresGarbageWithBetaZero) {
+  nn::Rng rng(5);
+  for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{1, 3, 2}, {1, 128, 784}, {64, 1, 300}, {2, 2, 0}}) {
+    for (Trans ta : {Trans::No, Trans::Yes})
+      for (Trans tb : {Trans::No, Trans::Yes}) {
+        const int64_t lda = ta == Trans::No ? K : M, ldb = tb == Trans::No ? N : K;
+        std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N)),
+            C(static_cast<size_t>(M * N), NAN);
+        for (auto& v : A) v = static_cast<float>(rng.uniform(-1, 1));
+        for (auto& v : B) v = static_cast<float>(rng.uniform(-1, 1));
+        const auto expected = naive(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
+        nn::ops::gemm(ta, tb, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), N);
+        for (size_t i = 0; i < C.size(); ++i)
+          ASSERT_NEAR(C[i], expected[i], 1e-5f * static_cast<float>(K + 1))
+              << M << "x" << N << "x" << K << " at " << i;
+      }
+  }
+}
+
+TEST(Gemm, EmptyInnerDimensionScalesC) {
+  std::vector<float> C{1, 2, 3, 4};
+  nn::ops::gemm(Trans::No, Trans::No, 2, 2, 0, 1.0f, nullptr, 1, nullptr, 2, 0.5f, C.data(), 2);
+  EXPECT_EQ(C, (std::vector<float>{0.5f, 1, 1.5f, 2}));
+}
+
 TEST(Softmax, StableForHugeLogitsAndRowsSumToOne) {
   std::vector<float> x{1000, 1001, 1002, -1000, 0, 1000}, y(6);
   nn::ops::softmax_rows(x.data(), y.data(), 2, 3);

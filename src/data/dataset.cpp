@@ -112,6 +112,13 @@ Tensor& Dataset::mutable_features() {
   return x_;
 }
 
+namespace {
+// Apart from a loop over a member, where the compiler must assume the stores may change the scale.
+void u8_to_float(const uint8_t* __restrict src, float* __restrict dst, int64_t n, float scale) {
+  for (int64_t j = 0; j < n; ++j) dst[j] = static_cast<float>(src[j]) * scale;
+}
+}  // namespace
+
 void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* labels_out,
                      float* targets_out) const {
   const int64_t per = sample_numel_;
@@ -123,8 +130,7 @@ void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* la
     if (x_.defined()) {
       std::memcpy(dst, x_.data() + i * per, static_cast<size_t>(per) * sizeof(float));
     } else {
-      const uint8_t* src = x_u8_.data() + i * per;
-      for (int64_t j = 0; j < per; ++j) dst[j] = static_cast<float>(src[j]) * u8_scale_;
+      u8_to_float(x_u8_.data() + i * per, dst, per, u8_scale_);
     }
     if (labels_out && !labels_.empty()) labels_out[k] = labels_[static_cast<size_t>(i)];
     if (targets_out && targets_.defined())

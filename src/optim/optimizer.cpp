@@ -1,8 +1,10 @@
 #include "nn/optim/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/error.hpp"
+#include "nn/ops/parallel.hpp"
 
 namespace nn {
 
@@ -40,25 +42,60 @@ SGD::SGD(std::vector<Parameter*> params, SGDOptions o) : Optimizer(std::move(par
   momentum_.resize(params_.size());
 }
 
+namespace {
+
+// The update loops, one per case so that each is a branch-free loop the compiler vectorises; every
+// element is updated on its own, so the result does not depend on how the loop is split.
+void sgd_plain(float* __restrict w, const float* __restrict g, int64_t n, float lr, float wd) {
+  for (int64_t j = 0; j < n; ++j) w[j] -= lr * (g[j] + wd * w[j]);
+}
+
+template <bool First, bool Nesterov>
+void sgd_momentum(float* __restrict w, const float* __restrict g, float* __restrict b, int64_t n, float lr,
+                  float mu, float damp, float wd) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = g[j] + wd * w[j];
+    const float bj = First ? gj : mu * b[j] + (1.0f - damp) * gj;
+    b[j] = bj;
+    w[j] -= lr * (Nesterov ? gj + mu * bj : bj);
+  }
+}
+
+// Splits an elementwise update of n elements touching `streams` arrays over the threads that pay.
+template <class F>
+void for_chunks(int64_t n, int streams, F&& f) {
+  const int threads = ops::threads_for(n * streams);
+  if (threads == 1) return f(int64_t{0}, n);
+  const int64_t chunk = (n + threads - 1) / threads;
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
+    if (lo < hi) f(lo, hi);
+  }
+}
+
+}  // namespace
+
 void SGD::step() {
   const float lr = lr_, mu = options_.momentum, wd = options_.weight_decay, damp = options_.dampening;
+  const bool nesterov = options_.nesterov;
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     float* w = p.data.data();
     const float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
-      for (int64_t j = 0; j < n; ++j) w[j] -= lr * (g[j] + wd * w[j]);
+      for_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
       continue;
     }
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
     ensure_like(momentum_[i], p);
     float* b = momentum_[i].data();
-    for (int64_t j = 0; j < n; ++j) {
-      const float gj = g[j] + wd * w[j];
-      b[j] = first ? gj : mu * b[j] + (1.0f - damp) * gj;
-      w[j] -= lr * (options_.nesterov ? gj + mu * b[j] : b[j]);
-    }
+    for_chunks(n, 5, [&](int64_t lo, int64_t hi) {
+      const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
+                                : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
+      kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
+    });
   }
   ++steps_;
 }
@@ -83,6 +120,33 @@ std::vector<Tensor*> Adam::state(size_t i) {
   return {&m_[i], &v_[i]};
 }
 
+namespace {
+
+template <bool Decoupled, bool Amsgrad>
+void adam_update(float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v,
+                 float* __restrict vmax, int64_t n, float lr, float b1, float b2, float eps, float wd,
+                 float step_size, float sqrt_bc2) {
+  for (int64_t j = 0; j < n; ++j) {
+    float gj = g[j];
+    float wj = w[j];
+    if (Decoupled)
+      wj *= 1.0f - lr * wd;
+    else
+      gj += wd * wj;
+    const float mj = b1 * m[j] + (1.0f - b1) * gj;
+    float vj = b2 * v[j] + (1.0f - b2) * gj * gj;
+    m[j] = mj;
+    v[j] = vj;
+    if (Amsgrad) {
+      vj = std::max(vmax[j], vj);
+      vmax[j] = vj;
+    }
+    w[j] = wj - step_size * mj / (std::sqrt(vj) / sqrt_bc2 + eps);
+  }
+}
+
+}  // namespace
+
 void Adam::step() {
   const int64_t t = steps_ + 1;
   const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps, wd = options_.weight_decay;
@@ -90,32 +154,24 @@ void Adam::step() {
   const double bc2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(t));
   const float step_size = static_cast<float>(lr_ / bc1);
   const float sqrt_bc2 = static_cast<float>(std::sqrt(bc2));
+  const float lr = lr_;
+  const bool decoupled = decoupled_, amsgrad = options_.amsgrad;
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     ensure_like(m_[i], p);
     ensure_like(v_[i], p);
-    if (options_.amsgrad) ensure_like(vmax_[i], p);
+    if (amsgrad) ensure_like(vmax_[i], p);
     float* w = p.data.data();
     const float* g = p.grad.data();
     float* m = m_[i].data();
     float* v = v_[i].data();
-    float* vmax = options_.amsgrad ? vmax_[i].data() : nullptr;
-    const int64_t n = p.data.numel();
-    for (int64_t j = 0; j < n; ++j) {
-      float gj = g[j];
-      if (decoupled_)
-        w[j] *= 1.0f - lr_ * wd;
-      else
-        gj += wd * w[j];
-      m[j] = b1 * m[j] + (1.0f - b1) * gj;
-      v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
-      float vj = v[j];
-      if (vmax) {
-        vmax[j] = std::max(vmax[j], vj);
-        vj = vmax[j];
-      }
-      w[j] -= step_size * m[j] / (std::sqrt(vj) / sqrt_bc2 + eps);
-    }
+    float* vmax = amsgrad ? vmax_[i].data() : nullptr;
+    for_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
+      const auto kernel = decoupled ? (amsgrad ? &adam_update<true, true> : &adam_update<true, false>)
+                                    : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
+      kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,
+             sqrt_bc2);
+    });
   }
   steps_ = t;
 }
