@@ -9,22 +9,12 @@
 
 namespace nn {
 
-Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
-
-Shape::Shape(std::span<const int64_t> dims) {
+void Shape::invalid(std::span<const int64_t> dims) {
   NN_CHECK(dims.size() <= static_cast<size_t>(kMaxRank), "Shape: expected at most ", kMaxRank,
            " dimensions, found ", dims.size());
-  rank_ = static_cast<int>(dims.size());
-  for (size_t i = 0; i < dims.size(); ++i) {
+  for (size_t i = 0; i < dims.size(); ++i)
     NN_CHECK(dims[i] >= 0, "Shape: expected non-negative extents, found ", dims[i], " in dimension ", i);
-    dims_[i] = dims[i];
-  }
-}
-
-int64_t Shape::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
-  return n;
+  throw Error("Shape: invalid extents");
 }
 
 Shape Shape::batched(int64_t n) const {
@@ -43,13 +33,6 @@ Shape Shape::sample() const {
   s.rank_ = rank_ - 1;
   for (int i = 1; i < rank_; ++i) s.dims_[static_cast<size_t>(i - 1)] = dims_[static_cast<size_t>(i)];
   return s;
-}
-
-bool Shape::operator==(const Shape& other) const {
-  if (rank_ != other.rank_) return false;
-  for (int i = 0; i < rank_; ++i)
-    if (dims_[static_cast<size_t>(i)] != other.dims_[static_cast<size_t>(i)]) return false;
-  return true;
 }
 
 std::string Shape::str() const {
@@ -105,15 +88,9 @@ void Tensor::copy_from(const Tensor& other) {
   if (numel_ > 0) std::memcpy(data(), other.data(), static_cast<size_t>(numel_) * sizeof(float));
 }
 
-void Tensor::resize(const Shape& shape) {
-  const int64_t n = shape.numel();
-  if (n > capacity_) {
-    data_.reset(allocate_floats(n));
-    capacity_ = n;
-  }
-  shape_ = shape;
-  numel_ = n;
-  defined_ = true;
+void Tensor::grow(int64_t n) {
+  data_.reset(allocate_floats(n));
+  capacity_ = n;
 }
 
 void Tensor::reshape(const Shape& shape) {

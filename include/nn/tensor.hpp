@@ -18,23 +18,41 @@ class Shape {
   static constexpr int kMaxRank = 4;
 
   Shape() = default;  // rank 0: a scalar with one element
-  Shape(std::initializer_list<int64_t> dims);
-  explicit Shape(std::span<const int64_t> dims);
+  // Inline: layers build shapes on every forward and backward.
+  Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
+  explicit Shape(std::span<const int64_t> dims) {
+    if (dims.size() > static_cast<size_t>(kMaxRank)) invalid(dims);
+    rank_ = static_cast<int>(dims.size());
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] < 0) invalid(dims);
+      dims_[i] = dims[i];
+    }
+  }
 
   int rank() const { return rank_; }
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
   int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
-  int64_t numel() const;
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+    return n;
+  }
   std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
   // [n, this...]: the shape of a batch of n samples of this shape.
   Shape batched(int64_t n) const;
   // This shape without its first dimension.
   Shape sample() const;
 
-  bool operator==(const Shape& other) const;
+  bool operator==(const Shape& other) const {
+    if (rank_ != other.rank_) return false;
+    for (int i = 0; i < rank_; ++i)
+      if (dims_[static_cast<size_t>(i)] != other.dims_[static_cast<size_t>(i)]) return false;
+    return true;
+  }
   std::string str() const;  // "[64, 784]"
 
  private:
+  [[noreturn]] static void invalid(std::span<const int64_t> dims);  // throws nn::Error
   std::array<int64_t, kMaxRank> dims_{};
   int rank_ = 0;
 };
@@ -77,7 +95,13 @@ class Tensor {
 
   // Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
   // unspecified afterwards.
-  void resize(const Shape& shape);
+  void resize(const Shape& shape) {
+    const int64_t n = shape.numel();
+    if (n > capacity_) grow(n);
+    shape_ = shape;
+    numel_ = n;
+    defined_ = true;
+  }
   // Changes the shape without touching the data; the element count must stay the same.
   void reshape(const Shape& shape);
   void fill(float value);
@@ -90,6 +114,7 @@ class Tensor {
   struct AlignedFree {
     void operator()(float* p) const;
   };
+  void grow(int64_t n);  // new storage for n floats; the old contents are dropped
   Shape shape_;
   int64_t numel_ = 0;
   int64_t capacity_ = 0;

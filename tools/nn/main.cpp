@@ -335,7 +335,9 @@ std::unique_ptr<nn::io::CheckpointWriter> make_checkpoint_writer(const TrainArgs
   return std::make_unique<nn::io::CheckpointWriter>(std::move(o));
 }
 
-// --report DIR (defined with `nn report` below): writes the run folder and its report.
+// --report DIR (both defined with `nn report` below): write_train_report writes the run folder
+// (model, metrics, run.json), then run_report renders its report as `nn report DIR` does.
+int run_report(const std::string& run_dir, const std::string& out_dir);
 void write_train_report(const TrainArgs& a, const nn::Sequential& model, const nn::Optimizer& optimizer,
                         const Preprocess& pre, const nn::data::Dataset& train, const nn::train::History& history,
                         const nn::cli::LoadedData& loaded, int64_t val_samples);
@@ -461,6 +463,7 @@ int run_train(const TrainArgs& a) {
     train = std::move(tr);
     val = std::move(va);
     has_val = true;
+    all = nn::data::Dataset();  // the split holds copies: free the original (peak memory)
   } else {
     train = std::move(all);
   }
@@ -581,7 +584,16 @@ int run_train(const TrainArgs& a) {
     nn::io::save(*model, a.save, model_save_options(a, pre, train));
     std::printf("model saved to %s\n", a.save.c_str());
   }
-  if (!a.report_dir.empty()) write_train_report(a, *model, *optimizer, pre, train, history, loaded, has_val ? val.size() : 0);
+  if (!a.report_dir.empty()) {
+    write_train_report(a, *model, *optimizer, pre, train, history, loaded, has_val ? val.size() : 0);
+    // The report loads the data again from the run folder's settings: free ours first, so that
+    // the run's peak memory is one copy of the data, not two.
+    train = nn::data::Dataset();
+    val = nn::data::Dataset();
+    loaded = nn::cli::LoadedData();
+    std::fflush(stdout);
+    run_report(a.report_dir, a.report_dir);
+  }
   std::fflush(stdout);
   return 0;
 }
@@ -824,7 +836,6 @@ void write_train_report(const TrainArgs& a, const nn::Sequential& model, const n
                     {"stop_reason", history.stop_reason},
                     {"timing", {{"train_seconds", train_seconds}, {"epochs_run", history.size()}}}};
   nn::io::write_file_atomic(dir / "run.json", run.dump(2) + "\n");
-  run_report(dir.string(), dir.string());
 }
 
 // The classifier of the decision-region picture: raw 2-D points -> the model's classes.
