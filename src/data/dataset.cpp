@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "nn/error.hpp"
+#include "nn/ops/parallel.hpp"
 
 namespace nn::data {
 
@@ -123,20 +124,29 @@ void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* la
                      float* targets_out) const {
   const int64_t per = sample_numel_;
   const int64_t tw = target_numel();
-  for (size_t k = 0; k < indices.size(); ++k) {
-    const int64_t i = indices[k];
+  const auto count = static_cast<int64_t>(indices.size());
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t i = indices[static_cast<size_t>(k)];
     NN_CHECK(i >= 0 && i < n_, "Dataset::gather: index ", i, " out of range for ", n_, " samples");
-    float* dst = x_out + static_cast<int64_t>(k) * per;
-    if (x_.defined()) {
-      std::memcpy(dst, x_.data() + i * per, static_cast<size_t>(per) * sizeof(float));
-    } else {
-      u8_to_float(x_u8_.data() + i * per, dst, per, u8_scale_);
-    }
     if (labels_out && !labels_.empty()) labels_out[k] = labels_[static_cast<size_t>(i)];
     if (targets_out && targets_.defined())
-      std::memcpy(targets_out + static_cast<int64_t>(k) * tw, targets_.data() + i * tw,
-                  static_cast<size_t>(tw) * sizeof(float));
+      std::memcpy(targets_out + k * tw, targets_.data() + i * tw, static_cast<size_t>(tw) * sizeof(float));
   }
+  // The rows, split over threads: random rows of a large dataset miss the cache, and two threads
+  // wait for memory in parallel.
+  const uint8_t* u8 = x_u8_.data();
+  const float* f32 = x_.defined() ? x_.data() : nullptr;
+  const float scale = u8_scale_;
+  ops::parallel_chunks(count, 2 * per, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; ++k) {
+      const int64_t i = indices[static_cast<size_t>(k)];
+      float* dst = x_out + k * per;
+      if (f32)
+        std::memcpy(dst, f32 + i * per, static_cast<size_t>(per) * sizeof(float));
+      else
+        u8_to_float(u8 + i * per, dst, per, scale);
+    }
+  });
 }
 
 Dataset Dataset::subset(std::span<const int64_t> indices) const {

@@ -16,7 +16,10 @@ Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
 }
 
 void Optimizer::zero_grad() {
-  for (Parameter* p : params_) p->grad.zero();
+  for (Parameter* p : params_) {
+    float* g = p->grad.data();
+    ops::parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
+  }
 }
 
 void Optimizer::set_lr(float lr) {
@@ -61,19 +64,6 @@ void sgd_momentum(float* __restrict w, const float* __restrict g, float* __restr
   }
 }
 
-// Splits an elementwise update of n elements touching `streams` arrays over the threads that pay.
-template <class F>
-void for_chunks(int64_t n, int streams, F&& f) {
-  const int threads = ops::threads_for(n * streams);
-  if (threads == 1) return f(int64_t{0}, n);
-  const int64_t chunk = (n + threads - 1) / threads;
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int t = 0; t < threads; ++t) {
-    const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
-    if (lo < hi) f(lo, hi);
-  }
-}
-
 }  // namespace
 
 void SGD::step() {
@@ -85,13 +75,13 @@ void SGD::step() {
     const float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
-      for_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
+      ops::parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
       continue;
     }
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
     ensure_like(momentum_[i], p);
     float* b = momentum_[i].data();
-    for_chunks(n, 5, [&](int64_t lo, int64_t hi) {
+    ops::parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
                                 : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
       kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
@@ -166,7 +156,7 @@ void Adam::step() {
     float* m = m_[i].data();
     float* v = v_[i].data();
     float* vmax = amsgrad ? vmax_[i].data() : nullptr;
-    for_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
+    ops::parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = decoupled ? (amsgrad ? &adam_update<true, true> : &adam_update<true, false>)
                                     : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
       kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,

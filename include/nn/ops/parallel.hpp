@@ -5,6 +5,7 @@
 // number of threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace nn::ops {
@@ -16,5 +17,31 @@ constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
 // 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
 // budget nn::set_num_threads sets).
 int threads_for(int64_t work);
+// The same with another grain: `min_per_thread` elements per thread.
+int threads_for(int64_t work, int64_t min_per_thread);
+
+// Elements a thread should get in a loop that only streams through memory (an optimizer's update,
+// zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it
+// sooner; 128 KiB of floats takes a few microseconds, several times a warm parallel region's cost.
+constexpr int64_t kMinStreamPerThread = int64_t{1} << 15;
+
+// Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
+// each item is computed on its own (so the result does not depend on the split).
+// `floats_per_item` is the memory one item touches (5 for an update reading 3 arrays and writing
+// 2; a row's length for a loop over rows), which decides whether splitting pays.
+template <class F>
+void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
+  const int threads = threads_for(n * floats_per_item, kMinStreamPerThread);
+  if (threads == 1) {
+    f(int64_t{0}, n);
+    return;
+  }
+  const int64_t chunk = (n + threads - 1) / threads;
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
+    if (lo < hi) f(lo, hi);
+  }
+}
 
 }  // namespace nn::ops
