@@ -80,19 +80,48 @@ inline void copy_row(float* dst, const float* src, int64_t n) {
   }
 }
 
-// TB taps of one (output channel, input channel) pair, summed over all positions in registers.
-template <int TB>
-void weight_grad_taps(const float* xc, const int64_t* offsets, const float* dy, int64_t len, float* acc) {
-  v8 a[TB];
-#pragma GCC unroll 16
-  for (int t = 0; t < TB; ++t) a[t] = v8{};
+// OB output channels x TB taps of one input channel, summed over all positions in registers:
+// per vector of positions, OB + TB loads feed OB*TB multiply-adds.
+template <int OB, int TB>
+void weight_grad_block(const float* xc, const int64_t* offsets, const float* dy, int64_t dy_stride, int64_t len,
+                       float* acc, int64_t acc_stride) {
+  v8 a[OB][TB];
+#pragma GCC unroll 4
+  for (int ob = 0; ob < OB; ++ob)
+#pragma GCC unroll 4
+    for (int t = 0; t < TB; ++t) a[ob][t] = v8{};
+  const float* xs[TB];
+#pragma GCC unroll 4
+  for (int t = 0; t < TB; ++t) xs[t] = xc + offsets[t];
   for (int64_t p = 0; p < len; p += 8) {
-    const v8 d = load(dy + p);
-#pragma GCC unroll 16
-    for (int t = 0; t < TB; ++t) a[t] += d * load(xc + offsets[t] + p);
+    v8 x[TB];
+#pragma GCC unroll 4
+    for (int t = 0; t < TB; ++t) x[t] = load(xs[t] + p);
+#pragma GCC unroll 4
+    for (int ob = 0; ob < OB; ++ob) {
+      const v8 d = load(dy + ob * dy_stride + p);
+#pragma GCC unroll 4
+      for (int t = 0; t < TB; ++t) a[ob][t] += d * x[t];
+    }
   }
-#pragma GCC unroll 16
-  for (int t = 0; t < TB; ++t) store(acc + 8 * t, load(acc + 8 * t) + a[t]);
+#pragma GCC unroll 4
+  for (int ob = 0; ob < OB; ++ob)
+#pragma GCC unroll 4
+    for (int t = 0; t < TB; ++t) {
+      float* at = acc + ob * acc_stride + 8 * t;
+      store(at, load(at) + a[ob][t]);
+    }
+}
+
+// All taps of one input channel for OB output channels, in groups of up to 3.
+template <int OB>
+void weight_grad_channels(const float* xc, const int64_t* offsets, int64_t taps, const float* dy,
+                          int64_t dy_stride, int64_t len, float* acc, int64_t acc_stride) {
+  int64_t t = 0;
+  for (; t + 3 <= taps; t += 3)
+    weight_grad_block<OB, 3>(xc, offsets + t, dy, dy_stride, len, acc + 8 * t, acc_stride);
+  if (taps - t == 2) weight_grad_block<OB, 2>(xc, offsets + t, dy, dy_stride, len, acc + 8 * t, acc_stride);
+  else if (taps - t == 1) weight_grad_block<OB, 1>(xc, offsets + t, dy, dy_stride, len, acc + 8 * t, acc_stride);
 }
 
 }  // namespace
@@ -131,26 +160,17 @@ void conv_flat_forward(const float* in, int64_t in_channels, int64_t plane, cons
 void conv_flat_weight_grad(const float* in, int64_t in_channels, int64_t plane, const int64_t* offsets,
                            int64_t taps, const float* dy, int64_t out_channels, int64_t dy_stride, int64_t len,
                            float* acc) {
-  for (int64_t o = 0; o < out_channels; ++o) {
+  const int64_t acc_stride = in_channels * taps * 8;  // one output channel's partial sums
+  for (int64_t o = 0; o < out_channels; o += 4) {
     const float* d = dy + o * dy_stride;
     for (int64_t c = 0; c < in_channels; ++c) {
       const float* xc = in + c * plane;
-      float* a = acc + (o * in_channels + c) * taps * 8;
-      // Taps in groups of up to 9 (a whole 3x3 window at once).
-      for (int64_t t = 0; t < taps; t += 9) {
-        const int64_t* off = offsets + t;
-        float* at = a + t * 8;
-        switch (taps - t < 9 ? taps - t : 9) {
-          case 9: weight_grad_taps<9>(xc, off, d, len, at); break;
-          case 8: weight_grad_taps<8>(xc, off, d, len, at); break;
-          case 7: weight_grad_taps<7>(xc, off, d, len, at); break;
-          case 6: weight_grad_taps<6>(xc, off, d, len, at); break;
-          case 5: weight_grad_taps<5>(xc, off, d, len, at); break;
-          case 4: weight_grad_taps<4>(xc, off, d, len, at); break;
-          case 3: weight_grad_taps<3>(xc, off, d, len, at); break;
-          case 2: weight_grad_taps<2>(xc, off, d, len, at); break;
-          default: weight_grad_taps<1>(xc, off, d, len, at); break;
-        }
+      float* a = acc + o * acc_stride + c * taps * 8;
+      switch (out_channels - o < 4 ? out_channels - o : 4) {
+        case 4: weight_grad_channels<4>(xc, offsets, taps, d, dy_stride, len, a, acc_stride); break;
+        case 3: weight_grad_channels<3>(xc, offsets, taps, d, dy_stride, len, a, acc_stride); break;
+        case 2: weight_grad_channels<2>(xc, offsets, taps, d, dy_stride, len, a, acc_stride); break;
+        default: weight_grad_channels<1>(xc, offsets, taps, d, dy_stride, len, a, acc_stride); break;
       }
     }
   }
