@@ -2,8 +2,9 @@
 // batch 64, in samples/s:
 //   conv 1->8 3x3 pad 1, relu, maxpool 2, conv 8->16 3x3 pad 1, relu, maxpool 2, flatten,
 //   linear 784->10, softmax cross-entropy.
-// Also the two convolutions alone, forward and backward, in GFLOP/s. Rates are per wall-clock
-// second (UseRealTime), since the work runs on several threads.
+// Also the two convolutions alone, forward and backward (dW, db and dx), in GFLOP/s, with each
+// algorithm (algo 1: im2col + GEMM per image, 2: direct), and a wider layer (automatic choice).
+// Rates are per wall-clock second (UseRealTime), since the work runs on several threads.
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -49,12 +50,13 @@ void BM_SmallCnnTrainStep(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// args: batch, in_c, out_c, size (square input), backward?
+// args: batch, in_c, out_c, size (square input), backward?, algorithm (0 automatic, 1 gemm, 2 direct)
 void BM_Conv3x3(benchmark::State& state) {
   const int64_t batch = state.range(0), in = state.range(1), out = state.range(2), hw = state.range(3);
   const bool backward = state.range(4) != 0;
+  const auto algorithm = static_cast<nn::ConvAlgorithm>(state.range(5));
   nn::manual_seed(1);
-  nn::Conv2D conv(in, out, 3, {.padding = 1});
+  nn::Conv2D conv(in, out, 3, {.padding = 1, .algorithm = algorithm});
   nn::Tensor x(nn::Shape{batch, in, hw, hw}), dy(nn::Shape{batch, out, hw, hw});
   fill(x, 2);
   fill(dy, 3);
@@ -74,10 +76,17 @@ void BM_Conv3x3(benchmark::State& state) {
 
 BENCHMARK(BM_SmallCnnTrainStep)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv3x3)
-    ->Args({64, 1, 8, 28, 0})
-    ->Args({64, 1, 8, 28, 1})
-    ->Args({64, 8, 16, 14, 0})
-    ->Args({64, 8, 16, 14, 1})
+    ->ArgNames({"batch", "in", "out", "hw", "bwd", "algo"})
+    ->Args({64, 1, 8, 28, 0, 2})
+    ->Args({64, 1, 8, 28, 1, 2})
+    ->Args({64, 8, 16, 14, 0, 2})
+    ->Args({64, 8, 16, 14, 1, 2})
+    ->Args({64, 1, 8, 28, 0, 1})
+    ->Args({64, 1, 8, 28, 1, 1})
+    ->Args({64, 8, 16, 14, 0, 1})
+    ->Args({64, 8, 16, 14, 1, 1})
+    ->Args({64, 32, 64, 14, 0, 0})
+    ->Args({64, 32, 64, 14, 1, 0})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 BENCHMARK_MAIN();

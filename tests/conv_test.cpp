@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "nn/error.hpp"
@@ -129,6 +130,66 @@ INSTANTIATE_TEST_SUITE_P(
                       // large enough for the parallel im2col and col2im (ops::threads_for)
                       Geometry{32, 4, 24, 24, 16, 3, 1, 1}));
 
+// Both algorithms against the reference and against each other, on stride-1 geometries: odd
+// sizes, batch 1, kernels 1x1 to 5x5 and non-square, padding 0 to past the kernel (where the direct
+// dx falls back to the GEMM), output channels that leave 1 to 3 after blocks of 4, tap counts that
+// leave 1 or 2 after groups of 3, rows wider and narrower than a vector.
+class Conv2DAlgorithms : public ::testing::TestWithParam<Geometry> {};
+
+TEST_P(Conv2DAlgorithms, DirectAndGemmMatchTheReference) {
+  const Geometry g = GetParam();
+  nn::Tensor x(nn::Shape{g.n, g.c, g.h, g.w});
+  fill_uniform(x, 9);
+  std::vector<std::vector<float>> results[2];
+  for (int a = 0; a < 2; ++a) {
+    nn::Rng init(7);
+    nn::Conv2D conv(g.c, g.out, g.k,
+                    {.stride = g.s,
+                     .padding = g.p,
+                     .rng = &init,
+                     .algorithm = a == 0 ? nn::ConvAlgorithm::gemm : nn::ConvAlgorithm::direct});
+    fill_uniform(conv.bias()->data, 8);
+    const nn::Tensor& y = conv.forward(x);
+    nn::Tensor dy(y.shape());
+    fill_uniform(dy, 10);
+    const Reference ref = reference_conv(g, x, conv.weight().data, &conv.bias()->data, dy);
+    expect_near(y, ref.y, 1e-5, a == 0 ? "gemm y" : "direct y");
+    results[a].push_back(y.to_vector());
+    conv.zero_grad();
+    const nn::Tensor& dx = conv.backward(dy);
+    expect_near(dx, ref.dx, 1e-5, a == 0 ? "gemm dx" : "direct dx");
+    const double sum_tol = 1e-6 * std::sqrt(static_cast<double>(y.numel() / g.out)) + 1e-6;
+    expect_near(conv.weight().grad, ref.dw, sum_tol, a == 0 ? "gemm dW" : "direct dW");
+    expect_near(conv.bias()->grad, ref.db, sum_tol, a == 0 ? "gemm db" : "direct db");
+    results[a].push_back(dx.to_vector());
+    results[a].push_back(conv.weight().grad.to_vector());
+  }
+  for (size_t k = 0; k < results[0].size(); ++k)
+    for (size_t i = 0; i < results[0][k].size(); ++i)
+      ASSERT_NEAR(results[0][k][i], results[1][k][i], 1e-4 * (1.0 + std::fabs(results[0][k][i])))
+          << k << "[" << i << "]";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    StrideOne, Conv2DAlgorithms,
+    ::testing::Values(Geometry{1, 1, 28, 28, 8, 3, 1, 1}, Geometry{3, 8, 14, 14, 16, 3, 1, 1},
+                      Geometry{1, 1, 5, 7, 1, 3, 1, 0}, Geometry{2, 3, 9, 11, 5, 3, 1, 1},
+                      Geometry{2, 2, 7, 30, 7, {3, 2}, 1, {1, 0}}, Geometry{1, 3, 6, 5, 6, 1, 1, 0},
+                      Geometry{2, 2, 8, 9, 3, 5, 1, 2}, Geometry{2, 2, 6, 7, 2, {1, 3}, 1, {1, 0}},
+                      Geometry{1, 2, 4, 4, 3, 2, 1, 3}, Geometry{2, 5, 3, 2, 4, {2, 1}, 1, 0},
+                      Geometry{1, 4, 1, 1, 9, 1, 1, 0}, Geometry{3, 1, 10, 17, 2, 4, 1, 1}));
+
+TEST(Conv2D, DirectAlgorithmNeedsStrideOne) {
+  nn::Conv2D conv(1, 2, 3, {.stride = 2, .algorithm = nn::ConvAlgorithm::direct});
+  nn::Tensor x(nn::Shape{1, 1, 8, 8});
+  try {
+    conv.forward(x);
+    FAIL() << "no error";
+  } catch (const nn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stride 1"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Conv2D, GradcheckBatchOneAndMore) {
   struct Case {
     int64_t n, c, h, w, out;
@@ -176,10 +237,10 @@ TEST(Conv2D, NoInputGradientStillGivesParameterGradients) {
 }
 
 TEST(Conv2D, BitIdenticalWhenRunTwice) {
-  auto run = [] {
+  auto run = [](nn::ConvAlgorithm algorithm) {
     // Large enough that every loop of the layer runs on several threads where there are several.
     nn::Rng init(11);
-    nn::Conv2D conv(4, 16, 3, {.padding = 1, .rng = &init});
+    nn::Conv2D conv(4, 16, 3, {.padding = 1, .rng = &init, .algorithm = algorithm});
     nn::Tensor x(nn::Shape{64, 4, 24, 24}), dy(nn::Shape{64, 16, 24, 24});
     fill_uniform(x, 12);
     fill_uniform(dy, 13);
@@ -190,9 +251,11 @@ TEST(Conv2D, BitIdenticalWhenRunTwice) {
     for (float v : conv.bias()->grad.span()) out.push_back(v);
     return out;
   };
-  const std::vector<float> a = run(), b = run();
-  ASSERT_EQ(a.size(), b.size());
-  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  for (const auto algorithm : {nn::ConvAlgorithm::direct, nn::ConvAlgorithm::gemm}) {
+    const std::vector<float> a = run(algorithm), b = run(algorithm);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  }
 }
 
 TEST(Conv2D, DeferredInputChannels) {

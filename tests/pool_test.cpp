@@ -41,41 +41,63 @@ TEST(MaxPool2D, ForwardAndBackwardByHand) {
 }
 
 // Windows of any geometry against a plain loop: the first maximum in row-major order wins ties.
+// The sizes reach the 2x2 kernels' 8- and 4-window vectors (with an overlapping last block: 10
+// and 5 windows a row), odd heights and widths, and planes too narrow for a vector.
 TEST(MaxPool2D, MatchesAReferenceWithTies) {
   struct Case {
     nn::Size2 k, s, p;
   };
-  for (const Case& c : {Case{2, 2, 0}, Case{3, 2, 1}, Case{{2, 3}, {1, 2}, {1, 0}}}) {
-    nn::MaxPool2D pool(c.k, c.s, c.p);
-    nn::Tensor x(nn::Shape{3, 2, 7, 9});
-    nn::Rng rng(4);
-    for (float& v : x.span()) v = static_cast<float>(rng.below(3));  // many ties
-    const nn::Tensor& y = pool.forward(x);
-    const int64_t oh = y.dim(2), ow = y.dim(3);
-    nn::Tensor dy(y.shape());
-    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i + 1);
-    std::vector<float> want_dx(static_cast<size_t>(x.numel()), 0.0f);
-    for (int64_t pl = 0; pl < 6; ++pl)
-      for (int64_t r = 0; r < oh; ++r)
-        for (int64_t q = 0; q < ow; ++q) {
-          float best = -INFINITY;
-          int64_t at = -1;
-          for (int64_t i = 0; i < c.k.h; ++i)
-            for (int64_t j = 0; j < c.k.w; ++j) {
-              const int64_t ih = r * c.s.h - c.p.h + i, iw = q * c.s.w - c.p.w + j;
-              if (ih < 0 || ih >= 7 || iw < 0 || iw >= 9) continue;
-              const float v = x[(pl * 7 + ih) * 9 + iw];
-              if (v > best) {
-                best = v;
-                at = (pl * 7 + ih) * 9 + iw;
+  for (const nn::Size2 hw : {nn::Size2{7, 9}, nn::Size2{28, 28}, nn::Size2{14, 14}, nn::Size2{13, 21},
+                             nn::Size2{9, 11}, nn::Size2{4, 6}, nn::Size2{5, 16}})
+    for (const Case& c : {Case{2, 2, 0}, Case{3, 2, 1}, Case{{2, 3}, {1, 2}, {1, 0}}}) {
+      const int64_t h = hw.h, w = hw.w;
+      nn::MaxPool2D pool(c.k, c.s, c.p);
+      nn::Tensor x(nn::Shape{3, 2, h, w});
+      nn::Rng rng(4);
+      for (float& v : x.span()) v = static_cast<float>(rng.below(3));  // many ties
+      const nn::Tensor& y = pool.forward(x);
+      const int64_t oh = y.dim(2), ow = y.dim(3);
+      nn::Tensor dy(y.shape());
+      for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(i + 1);
+      std::vector<float> want_dx(static_cast<size_t>(x.numel()), 0.0f);
+      for (int64_t pl = 0; pl < 6; ++pl)
+        for (int64_t r = 0; r < oh; ++r)
+          for (int64_t q = 0; q < ow; ++q) {
+            float best = -INFINITY;
+            int64_t at = -1;
+            for (int64_t i = 0; i < c.k.h; ++i)
+              for (int64_t j = 0; j < c.k.w; ++j) {
+                const int64_t ih = r * c.s.h - c.p.h + i, iw = q * c.s.w - c.p.w + j;
+                if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                const float v = x[(pl * h + ih) * w + iw];
+                if (v > best) {
+                  best = v;
+                  at = (pl * h + ih) * w + iw;
+                }
               }
-            }
-          const int64_t o = (pl * oh + r) * ow + q;
-          ASSERT_EQ(y[o], best);
-          want_dx[static_cast<size_t>(at)] += dy[o];
-        }
-    EXPECT_EQ(pool.backward(dy).to_vector(), want_dx);
-  }
+            const int64_t o = (pl * oh + r) * ow + q;
+            ASSERT_EQ(y[o], best) << hw.str() << " " << c.k.str();
+            want_dx[static_cast<size_t>(at)] += dy[o];
+          }
+      // Fill dx with garbage first: every element must be written.
+      pool.backward(nn::Tensor(y.shape(), NAN));
+      EXPECT_EQ(pool.backward(dy).to_vector(), want_dx) << hw.str() << " " << c.k.str();
+    }
+}
+
+// In the vectorised 2x2 kernels too, a NaN takes the window's place and receives its gradient.
+TEST(MaxPool2D, NanPropagatesInWideRows) {
+  nn::MaxPool2D pool(2);
+  nn::Tensor x(nn::Shape{1, 1, 2, 20});
+  for (int64_t i = 0; i < 40; ++i) x[i] = static_cast<float>(i % 7);
+  x[5] = NAN;   // window 2, top row
+  x[33] = NAN;  // window 6, bottom row
+  const nn::Tensor& y = pool.forward(x);
+  for (int64_t q = 0; q < 10; ++q) EXPECT_EQ(std::isnan(y[q]), q == 2 || q == 6) << q;
+  const nn::Tensor& dx = pool.backward(nn::Tensor(nn::Shape{1, 1, 1, 10}, 1.0f));
+  EXPECT_EQ(dx[5], 1.0f);
+  EXPECT_EQ(dx[33], 1.0f);
+  EXPECT_EQ(dx[4] + dx[24] + dx[25], 0.0f);
 }
 
 // A batch large enough to be split over threads gives what each image gives alone.

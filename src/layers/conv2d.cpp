@@ -1,8 +1,10 @@
 #include "nn/layers/conv2d.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "nn/error.hpp"
+#include "nn/ops/conv_direct.hpp"
 #include "nn/ops/gemm.hpp"
 #include "nn/ops/im2col.hpp"
 #include "nn/ops/parallel.hpp"
@@ -41,46 +43,129 @@ void Conv2D::initialize(int64_t in_channels) {
   rng_ = nullptr;
 }
 
+namespace {
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// The sum of v[0, n): 8 running sums (a vector, without reordering), added in a fixed order.
+float sum8(const float* v, int64_t n) {
+  float l[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int u = 0; u < 8; ++u) l[u] += v[k + u];
+  for (; k < n; ++k) l[0] += v[k];
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+}  // namespace
+
+bool Conv2D::use_direct() const {
+  if (win_.sh != 1 || win_.sw != 1) return false;
+  switch (options_.algorithm) {
+    case ConvAlgorithm::gemm: return false;
+    case ConvAlgorithm::direct: return true;
+    case ConvAlgorithm::automatic: break;
+  }
+  // Where the direct kernels beat a GEMM per image (bench/conv_bench.cpp): few channels.
+  return in_ * win_.kh * win_.kw <= kDirectMaxReduction && out_ <= kDirectMaxOutChannels;
+}
+
+bool Conv2D::direct_input_grad() const {
+  // dx is the direct convolution of dy padded by k - 1 - p with the turned weights.
+  return use_direct() && win_.ph <= win_.kh - 1 && win_.pw <= win_.kw - 1;
+}
+
+int Conv2D::blocks_for(int64_t n, int64_t oh, int64_t ow) const {
+  const int64_t macs = n * out_ * oh * ow * in_ * win_.kh * win_.kw;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, ops::threads_for(macs))));
+}
+
+Conv2D::Flat Conv2D::flat_forward(int64_t h, int64_t w) {
+  Flat f;
+  f.wp = w + 2 * win_.pw;
+  f.plane = (h + 2 * win_.ph) * f.wp;
+  f.len = win_.out_h(h) * f.wp;
+  f.size = ops::conv_flat_size(f.len);
+  offsets_.resize(static_cast<size_t>(win_.kh * win_.kw));
+  for (int64_t i = 0; i < win_.kh; ++i)
+    for (int64_t j = 0; j < win_.kw; ++j) offsets_[static_cast<size_t>(i * win_.kw + j)] = i * f.wp + j;
+  return f;
+}
+
+Conv2D::Flat Conv2D::flat_input_grad(int64_t oh, int64_t ow) {
+  const int64_t qh = win_.kh - 1 - win_.ph, qw = win_.kw - 1 - win_.pw;
+  Flat f;
+  f.wp = ow + 2 * qw;
+  f.plane = (oh + 2 * qh) * f.wp;
+  f.len = (oh + 2 * qh - win_.kh + 1) * f.wp;  // H rows
+  f.size = ops::conv_flat_size(f.len);
+  offsets_dx_.resize(static_cast<size_t>(win_.kh * win_.kw));
+  for (int64_t i = 0; i < win_.kh; ++i)
+    for (int64_t j = 0; j < win_.kw; ++j) offsets_dx_[static_cast<size_t>(i * win_.kw + j)] = i * f.wp + j;
+  return f;
+}
+
 const Tensor& Conv2D::forward(const Tensor& x) {
   NN_CHECK(x.rank() == 4, repr(), ": expected input of shape [N, C, H, W], found ", x.shape().str());
   if (in_ == 0) initialize(x.dim(1));
   NN_CHECK(x.dim(1) == in_, repr(), ": expected input of shape [N, ", in_, ", H, W], found ", x.shape().str());
+  NN_CHECK(options_.algorithm != ConvAlgorithm::direct || (win_.sh == 1 && win_.sw == 1), repr(),
+           ": the direct algorithm needs stride 1, found stride ", stride().str());
   const int64_t n = x.dim(0), h = x.dim(2), w = x.dim(3);
   NN_CHECK(win_.fits(h, w), repr(), ": kernel ", kernel_size().str(), " is larger than the padded input (",
            h + 2 * win_.ph, ", ", w + 2 * win_.pw, ") of input ", x.shape().str());
   const int64_t oh = win_.out_h(h), ow = win_.out_w(w), ohw = oh * ow;
-  const int64_t rows = in_ * win_.kh * win_.kw, ld = n * ohw;
+  const int64_t rows = in_ * win_.kh * win_.kw, taps = win_.kh * win_.kw;
   x_ = &x;
-  cols_.resize(Shape{rows, ld});
-  out_t_.resize(Shape{out_, ld});
   y_.resize(Shape{n, out_, oh, ow});
-
-  // cols (C*kh*kw, N*OH*OW): image i fills columns [i*OH*OW, (i+1)*OH*OW).
+  const int blocks = blocks_for(n, oh, ow);
+  blocks_ = blocks;
   const float* xd = x.data();
-  float* cd = cols_.data();
-  const int64_t image = in_ * h * w;
-#pragma omp parallel for schedule(static) num_threads(ops::threads_for(rows * ld))
-  for (int64_t i = 0; i < n; ++i) ops::im2col(xd + i * image, in_, h, w, win_, cd + i * ohw, ld);
-
-  // out_t (out_c, N*OH*OW) = W (out_c, C*kh*kw) * cols
-  ops::gemm(ops::Trans::No, ops::Trans::No, out_, ld, rows, 1.0f, weight_->data.data(), rows, cd, ld, 0.0f,
-            out_t_.data(), ld);
-
-  // y (N, out_c, OH*OW) = out_t transposed by blocks, plus the bias.
-  const float* od = out_t_.data();
+  const float* wd = weight_->data.data();
   const float* bd = bias_ ? bias_->data.data() : nullptr;
   float* yd = y_.data();
-#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t o = 0; o < out_; ++o) {
-      const float* src = od + o * ld + i * ohw;
-      float* dst = yd + (i * out_ + o) * ohw;
-      if (bd) {
-        const float b = bd[o];
-        for (int64_t k = 0; k < ohw; ++k) dst[k] = src[k] + b;
-      } else {
-        std::memcpy(dst, src, static_cast<size_t>(ohw) * sizeof(float));
+  const int64_t image = in_ * h * w;
+
+  if (use_direct()) {
+    const Flat f = flat_forward(h, w);
+    const int64_t padded = in_ * f.plane + f.size, per_block = round_up(padded + out_ * f.size, 16);
+    work_.resize(Shape{blocks, per_block});
+    const int64_t* off = offsets_.data();
+#pragma omp parallel for schedule(static) num_threads(blocks)
+    for (int b = 0; b < blocks; ++b) {
+      float* xp = work_.data() + b * per_block;
+      float* out = xp + padded;
+      for (int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
+        ops::conv_flat_pad(xd + i * image, in_, h, w, win_.ph, win_.pw, f.wp, f.plane, f.size, xp);
+        ops::conv_flat_forward(xp, in_, f.plane, off, taps, wd, bd, out_, out, f.size, f.len);
+        ops::conv_flat_unpad(out, out_, f.size, f.wp, oh, ow, yd + i * out_ * ohw);
       }
+    }
+    return y_;
+  }
+
+  // A 1x1 kernel with stride 1 and no padding reads the image as it is.
+  const bool plain = rows == in_ && win_.sh == 1 && win_.sw == 1 && win_.ph == 0 && win_.pw == 0;
+  const int64_t per_block = plain ? 16 : round_up(rows * ohw, 16);
+  work_.resize(Shape{blocks, per_block});
+#pragma omp parallel for schedule(static) num_threads(blocks)
+  for (int b = 0; b < blocks; ++b) {
+    float* cols = work_.data() + b * per_block;
+    for (int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
+      const float* src = xd + i * image;
+      if (!plain) {
+        ops::im2col(src, in_, h, w, win_, cols, ohw);
+        src = cols;
+      }
+      // y_i (out_c, OH*OW) = W (out_c, C*kh*kw) * cols (C*kh*kw, OH*OW), then the bias.
+      float* yi = yd + i * out_ * ohw;
+      ops::gemm(ops::Trans::No, ops::Trans::No, out_, ohw, rows, 1.0f, wd, rows, src, ohw, 0.0f, yi, ohw);
+      if (bd)
+        for (int64_t o = 0; o < out_; ++o) {
+          float* row = yi + o * ohw;
+          const float bo = bd[o];
+          for (int64_t k = 0; k < ohw; ++k) row[k] += bo;
+        }
     }
   }
   return y_;
@@ -91,47 +176,122 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   NN_CHECK(dy.shape() == y_.shape(), repr(), ": expected output gradient of shape ", y_.shape().str(), ", found ",
            dy.shape().str());
   const int64_t n = x_->dim(0), h = x_->dim(2), w = x_->dim(3);
-  const int64_t ohw = y_.dim(2) * y_.dim(3);
-  const int64_t rows = in_ * win_.kh * win_.kw, ld = n * ohw;
-
-  // dy (N, out_c, OH*OW) -> out_t (out_c, N*OH*OW)
+  const int64_t oh = y_.dim(2), ow = y_.dim(3), ohw = oh * ow;
+  const int64_t rows = in_ * win_.kh * win_.kw, taps = win_.kh * win_.kw;
+  const int blocks = blocks_;
+  const bool direct = use_direct(), want_dx = input_grad();
+  const bool direct_dx = want_dx && direct_input_grad();
+  const float* xd = x_->data();
   const float* gd = dy.data();
-  float* td = out_t_.data();
-#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t o = 0; o < out_; ++o)
-      std::memcpy(td + o * ld + i * ohw, gd + (i * out_ + o) * ohw, static_cast<size_t>(ohw) * sizeof(float));
+  const float* wd = weight_->data.data();
+  const int64_t image = in_ * h * w;
+  const int64_t wsize = out_ * rows * (direct ? 8 : 1);  // dW per block (8 lanes each when direct)
 
-  // db (out_c) += sum over N*OH*OW, each channel summed in order by one thread.
-  if (bias_) {
-    float* db = bias_->grad.data();
-#pragma omp parallel for schedule(static) num_threads(ops::threads_for(out_ * ld))
-    for (int64_t o = 0; o < out_; ++o) {
-      const float* row = td + o * ld;
-      double s = 0.0;
-      for (int64_t k = 0; k < ld; ++k) s += row[k];
-      db[o] += static_cast<float>(s);
+  if (want_dx) dx_.resize(x_->shape());
+  else dx_.resize(Shape{0});
+  float* dxd = dx_.data();
+
+  // Scratch per block: [x padded | dy on the padded row stride] (direct dW) or [cols] (gemm dW),
+  // then [dy padded | dx on its row stride] (direct dx) or [dcols] (gemm dx).
+  Flat f, g;
+  int64_t wpart = 0, dxpart = 0;
+  if (direct) {
+    f = flat_forward(h, w);
+    wpart = in_ * f.plane + f.size + out_ * f.size;
+  } else {
+    wpart = rows * ohw;
+  }
+  if (direct_dx) {
+    g = flat_input_grad(oh, ow);
+    dxpart = out_ * g.plane + g.size + in_ * g.size;
+    // wflip (in_c, out_c, kh, kw): W[o, c] turned by 180 degrees.
+    wflip_.resize(Shape{in_, out_, win_.kh, win_.kw});
+    float* wf = wflip_.data();
+    for (int64_t o = 0; o < out_; ++o)
+      for (int64_t c = 0; c < in_; ++c)
+        for (int64_t t = 0; t < taps; ++t) wf[(c * out_ + o) * taps + t] = wd[(o * in_ + c) * taps + (taps - 1 - t)];
+  } else if (want_dx) {
+    dxpart = rows * ohw;
+  }
+  const int64_t per_block = round_up(wpart + dxpart, 16);
+  work_.resize(Shape{blocks, per_block});
+  wgrad_.resize(Shape{blocks, round_up(wsize, 16)});
+  bgrad_.resize(static_cast<size_t>(blocks * out_));
+  const int64_t wstride = wgrad_.dim(1);
+  const int64_t* off = offsets_.data();
+  const int64_t* off_dx = offsets_dx_.data();
+  const float* wf = wflip_.data();
+
+#pragma omp parallel for schedule(static) num_threads(blocks)
+  for (int b = 0; b < blocks; ++b) {
+    float* scratch = work_.data() + b * per_block;
+    float* dxs = scratch + wpart;
+    float* wg = wgrad_.data() + b * wstride;
+    double* bg = bgrad_.data() + b * out_;
+    std::fill_n(wg, wsize, 0.0f);
+    std::fill_n(bg, out_, 0.0);
+    for (int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
+      const float* xi = xd + i * image;
+      const float* gi = gd + i * out_ * ohw;
+      for (int64_t o = 0; o < out_; ++o) bg[o] += sum8(gi + o * ohw, ohw);
+      if (direct) {
+        // dW: x padded as in forward; dy on the same row stride, zero at the junk positions.
+        float* xp = scratch;
+        float* dyz = scratch + in_ * f.plane + f.size;
+        ops::conv_flat_pad(xi, in_, h, w, win_.ph, win_.pw, f.wp, f.plane, f.size, xp);
+        // dy as channels of f.size floats, rows on stride f.wp (no padding above or left).
+        ops::conv_flat_pad(gi, out_, oh, ow, 0, 0, f.wp, f.size, 0, dyz);
+        ops::conv_flat_weight_grad(xp, in_, f.plane, off, taps, dyz, out_, f.size, f.size, wg);
+      } else {
+        // dW (out_c, C*kh*kw) += dy_i (out_c, OH*OW) * cols^T
+        ops::im2col(xi, in_, h, w, win_, scratch, ohw);
+        ops::gemm(ops::Trans::No, ops::Trans::Yes, out_, rows, ohw, 1.0f, gi, ohw, scratch, ohw, 1.0f, wg, rows);
+      }
+      if (!want_dx) continue;
+      float* dxi = dxd + i * image;
+      if (direct_dx) {
+        // dx = dy padded by k - 1 - p, convolved with the turned weights.
+        float* dyp = dxs;
+        float* out = dxs + out_ * g.plane + g.size;
+        ops::conv_flat_pad(gi, out_, oh, ow, win_.kh - 1 - win_.ph, win_.kw - 1 - win_.pw, g.wp, g.plane, g.size,
+                           dyp);
+        ops::conv_flat_forward(dyp, out_, g.plane, off_dx, taps, wf, nullptr, in_, out, g.size, g.len);
+        ops::conv_flat_unpad(out, in_, g.size, g.wp, h, w, dxi);
+      } else {
+        // dcols (C*kh*kw, OH*OW) = W^T dy_i, folded back into dx_i.
+        ops::gemm(ops::Trans::Yes, ops::Trans::No, rows, ohw, out_, 1.0f, wd, rows, gi, ohw, 0.0f, dxs, ohw);
+        ops::col2im(dxs, ohw, in_, h, w, win_, dxi);
+      }
     }
   }
 
-  // dW (out_c, C*kh*kw) += out_t (out_c, N*OH*OW) * cols^T
-  ops::gemm(ops::Trans::No, ops::Trans::Yes, out_, rows, ld, 1.0f, td, ld, cols_.data(), ld, 1.0f,
-            weight_->grad.data(), rows);
-
-  if (!input_grad()) {
-    dx_.resize(Shape{0});
-    return dx_;
+  // The blocks' sums, added in block order.
+  float* dw = weight_->grad.data();
+  const float* wg = wgrad_.data();
+  if (direct) {
+    for (int64_t k = 0; k < out_ * rows; ++k) {
+      float s = 0.0f;
+      for (int b = 0; b < blocks; ++b) {
+        const float* l = wg + b * wstride + 8 * k;
+        s += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+      }
+      dw[k] += s;
+    }
+  } else {
+    for (int64_t k = 0; k < out_ * rows; ++k) {
+      float s = 0.0f;
+      for (int b = 0; b < blocks; ++b) s += wg[b * wstride + k];
+      dw[k] += s;
+    }
   }
-  // dcols (C*kh*kw, N*OH*OW) = W^T (C*kh*kw, out_c) * out_t, then folded back image by image.
-  dcols_.resize(Shape{rows, ld});
-  ops::gemm(ops::Trans::Yes, ops::Trans::No, rows, ld, out_, 1.0f, weight_->data.data(), rows, td, ld, 0.0f,
-            dcols_.data(), ld);
-  dx_.resize(x_->shape());
-  const float* dc = dcols_.data();
-  float* dxd = dx_.data();
-  const int64_t image = in_ * h * w;
-#pragma omp parallel for schedule(static) num_threads(ops::threads_for(rows * ld))
-  for (int64_t i = 0; i < n; ++i) ops::col2im(dc + i * ohw, ld, in_, h, w, win_, dxd + i * image);
+  if (bias_) {
+    float* db = bias_->grad.data();
+    for (int64_t o = 0; o < out_; ++o) {
+      double s = 0.0;
+      for (int b = 0; b < blocks; ++b) s += bgrad_[static_cast<size_t>(b * out_ + o)];
+      db[o] += static_cast<float>(s);
+    }
+  }
   return dx_;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nn/ops/parallel.hpp"
+
 namespace nn::ops {
 
 void sigmoid_forward(const float* x, float* y, int64_t n) {
@@ -30,15 +32,27 @@ void tanh_backward(const float* y, const float* dy, float* dx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
 
+// ReLU runs in parallel over contiguous chunks when the tensor is large (a convolution's
+// activations); each element's result does not depend on the split.
 void relu_forward(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  const int threads = threads_for(2 * n);  // floats read and written
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t end = n * (t + 1) / threads;
+    for (int64_t i = n * t / threads; i < end; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  }
 }
 
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  // dy is loaded unconditionally so that the loop becomes a branch-free, vectorised select.
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = dy[i];
-    dx[i] = x[i] > 0.0f ? g : 0.0f;
+  const int threads = threads_for(3 * n);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int t = 0; t < threads; ++t) {
+    const int64_t end = n * (t + 1) / threads;
+    // dy is loaded unconditionally so that the loop becomes a branch-free, vectorised select.
+    for (int64_t i = n * t / threads; i < end; ++i) {
+      const float g = dy[i];
+      dx[i] = x[i] > 0.0f ? g : 0.0f;
+    }
   }
 }
 

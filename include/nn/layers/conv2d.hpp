@@ -2,11 +2,17 @@
 // weight (out_c, in_c, kh, kw) and bias (out_c) as PyTorch stores them:
 //   y[n, o, r, q] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, r*sh - ph + i, q*sw - pw + j]
 // (zero outside the input), of size OH = floor((H + 2 ph - kh) / sh) + 1 and the same for OW.
-// Forward unfolds the batch with im2col into one (in_c*kh*kw, N*OH*OW) matrix and runs one GEMM;
-// backward gives dW and db by GEMM and dx by GEMM then col2im. The per-image steps run in
-// parallel over the batch; every reduction has a fixed order, so a fixed thread count gives
-// bit-identical results.
+// The batch is split into one fixed block of images per thread; each image is convolved on its
+// own, in per-thread buffers that stay in cache, straight into the NCHW output. Two algorithms:
+// - direct (stride 1 only): ops::conv_flat_* on the zero-padded image, for layers with few
+//   channels, where a GEMM per image would cost more in packing and calls than in arithmetic;
+// - gemm: im2col of the image, then one GEMM (and, backward, one GEMM for dW and one for dx
+//   followed by col2im).
+// dW and db are summed per block of images and the blocks added in order, so a fixed thread count
+// gives bit-identical results.
 #pragma once
+
+#include <vector>
 
 #include "nn/layers/init.hpp"
 #include "nn/layers/module.hpp"
@@ -14,6 +20,12 @@
 #include "nn/ops/window.hpp"
 
 namespace nn {
+
+enum class ConvAlgorithm {
+  automatic,  // direct where it applies and the layer is small enough, otherwise gemm
+  gemm,
+  direct,  // stride 1 only (nn::Error otherwise); dx falls back to gemm when padding >= kernel
+};
 
 struct ConvOptions {
   Size2 stride = 1;
@@ -24,6 +36,7 @@ struct ConvOptions {
   float gain = 1.0f;
   float alpha = 0.01f;  // slope assumed by Init::he_leaky
   Rng* rng = nullptr;   // where the initial weights come from; nullptr: nn::global_rng()
+  ConvAlgorithm algorithm = ConvAlgorithm::automatic;  // how to compute; the results agree to rounding
 };
 
 class Conv2D : public Module {
@@ -63,10 +76,26 @@ class Conv2D : public Module {
   Parameter* weight_ = nullptr;
   Parameter* bias_ = nullptr;
   Rng* rng_ = nullptr;
+  // Geometry of the direct algorithm for an (h, w) input; see ops/conv_direct.hpp.
+  struct Flat {
+    int64_t wp = 0, plane = 0, len = 0, size = 0;  // padded row, padded plane, OH*wp, rounded len
+  };
+  // Limits of ConvAlgorithm::automatic's direct choice: in_c*kh*kw and out_c.
+  static constexpr int64_t kDirectMaxReduction = 256, kDirectMaxOutChannels = 64;
+  bool use_direct() const;
+  bool direct_input_grad() const;
+  // The number of blocks of images (threads) for a batch of n.
+  int blocks_for(int64_t n, int64_t oh, int64_t ow) const;
+  Flat flat_forward(int64_t h, int64_t w);
+  Flat flat_input_grad(int64_t oh, int64_t ow);
+
   const Tensor* x_ = nullptr;
-  Tensor cols_;    // (in_c*kh*kw, N*OH*OW): im2col of the batch
-  Tensor out_t_;   // (out_c, N*OH*OW): the GEMM's output, and dy in that layout for backward
-  Tensor dcols_;   // (in_c*kh*kw, N*OH*OW): W^T dy before col2im
+  int blocks_ = 1;             // blocks of images used by the last forward
+  std::vector<int64_t> offsets_, offsets_dx_;  // tap offsets in the padded planes
+  Tensor work_;                // (blocks, per-block scratch): padded planes, columns
+  Tensor wgrad_;               // (blocks, out_c*in_c*kh*kw [*8 for direct]): dW per block
+  std::vector<double> bgrad_;  // (blocks, out_c): db per block
+  Tensor wflip_;               // (in_c, out_c, kh, kw): W transposed and turned, for direct dx
   Tensor y_, dx_;
 };
 
