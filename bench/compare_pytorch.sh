@@ -1,68 +1,43 @@
 #!/usr/bin/env bash
-# Side-by-side training throughput of nn and PyTorch (the current release from PyPI, installed into
-# bench/.venv by this script) on the same MLP, Fashion-MNIST data, batch size, optimizer and thread
-# budget. Runs are interleaved (nn, PyTorch, nn, ...) over several repeats; PyTorch gets its best
-# thread configuration: torch.set_num_threads x OPENBLAS_NUM_THREADS/OMP_NUM_THREADS in {1,2}^2,
-# capped at the budget. Prints medians with min-max and the ratio nn / PyTorch.
+# nn and PyTorch side by side: builds nn (scripts/setup.sh release), makes sure both PyTorch
+# releases are there (the current one from PyPI in bench/.venv, Debian's python3-torch 1.13 under
+# /usr/bin/python3), then runs bench/compare.py, which times every workload in nn, nn with
+# OpenBLAS's own kernel choice (env -u OPENBLAS_CORETYPE), and both PyTorch releases, with the same
+# data, model, batch size, optimizer and thread budget, and prints the tables.
 #
-#   bench/compare_pytorch.sh [REPEATS]        (default 3)
+#   bench/compare_pytorch.sh [REPEATS] [compare.py options]          (REPEATS default 3)
+#   bench/compare_pytorch.sh 1 --only mlp-b64 xor                    (a quick run)
+#   bench/compare_pytorch.sh 3 --markdown bench-results.md           (also as Markdown)
+# Workloads: mlp-b64 mlp-b256 mlp-wide cnn xor infer memory; `bench/.venv/bin/python bench/compare.py -h`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repeats=${1:-3}
+repeats=3
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then repeats=$1; shift; fi
+command="bench/compare_pytorch.sh $repeats${*:+ $*}"
+
 scripts/setup.sh release >/dev/null
+
+# PyTorch from PyPI, in bench/.venv (which may be a link to a shared environment).
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip >/dev/null
-  "$venv/bin/pip" install -q torch numpy
+  target=$venv
+  [ -L "$venv" ] && target=$(readlink -f "$venv")  # a link to a folder not yet made
+  echo "nn: creating $target with torch and numpy from PyPI" >&2
+  python3 -m venv "$target"
+  "$target/bin/pip" install -q --upgrade pip >/dev/null
+  "$target/bin/pip" install -q torch numpy
 fi
-py=$venv/bin/python
-nn_bin=build/release/bin/train_mlp
-cnn_spec=conv:8:3:1:1,relu,maxpool:2,conv:16:3:1:1,relu,maxpool:2,flatten,linear:10
 
-run_nn() {  # layers batch optimizer threads
-  local what=(--layers "$1")
-  [ "$1" = cnn ] && what=(--model "$cnn_spec")
-  "$nn_bin" "${what[@]}" --batch "$2" --optimizer "$3" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
-}
-run_torch() {  # layers batch optimizer torch_threads blas_threads
-  local script=(bench/torch_train_mlp.py --layers "$1" --optimizer "$3")
-  [ "$1" = cnn ] && script=(bench/torch_train_cnn.py --epochs 1)
-  OPENBLAS_NUM_THREADS=$5 OMP_NUM_THREADS=$5 MKL_NUM_THREADS=$5 "$py" "${script[@]}" \
-    --batch "$2" --threads "$4" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["samples_per_second"])'
-}
+# Debian's PyTorch 1.13, for /usr/bin/python3 (python3 on PATH may be another Python). When it
+# cannot be installed, compare.py says n/a in its column.
+if ! dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed"; then
+  echo "nn: installing python3-torch (Debian's PyTorch)" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q --no-install-recommends python3-torch >/dev/null; }; then
+    echo "nn: could not install python3-torch; the Debian PyTorch column will say n/a" >&2
+  fi
+fi
 
-summary() {  # values... -> "median (min-max)"
-  "$py" -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f"{statistics.median(v):.0f} ({min(v):.0f}-{max(v):.0f})")' "$@"
-}
-median() { "$py" -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
-
-torch_version=$("$py" -c 'import torch; print(torch.__version__)')
-echo "nn vs PyTorch $torch_version, Fashion-MNIST training samples/s, one epoch, $repeats repeats, $(date -u +%F)"
-printf '%-34s %-8s %-22s %-22s %-14s %s\n' workload threads nn "PyTorch (best config)" "torch config" "nn/PyTorch"
-for workload in "128,32 64 sgd" "128,32 256 sgd" "128,32 64 adam" "512,256 128 sgd" "cnn 64 adam"; do
-  set -- $workload
-  layers=$1 batch=$2 opt=$3
-  for threads in 1 2; do
-    # PyTorch's best configuration within the budget, chosen on one warm-up run each.
-    best_cfg="" best=0
-    for tt in 1 2; do
-      for bt in 1 2; do
-        [ "$tt" -le "$threads" ] && [ "$bt" -le "$threads" ] || continue
-        v=$(run_torch "$layers" "$batch" "$opt" "$tt" "$bt")
-        if "$py" -c "import sys; sys.exit(0 if $v > $best else 1)"; then best=$v best_cfg="$tt $bt"; fi
-      done
-    done
-    set -- $best_cfg
-    nn_runs=() torch_runs=()
-    for ((r = 0; r < repeats; ++r)); do
-      nn_runs+=("$(run_nn "$layers" "$batch" "$opt" "$threads")")
-      torch_runs+=("$(run_torch "$layers" "$batch" "$opt" "$1" "$2")")
-    done
-    ratio=$("$py" -c "print(f'{$(median "${nn_runs[@]}") / $(median "${torch_runs[@]}"):.2f}x')")
-    name="MLP 784-${layers//,/-}-10 b$batch $opt"
-    [ "$layers" = cnn ] && name="small CNN b$batch $opt"
-    printf '%-34s %-8s %-22s %-22s %-14s %s\n' "$name" "$threads" \
-      "$(summary "${nn_runs[@]}")" "$(summary "${torch_runs[@]}")" "set_num_threads=$1 blas=$2" "$ratio"
-  done
-done
+exec "$venv/bin/python" bench/compare.py --repeats "$repeats" --command "$command" "$@"

@@ -1,7 +1,7 @@
 """The PyTorch side of bench/compare_pytorch.sh: the same MLP, data, batch size and optimizer as
 bench/train_mlp.cpp, data preloaded as float32 in [0, 1], the training loop timed alone.
 
-python torch_train_mlp.py --layers 128,32 --batch 64 --epochs 1 --optimizer sgd --threads 1
+python torch_train_mlp.py --layers 128,32 --batch 64 --epochs 1 --optimizer sgd --threads 1 [--max-batches N]
 (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set by the caller.)
 """
 import argparse
@@ -29,6 +29,7 @@ def main():
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--optimizer", default="sgd")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--max-batches", type=int, default=0, help="stop each epoch after this many batches (warm-up runs)")
     p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -50,7 +51,9 @@ def main():
     for _ in range(a.epochs):
         perm = torch.randperm(n)
         t0 = time.perf_counter()
-        for start in range(0, n, a.batch):
+        for b, start in enumerate(range(0, n, a.batch)):
+            if a.max_batches and b >= a.max_batches:
+                break
             idx = perm[start : start + a.batch]
             xb, yb = x[idx], y[idx]
             loss = loss_fn(model(xb), yb)

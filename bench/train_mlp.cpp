@@ -1,10 +1,12 @@
 // Training throughput of an MLP on Fashion-MNIST with nn: the training loop only (data loaded
-// before the clock starts), printed as one JSON object. bench/compare_pytorch.sh runs it next to
-// the same loop in PyTorch.
+// before the clock starts), printed as one JSON object with the BLAS in use. bench/compare.py
+// (through bench/compare_pytorch.sh) runs it next to the same loop in PyTorch.
 //
 //   train_mlp [--layers 128,32 | --model SPEC] [--batch 64] [--epochs 1] [--optimizer sgd|adam]
-//             [--threads N] [--data-dir DIR]
-// --model takes any model spec (a CNN gets the images as [N, 1, 28, 28]).
+//             [--threads N] [--max-batches N] [--data-dir DIR]
+// --model takes any model spec (a CNN gets the images as [N, 1, 28, 28]). --max-batches stops each
+// epoch early (short warm-up runs).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -15,7 +17,7 @@
 
 int main(int argc, char** argv) {
   std::string layers = "128,32", model_spec, optimizer = "sgd", data_dir = "/usr/share/datasets/fashion-mnist";
-  int64_t batch = 64, epochs = 1;
+  int64_t batch = 64, epochs = 1, max_batches = 0;
   int threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") epochs = std::stoll(v);
     else if (k == "--optimizer") optimizer = v;
     else if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--max-batches") max_batches = std::stoll(v);
     else if (k == "--data-dir") data_dir = v;
     else {
       std::fprintf(stderr, "train_mlp: unknown option %s\n", k.c_str());
@@ -61,7 +64,8 @@ int main(int argc, char** argv) {
     for (int64_t e = 0; e < epochs; ++e) {
       loader.set_epoch(e);
       const auto t0 = std::chrono::steady_clock::now();
-      for (int64_t b = 0; b < loader.num_batches(); ++b) {
+      const int64_t batches = max_batches > 0 ? std::min(max_batches, loader.num_batches()) : loader.num_batches();
+      for (int64_t b = 0; b < batches; ++b) {
         auto batch_data = loader.batch(b);
         loss(model->forward(batch_data.x), batch_data.labels);
         opt->zero_grad();
@@ -72,9 +76,9 @@ int main(int argc, char** argv) {
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     std::printf("{\"impl\": \"nn\", \"layers\": \"%s\", \"batch\": %lld, \"optimizer\": \"%s\", \"threads\": %d, "
-                "\"seconds\": %.4f, \"samples_per_second\": %.1f}\n",
+                "\"seconds\": %.4f, \"samples_per_second\": %.1f, \"blas\": \"%s\"}\n",
                 (model_spec.empty() ? layers : model_spec).c_str(), static_cast<long long>(batch), optimizer.c_str(), threads, seconds,
-                static_cast<double>(samples) / seconds);
+                static_cast<double>(samples) / seconds, nn::ops::blas_info().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_mlp: %s\n", e.what());
     return 1;
