@@ -309,7 +309,7 @@ def main():
 
     header = [
         f"nn vs PyTorch, {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
-        f"{a.repeats} repeats, thread budgets {' '.join(map(str, a.threads))}",
+        f"{a.repeats} repeat{'s' if a.repeats > 1 else ''}, thread budgets {' '.join(map(str, a.threads))}",
         f"command: {command}",
         f"CPU: {cpu_model()}",
         f"nn BLAS, environment as is (OPENBLAS_CORETYPE={coretype or 'unset'}): {blas['nn']}",
@@ -341,7 +341,7 @@ def main():
     if gemm_workloads:
         measure_peak()
 
-    rows, gemm_rows, gemm_values, notes = [], [], [], []
+    rows, gemm_rows, gemm_values, notes, dlib_rows = [], [], [], [], []
     ratio_read = {True: "> 1: nn faster", False: "< 1: nn faster"}
     for w in workloads:
         if w.name == "memory":
@@ -371,12 +371,14 @@ def main():
                     log(f"{w.name} t{T} run {r + 1}/{a.repeats} {impl.key}: {v}")
                     values[impl.key].append(v)
             rows.append(result_row(w, str(T), impls, values, ratio_read[w.higher_better], ", ".join(cfg_text)))
+            if w.name in DLIB_WORKLOADS:
+                dlib_rows.append(dlib_row(w, T, a.repeats, values))
             if w.layers:
                 gemm_values.append((w, T, values, gemm_rates(w, T, a.repeats, nn_impls)))
     if gemm_workloads:
         measure_peak()
     for w, T, values, rates in gemm_values:
-        gemm_rows += gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core)
+        gemm_rows += gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas)
 
     title = "nn vs PyTorch"
     headers = ["workload", "unit", "threads"] + [i.label for i in impls] + [
@@ -408,6 +410,14 @@ def main():
     text = ["", *header, "", table(headers, rows), "", *legend, "Workloads:", *["  " + x for x in workload_lines]]
     if gemm_rows:
         text += ["", "GEMM efficiency of the MLP workloads", table(gemm_headers, gemm_rows), "", *gemm_legend]
+    dlib_headers = ["workload", "threads", "dlib (OPENBLAS_NUM_THREADS)", "nn", "nn (OpenBLAS auto)", "nn / dlib",
+                    "nn auto / dlib"]
+    dlib_legend = ("dlib: bench/dlib_train_mlp (Debian's dlib 19.24, the same MLP, loss, SGD momentum 0.9 lr 0.01 and "
+                   "batch, data preloaded as float in [0, 1]), built when dlib is installed; its BLAS calls go to the "
+                   "system OpenBLAS with the environment as is, OPENBLAS_NUM_THREADS the budget (best of 1..budget).")
+    dlib_rows = [r for r in dlib_rows if r]
+    if dlib_rows:
+        text += ["", "nn vs dlib", table(dlib_headers, dlib_rows), "", dlib_legend]
     if notes:
         text += ["", *notes]
     text += ["", footer]
@@ -419,11 +429,42 @@ def main():
         if gemm_rows:
             md += ["", "## GEMM efficiency of the MLP workloads", "", markdown_table(gemm_headers, gemm_rows), "",
                    " ".join(gemm_legend)]
+        if dlib_rows:
+            md += ["", "## nn vs dlib", "", markdown_table(dlib_headers, dlib_rows), "", dlib_legend]
         if notes:
             md += ["", *[f"- {n}" for n in notes]]
         md += ["", footer, ""]
         Path(a.markdown).write_text("\n".join(md))
         log(f"wrote {a.markdown}")
+
+
+DLIB_WORKLOADS = ("mlp-b64", "mlp-b256")
+
+
+def dlib_row(w, T, repeats, nn_values):
+    """dlib's samples/s on an MLP workload at budget T (its best OpenBLAS thread count), next to nn's."""
+    prog = BIN / "dlib_train_mlp"
+    if not prog.exists():
+        return None
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    best = None
+    for bt in range(1, T + 1):
+        env_bt = dict(env, **{k: str(bt) for k in THREAD_VARS[:2]})
+        runs = [run_json([str(prog), "--batch", str(w.batch)], env_bt, f"{w.name} dlib blas{bt}") for _ in range(repeats)]
+        vals = [float(r["samples_per_second"]) for r in runs if r]
+        log(f"{w.name} t{T} dlib blas{bt}: {vals}")
+        if vals and (best is None or statistics.median(vals) > statistics.median(best[1])):
+            best = (bt, vals)
+    if best is None:
+        return None
+    d = statistics.median(best[1])
+    cells = [w.title, str(T), f"{summary(best[1])[0]} ({best[0]})"]
+    ratios = []
+    for key in ("nn", "nn_auto"):
+        v = [x for x in nn_values.get(key, []) if x is not None]
+        cells.append(summary(v)[0] if v else "n/a")
+        ratios.append(fmt_ratio(statistics.median(v) / d) if v else "n/a")
+    return cells + ratios
 
 
 def result_row(w, threads, impls, values, reads, cfg_text):
@@ -453,10 +494,11 @@ def gemm_rates(w, T, repeats, nn_impls):
     return rates
 
 
-def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core):
+def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas):
     rows = []
     for impl in nn_impls:
-        kernels = "env as is" if impl.key == "nn" else "auto"
+        core = re.search(r"\((\S+) kernels\)", blas.get(impl.key, ""))
+        kernels = (core.group(1) if core else "?") + (" (env as is)" if impl.key == "nn" else " (auto)")
         sps = [v for v in values[impl.key] if v is not None]
         sg = [v for v in rates[impl.key] if v is not None]
         nn_gf = statistics.median(sps) * w.flops_per_sample() * 1e-9 if sps else None
@@ -464,7 +506,7 @@ def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core):
         pct = lambda x, y: f"{100 * x / y:.0f}%" if x and y else "n/a"
         p2 = peak_per_core["avx2"] * T if peak_per_core.get("avx2") else None
         p512 = peak_per_core["avx512"] * T if peak_per_core.get("avx512") else None
-        rows.append([w.name, str(T), f"{impl.label}: {kernels}", f"{nn_gf:.1f}" if nn_gf else "n/a",
+        rows.append([w.name, str(T), kernels, f"{nn_gf:.1f}" if nn_gf else "n/a",
                      f"{sg_gf:.1f} ({min(sg):.1f}-{max(sg):.1f})" if sg else "n/a", pct(nn_gf, sg_gf), pct(nn_gf, p2),
                      pct(nn_gf, p512), pct(sg_gf, p512)])
     return rows

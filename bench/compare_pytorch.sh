@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nn and PyTorch side by side: builds nn (scripts/setup.sh release), makes sure both PyTorch
 # releases are there (the current one from PyPI in bench/.venv, Debian's python3-torch 1.13 under
-# /usr/bin/python3), then runs bench/compare.py, which times every workload in nn, nn with
+# /usr/bin/python3) and Debian's dlib, then runs bench/compare.py, which times every workload in nn, nn with
 # OpenBLAS's own kernel choice (env -u OPENBLAS_CORETYPE), and both PyTorch releases, with the same
 # data, model, batch size, optimizer and thread budget, and prints the tables.
 #
@@ -14,6 +14,17 @@ cd "$(dirname "$0")/.."
 repeats=3
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then repeats=$1; shift; fi
 command="bench/compare_pytorch.sh $repeats${*:+ $*}"
+
+# Debian's dlib, for the nn vs dlib table (bench/dlib_train_mlp is built when CMake finds it).
+if ! dpkg-query -W -f='${Status}' libdlib-dev 2>/dev/null | grep -q "install ok installed"; then
+  echo "nn: installing libdlib-dev (Debian's dlib)" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  if ! { $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q libdlib-dev >/dev/null; }; then
+    echo "nn: could not install libdlib-dev; the nn vs dlib table is left out" >&2
+  fi
+  cmake --preset release >/dev/null  # so that the build finds it
+fi
 
 scripts/setup.sh release >/dev/null
 
