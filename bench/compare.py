@@ -309,7 +309,7 @@ def main():
 
     header = [
         f"nn vs PyTorch, {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
-        f"{a.repeats} repeats, thread budgets {' '.join(map(str, a.threads))}",
+        f"{a.repeats} repeat{'s' if a.repeats > 1 else ''}, thread budgets {' '.join(map(str, a.threads))}",
         f"command: {command}",
         f"CPU: {cpu_model()}",
         f"nn BLAS, environment as is (OPENBLAS_CORETYPE={coretype or 'unset'}): {blas['nn']}",
@@ -376,7 +376,7 @@ def main():
     if gemm_workloads:
         measure_peak()
     for w, T, values, rates in gemm_values:
-        gemm_rows += gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core)
+        gemm_rows += gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas)
 
     title = "nn vs PyTorch"
     headers = ["workload", "unit", "threads"] + [i.label for i in impls] + [
@@ -453,10 +453,11 @@ def gemm_rates(w, T, repeats, nn_impls):
     return rates
 
 
-def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core):
+def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas):
     rows = []
     for impl in nn_impls:
-        kernels = "env as is" if impl.key == "nn" else "auto"
+        core = re.search(r"\((\S+) kernels\)", blas.get(impl.key, ""))
+        kernels = (core.group(1) if core else "?") + (" (env as is)" if impl.key == "nn" else " (auto)")
         sps = [v for v in values[impl.key] if v is not None]
         sg = [v for v in rates[impl.key] if v is not None]
         nn_gf = statistics.median(sps) * w.flops_per_sample() * 1e-9 if sps else None
@@ -464,7 +465,7 @@ def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core):
         pct = lambda x, y: f"{100 * x / y:.0f}%" if x and y else "n/a"
         p2 = peak_per_core["avx2"] * T if peak_per_core.get("avx2") else None
         p512 = peak_per_core["avx512"] * T if peak_per_core.get("avx512") else None
-        rows.append([w.name, str(T), f"{impl.label}: {kernels}", f"{nn_gf:.1f}" if nn_gf else "n/a",
+        rows.append([w.name, str(T), kernels, f"{nn_gf:.1f}" if nn_gf else "n/a",
                      f"{sg_gf:.1f} ({min(sg):.1f}-{max(sg):.1f})" if sg else "n/a", pct(nn_gf, sg_gf), pct(nn_gf, p2),
                      pct(nn_gf, p512), pct(sg_gf, p512)])
     return rows
