@@ -128,3 +128,29 @@ TEST(Synthetic, GeneratorsAreSeededAndShaped) {
 }
 
 }  // namespace
+
+// keep() is subset() made in place: the same samples in the same order, for every storage kind.
+TEST(Dataset, KeepInPlaceEqualsSubset) {
+  const std::vector<int64_t> pick{7, 2, 9, 0, 5, 3};
+  std::vector<uint8_t> pixels(10 * 4);
+  std::vector<int32_t> labels(10);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 7);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i % 3);
+  auto images = nn::data::Dataset::classification_u8(pixels, nn::Shape{4}, labels);
+  nn::Tensor x(nn::Shape{10, 2}), y(nn::Shape{10, 3});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = static_cast<float>(i) * 0.5f;
+  for (int64_t i = 0; i < y.numel(); ++i) y[i] = -static_cast<float>(i);
+  auto regression = nn::data::Dataset::regression(std::move(x), std::move(y));
+  for (nn::data::Dataset* d : {&images, &regression}) {
+    const nn::data::Dataset expected = d->subset(pick);
+    d->keep(pick);
+    ASSERT_EQ(d->size(), expected.size());
+    EXPECT_EQ(d->features_u8(), expected.features_u8());
+    EXPECT_EQ(d->features().to_vector(), expected.features().to_vector());
+    EXPECT_EQ(d->labels(), expected.labels());
+    EXPECT_EQ(d->targets().to_vector(), expected.targets().to_vector());
+    EXPECT_EQ(d->targets().shape(), expected.targets().shape());
+  }
+  EXPECT_THROW(images.keep(std::vector<int64_t>{1, 1}), nn::Error);
+  EXPECT_THROW(images.keep(std::vector<int64_t>{6}), nn::Error);
+}

@@ -149,6 +149,63 @@ void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* la
   });
 }
 
+namespace {
+// Row k becomes old row order[k], for a permutation `order` of the n rows of `per` elements:
+// each cycle of the permutation is followed once, with one row saved aside.
+template <class T>
+void permute_rows(T* data, int64_t per, std::span<const int64_t> order) {
+  if (per == 0) return;
+  const auto n = static_cast<int64_t>(order.size());
+  const auto row = [&](int64_t i) { return data + i * per; };
+  std::vector<uint8_t> done(static_cast<size_t>(n), 0);
+  std::vector<T> saved(static_cast<size_t>(per));
+  for (int64_t k = 0; k < n; ++k) {
+    if (done[static_cast<size_t>(k)]) continue;
+    std::copy_n(row(k), per, saved.data());
+    for (int64_t j = k;;) {
+      const int64_t from = order[static_cast<size_t>(j)];
+      done[static_cast<size_t>(j)] = 1;
+      if (from == k) {
+        std::copy_n(saved.data(), per, row(j));
+        break;
+      }
+      std::copy_n(row(from), per, row(j));
+      j = from;
+    }
+  }
+}
+}  // namespace
+
+void Dataset::keep(std::span<const int64_t> indices) {
+  // The full permutation: the kept samples in the order asked, then the others in their order.
+  std::vector<uint8_t> kept(static_cast<size_t>(n_), 0);
+  for (int64_t i : indices) {
+    NN_CHECK(i >= 0 && i < n_, "Dataset::keep: index ", i, " out of range for ", n_, " samples");
+    NN_CHECK(!kept[static_cast<size_t>(i)], "Dataset::keep: index ", i, " appears twice");
+    kept[static_cast<size_t>(i)] = 1;
+  }
+  std::vector<int64_t> order(indices.begin(), indices.end());
+  for (int64_t i = 0; i < n_; ++i)
+    if (!kept[static_cast<size_t>(i)]) order.push_back(i);
+  const auto n = static_cast<int64_t>(indices.size());
+  if (x_.defined()) {
+    permute_rows(x_.data(), sample_numel_, order);
+    x_.resize(sample_shape_.batched(n));
+  } else {
+    permute_rows(x_u8_.data(), sample_numel_, order);
+    x_u8_.resize(static_cast<size_t>(n * sample_numel_));
+  }
+  if (!labels_.empty()) {
+    permute_rows(labels_.data(), 1, order);
+    labels_.resize(static_cast<size_t>(n));
+  }
+  if (targets_.defined()) {
+    permute_rows(targets_.data(), target_numel(), order);
+    targets_.resize(targets_.shape().sample().batched(n));
+  }
+  n_ = n;
+}
+
 Dataset Dataset::subset(std::span<const int64_t> indices) const {
   Dataset d;
   d.name = name;

@@ -53,6 +53,10 @@ class Dataset {
   void gather(std::span<const int64_t> indices, float* x_out, int32_t* labels_out, float* targets_out) const;
   // The samples at `indices`, as a new dataset of the same kind.
   Dataset subset(std::span<const int64_t> indices) const;
+  // Makes this dataset subset(indices) in place, with no second copy of the data: the rows are
+  // permuted where they are, then the rest dropped (the storage keeps its capacity). Indices must
+  // be distinct.
+  void keep(std::span<const int64_t> indices);
   // One feature of one sample, as float.
   float feature(int64_t sample, int64_t j) const;
 
