@@ -11,24 +11,16 @@ Prints one JSON object, including this process's own peak resident memory.
 python torch_main_job.py [--epochs 15] [--threads 0] [--out DIR]
 """
 import argparse
-import gzip
 import json
 import math
 import os
 import resource
-import struct
 import time
 
 import numpy as np
 import torch
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = struct.unpack(">I", data[:4])[0] & 0xFF
-    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_mnist import read_idx
 
 
 def stratified_split(labels, fraction, seed):

@@ -6,21 +6,13 @@ Prints one JSON object: training samples/s (the loop alone) and, unless --skip-t
 python torch_train_cnn.py --epochs 3 --threads 2 [--max-batches N] [--skip-test]
 """
 import argparse
-import gzip
 import json
-import struct
 import time
 
 import numpy as np
 import torch
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = struct.unpack(">I", data[:4])[0] & 0xFF
-    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_mnist import read_idx
 
 
 def main():

@@ -5,21 +5,13 @@ python torch_train_mlp.py --layers 128,32 --batch 64 --epochs 1 --optimizer sgd 
 (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set by the caller.)
 """
 import argparse
-import gzip
 import json
-import struct
 import time
 
 import numpy as np
 import torch
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack(">I", data[:4])[0]
-    dims = struct.unpack(">" + "I" * (magic & 0xFF), data[4 : 4 + 4 * (magic & 0xFF)])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
+from fashion_mnist import read_idx
 
 
 def main():

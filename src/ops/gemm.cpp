@@ -14,12 +14,9 @@ namespace {
 inline float elem(const float* X, int64_t ld, Trans t, int64_t i, int64_t j) {
   return t == Trans::No ? X[i * ld + j] : X[j * ld + i];
 }
-}  // namespace
 
-void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                   int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  // C rows are scaled first, then op(A) x op(B) is accumulated in blocks of K so that a row of
-  // op(B) stays in cache; the inner loop over j is contiguous in C and (for Trans::No) in B.
+// C = beta * C; beta == 0 overwrites (C's old contents may be NaN).
+void scale(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
   for (int64_t i = 0; i < M; ++i) {
     float* c = C + i * ldc;
     if (beta == 0.0f)
@@ -27,6 +24,14 @@ void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float al
     else if (beta != 1.0f)
       for (int64_t j = 0; j < N; ++j) c[j] *= beta;
   }
+}
+}  // namespace
+
+void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                   int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  // C rows are scaled first, then op(A) x op(B) is accumulated in blocks of K so that a row of
+  // op(B) stays in cache; the inner loop over j is contiguous in C and (for Trans::No) in B.
+  scale(M, N, beta, C, ldc);
   if (M == 0 || N == 0 || K == 0 || alpha == 0.0f) return;
   constexpr int64_t kBlock = 256;
   for (int64_t k0 = 0; k0 < K; k0 += kBlock) {
@@ -66,16 +71,6 @@ void gemm_small(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha
       for (int64_t k = 0; k < K; ++k) s += A[i * a_i + k * a_k] * B[k * b_k + j * b_j];
       c[j] = beta == 0.0f ? alpha * s : alpha * s + beta * c[j];
     }
-  }
-}
-
-void scale(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
-  for (int64_t i = 0; i < M; ++i) {
-    float* c = C + i * ldc;
-    if (beta == 0.0f)
-      std::fill_n(c, N, 0.0f);
-    else if (beta != 1.0f)
-      for (int64_t j = 0; j < N; ++j) c[j] *= beta;
   }
 }
 
