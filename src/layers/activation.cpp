@@ -92,6 +92,11 @@ const Tensor& Softmax::forward(const Tensor& x) {
   return y_;
 }
 
+Shape Softmax::build(const Shape& input) {
+  NN_CHECK(input.rank() == 1, "Softmax: expected samples of shape [C], found ", input.str());
+  return input;
+}
+
 const Tensor& Softmax::backward(const Tensor& dy) {
   check_backward(dy);
   dx_.resize(dy.shape());

@@ -83,6 +83,16 @@ const Tensor& BatchNorm::backward(const Tensor& dy) {
   return dx_;
 }
 
+Shape BatchNorm::build(const Shape& input) {
+  NN_CHECK(accepts_rank(input.rank() + 1) && input[0] == c_, repr(), ": expected input of shape ", layout(),
+           " with C = ", c_, ", found samples of shape ", input.str());
+  return input;
+}
+
+nlohmann::json BatchNorm::settings() const {
+  return {{"features", c_}, {"eps", options_.eps}, {"momentum", options_.momentum}};
+}
+
 std::string BatchNorm::extra_repr() const {
   return std::to_string(c_) + ", eps=" + repr_float(options_.eps) + ", momentum=" + repr_float(options_.momentum) +
          ", affine=" + repr_bool(options_.affine) + ", track_running_stats=True";

@@ -295,6 +295,31 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   return dx_;
 }
 
+namespace {
+nlohmann::json size2_json(Size2 s) { return s.h == s.w ? nlohmann::json(s.h) : nlohmann::json::array({s.h, s.w}); }
+}  // namespace
+
+Shape Conv2D::build(const Shape& input) {
+  NN_CHECK(input.rank() == 3, repr(), ": expected samples of shape [C, H, W], found ", input.str());
+  if (in_ == 0) initialize(input[0]);
+  NN_CHECK(input[0] == in_, repr(), ": expected samples of shape [", in_, ", H, W], found ", input.str());
+  NN_CHECK(win_.fits(input[1], input[2]), repr(), ": kernel ", kernel_size().str(),
+           " is larger than the padded input of samples ", input.str());
+  return Shape{out_, win_.out_h(input[1]), win_.out_w(input[2])};
+}
+
+nlohmann::json Conv2D::settings() const {
+  nlohmann::json j = {{"out", out_},
+                      {"kernel", size2_json(kernel_size())},
+                      {"stride", size2_json(stride())},
+                      {"padding", size2_json(padding())},
+                      {"init", to_string(options_.init)}};
+  if (!options_.bias) j["bias"] = false;
+  if (options_.gain != 1.0f) j["gain"] = options_.gain;
+  if (options_.alpha != ConvOptions{}.alpha) j["alpha"] = options_.alpha;
+  return j;
+}
+
 std::string Conv2D::extra_repr() const {
   std::string s = (in_ ? std::to_string(in_) : std::string("?")) + ", " + std::to_string(out_) +
                   ", kernel_size=" + kernel_size().str() + ", stride=" + stride().str();

@@ -8,7 +8,7 @@
 namespace nn {
 
 Dropout::Dropout(float p, DropoutOptions options)
-    : p_(p), rng_(options.seed ? *options.seed : global_rng().next_u64()) {
+    : p_(p), rng_(&register_rng("rng", Rng(options.seed ? *options.seed : global_rng().next_u64()))) {
   NN_CHECK(p >= 0.0f && p <= 1.0f, "Dropout: expected p in [0, 1], found ", p);
 }
 
@@ -27,7 +27,7 @@ const Tensor& Dropout::forward(const Tensor& x) {
   float* y = y_.data();
   const float* xd = x.data();
   for (int64_t i = 0; i < x.numel(); ++i) {
-    m[i] = rng_.uniform() < p ? 0.0f : keep;
+    m[i] = rng_->uniform() < p ? 0.0f : keep;
     y[i] = xd[i] * m[i];
   }
   return y_;

@@ -70,6 +70,22 @@ const Tensor& Linear::backward(const Tensor& dy) {
   return dx_;
 }
 
+Shape Linear::build(const Shape& input) {
+  NN_CHECK(input.rank() == 1, repr(), ": expected samples of shape [in_features], found ", input.str());
+  if (in_ == 0) initialize(input[0]);
+  NN_CHECK(input[0] == in_, repr(), ": expected samples of shape [", in_, "], found ", input.str());
+  return Shape{out_};
+}
+
+nlohmann::json Linear::settings() const {
+  nlohmann::json j = {{"out", out_}, {"init", to_string(options_.init)}};
+  if (options_.gain != 1.0f) j["gain"] = options_.gain;
+  if (!options_.bias) j["bias"] = false;
+  if (options_.weight_decay != 0.0f) j["weight_decay"] = options_.weight_decay;
+  if (options_.alpha != LinearOptions{}.alpha) j["alpha"] = options_.alpha;
+  return j;
+}
+
 std::string Linear::extra_repr() const {
   std::string s = "in_features=" + (in_ ? std::to_string(in_) : std::string("?")) +
                   ", out_features=" + std::to_string(out_) + ", bias=" + repr_bool(bias_ != nullptr);

@@ -1,24 +1,39 @@
 #include "nn/layers/module.hpp"
 
 #include <charconv>
+#include <utility>
 
 #include "nn/error.hpp"
 
 namespace nn {
 
+// The mutable overloads hand out the const ones' pointers without const: they are called on a
+// mutable module, which owns what they point to.
 std::vector<Parameter*> Module::parameters() {
   std::vector<Parameter*> out;
   for (auto& [name, p] : named_parameters()) out.push_back(p);
   return out;
 }
 
+std::vector<const Parameter*> Module::parameters() const {
+  std::vector<const Parameter*> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
 std::vector<std::pair<std::string, Parameter*>> Module::named_parameters() {
   std::vector<std::pair<std::string, Parameter*>> out;
+  for (auto& [name, p] : std::as_const(*this).named_parameters()) out.emplace_back(name, const_cast<Parameter*>(p));
+  return out;
+}
+
+std::vector<std::pair<std::string, const Parameter*>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, const Parameter*>> out;
   collect("", out);
   return out;
 }
 
-void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out) {
+void Module::collect(const std::string& prefix, std::vector<std::pair<std::string, const Parameter*>>& out) const {
   for (auto& p : params_) out.emplace_back(prefix + p->name, p.get());
   for (auto& [name, child] : children_) child->collect(prefix + name + ".", out);
 }
@@ -29,15 +44,38 @@ std::vector<Tensor*> Module::buffers() {
   return out;
 }
 
+std::vector<const Tensor*> Module::buffers() const {
+  std::vector<const Tensor*> out;
+  for (auto& [name, b] : named_buffers()) out.push_back(b);
+  return out;
+}
+
 std::vector<std::pair<std::string, Tensor*>> Module::named_buffers() {
   std::vector<std::pair<std::string, Tensor*>> out;
+  for (auto& [name, b] : std::as_const(*this).named_buffers()) out.emplace_back(name, const_cast<Tensor*>(b));
+  return out;
+}
+
+std::vector<std::pair<std::string, const Tensor*>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, const Tensor*>> out;
   collect_buffers("", out);
   return out;
 }
 
-void Module::collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out) {
+void Module::collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, const Tensor*>>& out) const {
   for (auto& b : buffers_) out.emplace_back(prefix + b->name, &b->data);
   for (auto& [name, child] : children_) child->collect_buffers(prefix + name + ".", out);
+}
+
+std::vector<std::pair<std::string, Rng*>> Module::named_rngs() {
+  std::vector<std::pair<std::string, Rng*>> out;
+  collect_rngs("", out);
+  return out;
+}
+
+void Module::collect_rngs(const std::string& prefix, std::vector<std::pair<std::string, Rng*>>& out) {
+  for (auto& r : rngs_) out.emplace_back(prefix + r->name, &r->rng);
+  for (auto& [name, child] : children_) child->collect_rngs(prefix + name + ".", out);
 }
 
 void Module::zero_grad() {
@@ -76,6 +114,18 @@ Tensor& Module::register_buffer(std::string name, Tensor data) {
   return buffers_.back()->data;
 }
 
+Rng& Module::register_rng(std::string name, Rng rng) {
+  NN_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name(),
+           ": a random generator's name must be non-empty and without '.', found '", name, "'");
+  for (auto& r : rngs_)
+    NN_CHECK(r->name != name, type_name(), ": random generator '", name, "' is registered twice");
+  auto r = std::make_unique<NamedRng>();
+  r->name = std::move(name);
+  r->rng = rng;
+  rngs_.push_back(std::move(r));
+  return rngs_.back()->rng;
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> child) {
   NN_CHECK(child != nullptr, type_name(), ": child '", name, "' is null");
   NN_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name(),
@@ -109,9 +159,9 @@ std::string repr_float(float v) {
   return s;
 }
 
-int64_t parameter_count(Module& m) {
+int64_t parameter_count(const Module& m) {
   int64_t n = 0;
-  for (Parameter* p : m.parameters()) n += p->data.numel();
+  for (const Parameter* p : m.parameters()) n += p->data.numel();
   return n;
 }
 

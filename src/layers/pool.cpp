@@ -19,6 +19,18 @@ Pool2D::Pool2D(const char* name, Size2 kernel, Size2 stride, Size2 padding) {
   win_ = {kernel.h, kernel.w, s.h, s.w, padding.h, padding.w};
 }
 
+Shape Pool2D::build(const Shape& input) {
+  NN_CHECK(input.rank() == 3, repr(), ": expected samples of shape [C, H, W], found ", input.str());
+  NN_CHECK(win_.fits(input[1], input[2]), repr(), ": kernel ", kernel_size().str(),
+           " is larger than the padded input of samples ", input.str());
+  return Shape{input[0], win_.out_h(input[1]), win_.out_w(input[2])};
+}
+
+nlohmann::json Pool2D::settings() const {
+  auto size2 = [](Size2 s) { return s.h == s.w ? nlohmann::json(s.h) : nlohmann::json::array({s.h, s.w}); };
+  return {{"kernel", size2(kernel_size())}, {"stride", size2(stride())}, {"padding", size2(padding())}};
+}
+
 int64_t Pool2D::prepare_forward(const Tensor& x) {
   NN_CHECK(x.rank() == 4, repr(), ": expected input of shape [N, C, H, W], found ", x.shape().str());
   const int64_t h = x.dim(2), w = x.dim(3);

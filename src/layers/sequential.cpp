@@ -34,6 +34,12 @@ const Tensor& Sequential::forward(const Tensor& x) {
   return *h;
 }
 
+Shape Sequential::build(const Shape& sample_shape) {
+  Shape shape = sample_shape;
+  for (auto& [name, child] : children()) shape = child->build(shape);
+  return shape;
+}
+
 const Tensor& Sequential::backward(const Tensor& dy) {
   NN_CHECK(!empty(), "Sequential: backward on an empty Sequential");
   const Tensor* g = &dy;

@@ -19,6 +19,7 @@ class Sigmoid : public Activation {
   const Tensor& forward(const Tensor& x) override;   // y = 1 / (1 + e^-x)
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * y (1 - y)
   std::string type_name() const override { return "Sigmoid"; }
+  std::string spec_name() const override { return "sigmoid"; }
 };
 
 class Tanh : public Activation {
@@ -26,6 +27,7 @@ class Tanh : public Activation {
   const Tensor& forward(const Tensor& x) override;   // y = tanh x
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * (1 - y^2)
   std::string type_name() const override { return "Tanh"; }
+  std::string spec_name() const override { return "tanh"; }
 };
 
 class ReLU : public Activation {
@@ -33,6 +35,7 @@ class ReLU : public Activation {
   const Tensor& forward(const Tensor& x) override;   // y = max(0, x)
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * [x > 0]
   std::string type_name() const override { return "ReLU"; }
+  std::string spec_name() const override { return "relu"; }
 };
 
 class LeakyReLU : public Activation {
@@ -42,6 +45,8 @@ class LeakyReLU : public Activation {
   const Tensor& backward(const Tensor& dy) override;  // dx = dy if x > 0 else alpha dy
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
+  std::string spec_name() const override { return "leakyrelu"; }
+  nlohmann::json settings() const override { return nlohmann::json::object({{"alpha", alpha_}}); }
   float negative_slope() const { return alpha_; }
 
  private:
@@ -53,6 +58,7 @@ class Identity : public Activation {
   const Tensor& forward(const Tensor& x) override;   // y = x
   const Tensor& backward(const Tensor& dy) override;  // dx = dy
   std::string type_name() const override { return "Identity"; }
+  std::string spec_name() const override { return "identity"; }
 };
 
 class Softmax : public Activation {
@@ -63,6 +69,8 @@ class Softmax : public Activation {
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "Softmax"; }
   std::string extra_repr() const override { return "dim=1"; }
+  std::string spec_name() const override { return "softmax"; }
+  Shape build(const Shape& input) override;  // input [C]
 };
 
 }  // namespace nn

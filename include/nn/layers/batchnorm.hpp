@@ -23,6 +23,10 @@ class BatchNorm : public Module {
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy) override;
   std::string extra_repr() const override;
+  std::string spec_name() const override { return "batchnorm"; }
+  nlohmann::json settings() const override;  // features, eps, momentum
+  // Checks samples of shape [C], [C, L] (1d) or [C, H, W] (2d); the output has the same shape.
+  Shape build(const Shape& input) override;
 
   int64_t num_features() const { return c_; }
   const BatchNormOptions& options() const { return options_; }

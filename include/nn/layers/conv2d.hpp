@@ -55,6 +55,11 @@ class Conv2D : public Module {
 
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
+  std::string spec_name() const override { return "conv"; }
+  // out, kernel, stride, padding, init, and those that differ from the defaults: gain, bias, alpha.
+  nlohmann::json settings() const override;
+  // input [in_c, H, W] -> [out_c, OH, OW]; draws the weights when in_channels was deferred.
+  Shape build(const Shape& input) override;
 
   int64_t in_channels() const { return in_; }  // 0 until inferred
   int64_t out_channels() const { return out_; }

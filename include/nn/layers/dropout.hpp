@@ -28,14 +28,17 @@ class Dropout : public Module {
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;
+  std::string spec_name() const override { return "dropout"; }
+  nlohmann::json settings() const override { return nlohmann::json::object({{"p", p_}}); }
 
   float p() const { return p_; }
-  Rng::State rng_state() const { return rng_.state(); }
-  void set_rng_state(const Rng::State& state) { rng_.set_state(state); }
+  // The mask generator, registered as the module's random generator "rng" (Module::named_rngs).
+  Rng::State rng_state() const { return rng_->state(); }
+  void set_rng_state(const Rng::State& state) { rng_->set_state(state); }
 
  private:
   float p_;
-  Rng rng_;
+  Rng* rng_;
   bool ran_ = false;
   bool masked_ = false;  // whether the last forward applied a mask (training mode)
   Tensor mask_, y_, dx_;

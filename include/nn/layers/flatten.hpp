@@ -12,6 +12,8 @@ class Flatten : public Module {
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "Flatten"; }
   std::string extra_repr() const override { return "start_dim=1, end_dim=-1"; }
+  std::string spec_name() const override { return "flatten"; }
+  Shape build(const Shape& input) override { return Shape{input.numel()}; }
 
  private:
   Shape in_shape_;

@@ -30,6 +30,11 @@ class Linear : public Module {
 
   std::string type_name() const override { return "Linear"; }
   std::string extra_repr() const override;
+  std::string spec_name() const override { return "linear"; }
+  // out, init, and those that differ from the defaults: gain, bias, weight_decay, alpha.
+  nlohmann::json settings() const override;
+  // input [in_features] -> [out_features]; draws the weights when in_features was deferred.
+  Shape build(const Shape& input) override;
 
   int64_t in_features() const { return in_; }  // 0 until inferred
   int64_t out_features() const { return out_; }

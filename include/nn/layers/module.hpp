@@ -6,6 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "nn/random.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
@@ -38,12 +41,20 @@ class Module {
 
   // The parameters of this module and of its children, depth first in registration order.
   std::vector<Parameter*> parameters();
+  std::vector<const Parameter*> parameters() const;
   std::vector<std::pair<std::string, Parameter*>> named_parameters();
+  std::vector<std::pair<std::string, const Parameter*>> named_parameters() const;
   // The buffers of this module and of its children: state that is saved with the model but not
   // trained (BatchNorm's running statistics), with dotted names like named_parameters()
   // ("bn1.running_mean"), depth first in registration order.
   std::vector<Tensor*> buffers();
+  std::vector<const Tensor*> buffers() const;
   std::vector<std::pair<std::string, Tensor*>> named_buffers();
+  std::vector<std::pair<std::string, const Tensor*>> named_buffers() const;
+  // The random generators of this module and of its children (Dropout's masks), with dotted
+  // names like named_buffers() ("3.rng"), depth first in registration order; checkpoints save
+  // and restore their states.
+  std::vector<std::pair<std::string, Rng*>> named_rngs();
   // The direct children with their names.
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
   void zero_grad();
@@ -66,6 +77,19 @@ class Module {
   // The constructor arguments shown inside the parentheses of repr().
   virtual std::string extra_repr() const { return {}; }
 
+  // The layer's name in model specs and the layer registry (io/layer_registry.hpp): "linear",
+  // "conv", "batchnorm"; empty for a module that is no registry layer (Sequential, a composite).
+  virtual std::string spec_name() const { return {}; }
+  // The layer's settings as a model spec writes them, keys as the registry row names them
+  // ({"out": 128, "init": "he"}): building the row from them gives this layer again.
+  virtual nlohmann::json settings() const { return nlohmann::json::object(); }
+
+  // Sizes what this module infers from its input (a deferred Linear's in_features, Conv2D's
+  // in_channels, LayerNorm's normalized_shape) for samples of shape `input` (no batch
+  // dimension), without a forward pass, and returns the shape of one output sample. nn::Error when
+  // the module cannot take such samples. The default: no deferred sizes, output shaped as input.
+  virtual Shape build(const Shape& input) { return input; }
+
  protected:
   // Registers a parameter owned by this module; the returned reference stays valid for the
   // module's lifetime, also across moves.
@@ -74,6 +98,9 @@ class Module {
   // reference stays valid for the module's lifetime, also across moves. Names are unique among
   // the module's parameters and buffers.
   Tensor& register_buffer(std::string name, Tensor data);
+  // Registers a random generator owned by this module (its state goes into checkpoints); the
+  // returned reference stays valid for the module's lifetime, also across moves.
+  Rng& register_rng(std::string name, Rng rng);
   // Registers a child under `name`; its parameters appear as "name.<param>".
   template <class M>
   M& register_module(std::string name, M module) {
@@ -96,10 +123,16 @@ class Module {
     std::string name;
     Tensor data;
   };
-  void collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out);
-  void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out);
+  struct NamedRng {
+    std::string name;
+    Rng rng;
+  };
+  void collect(const std::string& prefix, std::vector<std::pair<std::string, const Parameter*>>& out) const;
+  void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, const Tensor*>>& out) const;
+  void collect_rngs(const std::string& prefix, std::vector<std::pair<std::string, Rng*>>& out);
   std::vector<std::unique_ptr<Parameter>> params_;
   std::vector<std::unique_ptr<Buffer>> buffers_;
+  std::vector<std::unique_ptr<NamedRng>> rngs_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   bool input_grad_ = true;
@@ -110,6 +143,6 @@ std::string repr_float(float v);
 inline const char* repr_bool(bool v) { return v ? "True" : "False"; }
 
 // Number of scalars in all parameters of a module.
-int64_t parameter_count(Module& m);
+int64_t parameter_count(const Module& m);
 
 }  // namespace nn

@@ -20,6 +20,9 @@ class Pool2D : public Module {
   Size2 kernel_size() const { return {win_.kh, win_.kw}; }
   Size2 stride() const { return {win_.sh, win_.sw}; }
   Size2 padding() const { return {win_.ph, win_.pw}; }
+  nlohmann::json settings() const override;  // kernel, stride, padding
+  // input [C, H, W] -> [C, OH, OW]
+  Shape build(const Shape& input) override;
 
  protected:
   Pool2D(const char* name, Size2 kernel, Size2 stride, Size2 padding);
@@ -40,6 +43,7 @@ class MaxPool2D : public Pool2D {
   // dx: dy routed to the element each window chose; zero elsewhere.
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "MaxPool2d"; }
+  std::string spec_name() const override { return "maxpool"; }
   std::string extra_repr() const override;
 
  private:
@@ -54,6 +58,7 @@ class AvgPool2D : public Pool2D {
   // dx: each dy / (kh*kw) spread over its window.
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "AvgPool2d"; }
+  std::string spec_name() const override { return "avgpool"; }
   std::string extra_repr() const override;
 };
 

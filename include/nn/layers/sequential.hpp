@@ -45,6 +45,10 @@ class Sequential : public Module {
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy) override;
   void set_input_grad(bool needed) override;
+  // Sizes every layer whose input size is inferred (deferred Linear, Conv2D, LayerNorm) for
+  // samples of shape `sample_shape`, each layer from the output shape of the one before, without
+  // a forward pass; returns the shape of one output sample.
+  Shape build(const Shape& sample_shape) override;
   std::string type_name() const override { return "Sequential"; }
 };
 
