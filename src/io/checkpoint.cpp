@@ -10,7 +10,6 @@
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/safetensors.hpp"
-#include "nn/layers/dropout.hpp"
 
 namespace nn::io {
 
@@ -176,13 +175,21 @@ std::vector<std::pair<std::string, Tensor*>> model_tensors(Module& model) {
   return out;
 }
 
-// The layers that own a random generator (Dropout's masks), as "dropout:<module path>".
-void collect_rngs(Module& m, const std::string& path, std::vector<std::pair<std::string, Dropout*>>& out) {
-  if (auto* d = dynamic_cast<Dropout*>(&m)) out.emplace_back("dropout:" + path, d);
+// The model's random generators (Module::named_rngs) under their checkpoint keys. A layer's
+// generator named "rng" is stored as "<spec name>:<module path>" ("dropout:3" for the stream
+// "3.rng"), the key every checkpoint so far has used; any other generator under its dotted name.
+void collect_rngs(Module& m, const std::string& path, std::vector<std::pair<std::string, Rng*>>& out) {
+  for (auto& [name, rng] : m.named_rngs()) {
+    if (name.find('.') != std::string::npos) continue;  // a child's, collected below
+    if (name == "rng" && !m.spec_name().empty())
+      out.emplace_back(m.spec_name() + ":" + path, rng);
+    else
+      out.emplace_back(path.empty() ? name : path + "." + name, rng);
+  }
   for (auto& [name, child] : m.children()) collect_rngs(*child, path.empty() ? name : path + "." + name, out);
 }
-std::vector<std::pair<std::string, Dropout*>> layer_rngs(Module& model) {
-  std::vector<std::pair<std::string, Dropout*>> out;
+std::vector<std::pair<std::string, Rng*>> layer_rngs(Module& model) {
+  std::vector<std::pair<std::string, Rng*>> out;
   collect_rngs(model, "", out);
   return out;
 }
@@ -190,7 +197,7 @@ std::vector<std::pair<std::string, Dropout*>> layer_rngs(Module& model) {
 void capture_rngs(std::map<std::string, Rng::State>& rngs, Module& model) {
   rngs.clear();
   rngs["global"] = global_rng().state();
-  for (auto& [name, d] : layer_rngs(model)) rngs[name] = d->rng_state();
+  for (auto& [name, r] : layer_rngs(model)) rngs[name] = r->state();
 }
 
 // Pointers to the live tensors of a training state, under their checkpoint names.
@@ -363,7 +370,7 @@ void restore_training_state(const CheckpointState& st, Module& model, Optimizer&
   optimizer.set_step_count(st.optimizer_steps);
   if (scheduler != nullptr) scheduler->set_epoch(st.scheduler_epoch);
   if (auto it = st.rngs.find("global"); it != st.rngs.end()) global_rng().set_state(it->second);
-  for (auto& [name, d] : rngs) d->set_rng_state(st.rngs.at(name));
+  for (auto& [name, r] : rngs) r->set_state(st.rngs.at(name));
 }
 
 void save_checkpoint(const fs::path& path, const CheckpointState& st,

@@ -6,13 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "nn/io/layer_registry.hpp"
 #include "nn/io/safetensors.hpp"
-#include "nn/layers/activation.hpp"
-#include "nn/layers/batchnorm.hpp"
-#include "nn/layers/conv2d.hpp"
-#include "nn/layers/dropout.hpp"
-#include "nn/layers/flatten.hpp"
-#include "nn/layers/pool.hpp"
 #include "nn/layers/linear.hpp"
 
 namespace nn::io {
@@ -27,7 +22,12 @@ std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
   return out;
 }
 
-json size2_json(Size2 s) { return s.h == s.w ? json(s.h) : json::array({s.h, s.w}); }
+std::vector<std::pair<std::string, const Tensor*>> named_tensors(const Module& module) {
+  std::vector<std::pair<std::string, const Tensor*>> out;
+  for (auto& [name, p] : module.named_parameters()) out.emplace_back(name, &p->data);
+  for (auto& [name, b] : module.named_buffers()) out.emplace_back(name, b);
+  return out;
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -85,59 +85,24 @@ void save_state_dict(const StateDict& dict, const std::filesystem::path& path,
 
 StateDict read_state_dict(const std::filesystem::path& path) { return std::move(read_safetensors(path).tensors); }
 
-ModelSpec spec_of(const Sequential& model) {
+namespace {
+LayerSpec layer_spec_of(const Module& m, const std::string& where) {
+  LayerSpec layer;
+  layer.type = m.spec_name();
+  NN_CHECK(!layer.type.empty() && find_layer(layer.type) != nullptr, "save: ", where, " (", m.type_name(),
+           ") cannot be described by a model spec");
+  layer.params = m.settings();
+  return layer;
+}
+}  // namespace
+
+ModelSpec spec_of(const Module& model) {
   ModelSpec spec;
-  for (size_t i = 0; i < model.size(); ++i) {
-    const Module& m = model[i];
-    LayerSpec layer;
-    if (auto* fc = dynamic_cast<const Linear*>(&m)) {
-      layer.type = "linear";
-      layer.params["out"] = fc->out_features();
-      layer.params["init"] = to_string(fc->options().init);
-      if (fc->options().gain != 1.0f) layer.params["gain"] = fc->options().gain;
-      if (!fc->options().bias) layer.params["bias"] = false;
-      if (fc->options().weight_decay != 0.0f) layer.params["weight_decay"] = fc->options().weight_decay;
-    } else if (dynamic_cast<const ReLU*>(&m)) {
-      layer.type = "relu";
-    } else if (auto* leaky = dynamic_cast<const LeakyReLU*>(&m)) {
-      layer.type = "leakyrelu";
-      layer.params["alpha"] = leaky->negative_slope();
-    } else if (dynamic_cast<const Sigmoid*>(&m)) {
-      layer.type = "sigmoid";
-    } else if (dynamic_cast<const Tanh*>(&m)) {
-      layer.type = "tanh";
-    } else if (dynamic_cast<const Softmax*>(&m)) {
-      layer.type = "softmax";
-    } else if (dynamic_cast<const Identity*>(&m)) {
-      layer.type = "identity";
-    } else if (auto* conv = dynamic_cast<const Conv2D*>(&m)) {
-      layer.type = "conv";
-      layer.params["out"] = conv->out_channels();
-      layer.params["kernel"] = size2_json(conv->kernel_size());
-      layer.params["stride"] = size2_json(conv->stride());
-      layer.params["padding"] = size2_json(conv->padding());
-      layer.params["init"] = to_string(conv->options().init);
-      if (!conv->options().bias) layer.params["bias"] = false;
-    } else if (auto* pool = dynamic_cast<const Pool2D*>(&m)) {
-      layer.type = dynamic_cast<const MaxPool2D*>(&m) ? "maxpool" : "avgpool";
-      layer.params["kernel"] = size2_json(pool->kernel_size());
-      layer.params["stride"] = size2_json(pool->stride());
-      layer.params["padding"] = size2_json(pool->padding());
-    } else if (dynamic_cast<const Flatten*>(&m)) {
-      layer.type = "flatten";
-    } else if (auto* drop = dynamic_cast<const Dropout*>(&m)) {
-      layer.type = "dropout";
-      layer.params["p"] = drop->p();
-    } else if (auto* bn = dynamic_cast<const BatchNorm*>(&m)) {
-      layer.type = "batchnorm";
-      layer.params["features"] = bn->num_features();
-      layer.params["eps"] = bn->options().eps;
-      layer.params["momentum"] = bn->options().momentum;
-    } else {
-      fail("save: layer ", i, " (", m.type_name(), ") cannot be described by a model spec");
-    }
-    spec.layers.push_back(std::move(layer));
+  if (model.children().empty()) {
+    spec.layers.push_back(layer_spec_of(model, "the module"));
+    return spec;
   }
+  for (const auto& [name, child] : model.children()) spec.layers.push_back(layer_spec_of(*child, "layer " + name));
   return spec;
 }
 
@@ -152,11 +117,7 @@ void save(const Sequential& model, const std::filesystem::path& path, const Save
   metadata["format_version"] = std::to_string(kModelFormatVersion);
   metadata["model_spec"] = to_json(spec_of(model)).dump();
   metadata["input_shape"] = json(input_shape).dump();
-  // named_parameters() is not const: it hands out mutable pointers; saving only reads them.
-  auto& mutable_model = const_cast<Sequential&>(model);
-  std::vector<std::pair<std::string, const Tensor*>> tensors;
-  for (auto& [name, t] : named_tensors(mutable_model)) tensors.emplace_back(name, t);
-  write_safetensors(path, tensors, metadata);
+  write_safetensors(path, named_tensors(model), metadata);
 }
 
 LoadedModel load_model(const std::filesystem::path& path) {
@@ -194,12 +155,11 @@ LoadedModel load_model(const std::filesystem::path& path) {
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }
-  out.model = build_model(out.spec);
+  out.model = build_model(out.spec, {.image_input = out.input_shape.rank() == 3});
   out.model->eval();
-  // One forward on a zero sample sizes every layer whose input size is inferred.
-  Tensor probe(out.input_shape.batched(1));
+  // Sizes every layer whose input size is inferred, without running data through.
   try {
-    out.model->forward(probe);
+    out.model->build(out.input_shape);
   } catch (const Error& e) {
     fail(where, ": the architecture does not accept inputs of shape ", out.input_shape.str(), ": ", e.what());
   }

@@ -47,7 +47,9 @@ struct CheckpointState {
   int64_t epoch = 0;  // the epoch in progress (batch > 0) or the next one to run (batch == 0)
   int64_t batch = 0;  // batches of `epoch` already trained
   int64_t step = 0;   // optimizer steps since the start of training
-  // "global": nn::global_rng(); "dropout:<module path>": the generator of a Dropout layer.
+  // "global": nn::global_rng(); "<spec name>:<module path>": a layer's generator named "rng"
+  // (Module::named_rngs), e.g. "dropout:3" for Dropout's mask stream "3.rng"; "<dotted name>":
+  // any other generator of the model.
   std::map<std::string, Rng::State> rngs;
   train::History history;                  // finished epochs; partial: the sums of `epoch`'s first `batch` batches
 

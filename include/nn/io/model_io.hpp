@@ -44,8 +44,10 @@ void save_state_dict(const StateDict& dict, const std::filesystem::path& path,
                      const std::map<std::string, std::string>& metadata = {});
 StateDict read_state_dict(const std::filesystem::path& path);
 
-// The spec of a Sequential made of layers build_model knows (nn::Error naming any other layer).
-ModelSpec spec_of(const Sequential& model);
+// The spec of a module whose children are registry layers (a Sequential, or any composite whose
+// children are, in order), or of a single registry layer: each layer's Module::spec_name() and
+// Module::settings(). nn::Error naming any other layer.
+ModelSpec spec_of(const Module& model);
 
 struct SaveOptions {
   // The shape of one input sample ([784], [1, 28, 28]); empty: taken from the first layer when it

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nn/layers/init.hpp"
+#include "nn/io/layer_registry.hpp"
 #include "nn/layers/sequential.hpp"
 
 namespace nn::io {
@@ -28,7 +28,8 @@ struct ModelSpec {
 };
 
 // Parses the compact form or JSON (text starting with '[' or '{'). nn::Error on an unknown layer
-// (listing the known ones) or a bad number, naming the item.
+// (listing the known ones), an unknown setting (listing the layer's settings) or a bad value,
+// naming the item. The layers and their settings are the layer registry's rows.
 ModelSpec parse_model_spec(std::string_view text);
 // Reads a spec from a file: JSON, or the compact form on one line.
 ModelSpec read_model_spec_file(const std::string& path);
@@ -38,11 +39,7 @@ ModelSpec model_spec_from_json(const nlohmann::json& j);
 // The compact form ("linear:128,relu,linear:10").
 std::string to_compact(const ModelSpec& spec);
 
-struct BuildOptions {
-  Init default_init = Init::he;  // for layers that do not name their own
-};
-
-// Builds the model; input sizes are inferred on the first forward.
+// Builds the model; input sizes are inferred on the first forward (or by Sequential::build).
 std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOptions& options = {});
 
 // The layer types build_model knows, for help texts and error messages.
