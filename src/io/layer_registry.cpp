@@ -8,6 +8,7 @@
 #include "nn/layers/conv2d.hpp"
 #include "nn/layers/dropout.hpp"
 #include "nn/layers/flatten.hpp"
+#include "nn/layers/gelu.hpp"
 #include "nn/layers/linear.hpp"
 #include "nn/layers/pool.hpp"
 
@@ -147,6 +148,13 @@ std::vector<LayerRow> make_rows() {
                     bo.momentum = get_float(p, "momentum", "batchnorm", bo.momentum);
                     if (ctx.spatial) return std::make_shared<BatchNorm2d>(c, bo);
                     return std::make_shared<BatchNorm1d>(c, bo);
+                  }});
+  rows.push_back({"gelu", {"GELU"}, {"approximate"}, {"approximate"}, {}, false,
+                  [](const json& p, const BuildOptions&, BuildContext&) -> Ptr {
+                    const std::string a = get_word(p, "approximate", "gelu", "none");
+                    NN_CHECK(a == "none" || a == "tanh", "model spec: gelu: expected approximate none or tanh, found '",
+                             a, "'");
+                    return std::make_shared<GELU>(GELU::parse_approximate(a));
                   }});
   std::sort(rows.begin(), rows.end(), [](const LayerRow& a, const LayerRow& b) { return a.name < b.name; });
   return rows;
