@@ -57,6 +57,9 @@ const std::vector<LayerCase>& cases() {
       {"batchnorm2d", "batchnorm:3", {2, 3, 3, 3}, "torch.nn.BatchNorm2d(3)"},
       {"gelu", "gelu", {4, 6}, "torch.nn.GELU()"},
       {"gelu_tanh", "gelu:tanh", {2, 3, 4}, "torch.nn.GELU(approximate='tanh')"},
+      {"layernorm", "layernorm", {4, 6}, "torch.nn.LayerNorm(6)"},
+      {"layernorm_eps", R"({"type": "layernorm", "features": 5, "eps": 0.001})", {3, 5},
+       "torch.nn.LayerNorm(5, eps=0.001)"},
   };
   return rows;
 }

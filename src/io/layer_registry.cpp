@@ -9,6 +9,7 @@
 #include "nn/layers/dropout.hpp"
 #include "nn/layers/flatten.hpp"
 #include "nn/layers/gelu.hpp"
+#include "nn/layers/layer_norm.hpp"
 #include "nn/layers/linear.hpp"
 #include "nn/layers/pool.hpp"
 
@@ -155,6 +156,17 @@ std::vector<LayerRow> make_rows() {
                     NN_CHECK(a == "none" || a == "tanh", "model spec: gelu: expected approximate none or tanh, found '",
                              a, "'");
                     return std::make_shared<GELU>(GELU::parse_approximate(a));
+                  }});
+  rows.push_back({"layernorm", {"LayerNorm"}, {"features"}, {"features", "eps", "elementwise_affine"}, {}, false,
+                  [](const json& p, const BuildOptions&, BuildContext&) -> Ptr {
+                    const int64_t f = get_int(p, "features", "layernorm", 0);
+                    NN_CHECK(f > 0 || !p.contains("features"),
+                             "model spec: layernorm: expected a positive number of features, found ", f);
+                    LayerNormOptions lo;
+                    lo.eps = get_float(p, "eps", "layernorm", lo.eps);
+                    lo.elementwise_affine = get_bool(p, "elementwise_affine", "layernorm", true);
+                    NN_CHECK(lo.eps > 0.0f, "model spec: layernorm: expected eps > 0, found ", lo.eps);
+                    return std::make_shared<LayerNorm>(f, lo);
                   }});
   std::sort(rows.begin(), rows.end(), [](const LayerRow& a, const LayerRow& b) { return a.name < b.name; });
   return rows;
