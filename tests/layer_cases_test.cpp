@@ -55,6 +55,7 @@ const std::vector<LayerCase>& cases() {
       {"dropout", "dropout:0.3", {4, 6}, "torch.nn.Dropout(0.3)", false},
       {"batchnorm1d", "batchnorm:4", {6, 4}, "torch.nn.BatchNorm1d(4)"},
       {"batchnorm2d", "batchnorm:3", {2, 3, 3, 3}, "torch.nn.BatchNorm2d(3)"},
+      {"batchnorm_inferred", "batchnorm", {6, 4}, "torch.nn.BatchNorm1d(4)"},
       {"gelu", "gelu", {4, 6}, "torch.nn.GELU()"},
       {"gelu_tanh", "gelu:tanh", {2, 3, 4}, "torch.nn.GELU(approximate='tanh')"},
       {"layernorm", "layernorm", {4, 6}, "torch.nn.LayerNorm(6)"},

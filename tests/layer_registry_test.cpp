@@ -19,6 +19,7 @@
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_spec.hpp"
 #include "nn/layers/activation.hpp"
+#include "nn/layers/batchnorm.hpp"
 #include "nn/layers/conv2d.hpp"
 #include "nn/layers/dropout.hpp"
 #include "nn/layers/linear.hpp"
@@ -143,6 +144,12 @@ TEST(Module, BuildSizesDeferredLayersWithoutAForward) {
   // Building again with the same shape changes nothing; another shape is refused, naming the layer.
   EXPECT_EQ(model->build(nn::Shape{2, 12, 12}), (nn::Shape{5}));
   EXPECT_NE(message_of([&] { model->build(nn::Shape{3, 12, 12}); }).find("Conv2d"), std::string::npos);
+  // A batchnorm whose size does not follow from the layer before takes it from its input.
+  auto flat = nn::io::build_model(nn::io::parse_model_spec("conv:4:3,flatten,batchnorm,linear:3"));
+  EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).num_features(), 0);
+  EXPECT_EQ(flat->build(nn::Shape{1, 5, 5}), (nn::Shape{3}));
+  EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).num_features(), 4 * 3 * 3);
+  EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).running_var().to_vector(), std::vector<float>(36, 1.0f));
   auto mlp = nn::io::build_model(nn::io::parse_model_spec("linear:8,relu,linear:2"));
   EXPECT_NE(message_of([&] { mlp->build(nn::Shape{1, 28, 28}); }).find("expected samples of shape [in_features]"),
             std::string::npos);

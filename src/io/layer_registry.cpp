@@ -141,12 +141,15 @@ std::vector<LayerRow> make_rows() {
                   }});
   rows.push_back({"batchnorm", {"BatchNorm1d", "BatchNorm2d"}, {"features"}, {"features", "eps", "momentum"}, {},
                   false, [](const json& p, const BuildOptions&, BuildContext& ctx) -> Ptr {
+                    // Its size: given, else the layer before's, else inferred from its input.
                     const int64_t c = get_int(p, "features", "batchnorm", ctx.width);
-                    NN_CHECK(c > 0, "model spec: batchnorm: its size does not follow from the layer before ",
-                             "(give it: batchnorm:N)");
+                    NN_CHECK(c > 0 || !p.contains("features"),
+                             "model spec: batchnorm: expected a positive number of features, found ", c);
                     BatchNormOptions bo;
                     bo.eps = get_float(p, "eps", "batchnorm", bo.eps);
                     bo.momentum = get_float(p, "momentum", "batchnorm", bo.momentum);
+                    if (c == 0 && ctx.spatial) return std::make_shared<BatchNorm2d>(BatchNorm2d::inferred(bo));
+                    if (c == 0) return std::make_shared<BatchNorm1d>(BatchNorm1d::inferred(bo));
                     if (ctx.spatial) return std::make_shared<BatchNorm2d>(c, bo);
                     return std::make_shared<BatchNorm1d>(c, bo);
                   }});

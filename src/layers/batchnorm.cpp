@@ -8,24 +8,43 @@
 namespace nn {
 
 BatchNorm::BatchNorm(const char* name, int64_t num_features, BatchNormOptions options)
-    : c_(num_features), options_(options) {
+    : BatchNorm(name, Inferred{}, options) {
   NN_CHECK(num_features > 0, name, ": expected num_features > 0, found ", num_features);
+  initialize(num_features);
+}
+
+BatchNorm::BatchNorm(const char* name, Inferred, BatchNormOptions options) : c_(0), options_(options) {
   NN_CHECK(options.eps > 0.0f, name, ": expected eps > 0, found ", options.eps);
   NN_CHECK(options.momentum >= 0.0f && options.momentum <= 1.0f, name, ": expected momentum in [0, 1], found ",
            options.momentum);
   if (options.affine) {
-    weight_ = &register_parameter("weight", Tensor(Shape{c_}, 1.0f));
-    bias_ = &register_parameter("bias", Tensor(Shape{c_}));
+    weight_ = &register_parameter("weight", Tensor(Shape{0}));
+    bias_ = &register_parameter("bias", Tensor(Shape{0}));
   }
-  running_mean_ = &register_buffer("running_mean", Tensor(Shape{c_}));
-  running_var_ = &register_buffer("running_var", Tensor(Shape{c_}, 1.0f));
+  running_mean_ = &register_buffer("running_mean", Tensor(Shape{0}));
+  running_var_ = &register_buffer("running_var", Tensor(Shape{0}));
   num_batches_ = &register_buffer("num_batches_tracked", Tensor(Shape{}));
+}
+
+void BatchNorm::initialize(int64_t num_features) {
+  NN_CHECK(c_ == 0, repr(), ": already initialised with num_features=", c_);
+  NN_CHECK(num_features > 0, repr(), ": expected num_features > 0, found ", num_features);
+  c_ = num_features;
+  if (weight_) {
+    weight_->data = Tensor(Shape{c_}, 1.0f);
+    weight_->grad = Tensor(Shape{c_});
+    bias_->data = Tensor(Shape{c_});
+    bias_->grad = Tensor(Shape{c_});
+  }
+  *running_mean_ = Tensor(Shape{c_});
+  *running_var_ = Tensor(Shape{c_}, 1.0f);
   mean_ = Tensor(Shape{c_});
   var_ = Tensor(Shape{c_});
   invstd_ = Tensor(Shape{c_});
 }
 
 const Tensor& BatchNorm::forward(const Tensor& x) {
+  if (c_ == 0 && accepts_rank(x.rank())) initialize(x.dim(1));
   NN_CHECK(accepts_rank(x.rank()) && x.dim(1) == c_, repr(), ": expected input of shape ", layout(), " with C = ",
            c_, ", found ", x.shape().str());
   const int64_t n = x.dim(0);
@@ -84,17 +103,20 @@ const Tensor& BatchNorm::backward(const Tensor& dy) {
 }
 
 Shape BatchNorm::build(const Shape& input) {
+  if (c_ == 0 && accepts_rank(input.rank() + 1)) initialize(input[0]);
   NN_CHECK(accepts_rank(input.rank() + 1) && input[0] == c_, repr(), ": expected input of shape ", layout(),
            " with C = ", c_, ", found samples of shape ", input.str());
   return input;
 }
 
 nlohmann::json BatchNorm::settings() const {
-  return {{"features", c_}, {"eps", options_.eps}, {"momentum", options_.momentum}};
+  nlohmann::json j = {{"eps", options_.eps}, {"momentum", options_.momentum}};
+  if (c_ > 0) j["features"] = c_;
+  return j;
 }
 
 std::string BatchNorm::extra_repr() const {
-  return std::to_string(c_) + ", eps=" + repr_float(options_.eps) + ", momentum=" + repr_float(options_.momentum) +
+  return (c_ ? std::to_string(c_) : std::string("?")) + ", eps=" + repr_float(options_.eps) + ", momentum=" + repr_float(options_.momentum) +
          ", affine=" + repr_bool(options_.affine) + ", track_running_stats=True";
 }
 

@@ -6,6 +6,8 @@
 // Evaluation mode: the running statistics are used instead (and backward treats them as
 // constants). Parameters: weight (C, ones), bias (C, zeros). Buffers: running_mean (C, zeros),
 // running_var (C, ones), num_batches_tracked (a scalar; float32 here, counting exactly to 2^24).
+// C is given, or inferred (BatchNorm1d::inferred(), BatchNorm2d::inferred()) from the first
+// forward or Module::build; the parameters and buffers exist (empty) from the start.
 #pragma once
 
 #include "nn/layers/module.hpp"
@@ -28,7 +30,9 @@ class BatchNorm : public Module {
   // Checks samples of shape [C], [C, L] (1d) or [C, H, W] (2d); the output has the same shape.
   Shape build(const Shape& input) override;
 
-  int64_t num_features() const { return c_; }
+  int64_t num_features() const { return c_; }  // 0 until inferred
+  // Sets C and sizes the parameters and buffers (what the first forward does when C is inferred).
+  void initialize(int64_t num_features);
   const BatchNormOptions& options() const { return options_; }
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }
@@ -37,7 +41,9 @@ class BatchNorm : public Module {
   Tensor& num_batches_tracked() { return *num_batches_; }
 
  protected:
+  struct Inferred {};
   BatchNorm(const char* name, int64_t num_features, BatchNormOptions options);
+  BatchNorm(const char* name, Inferred, BatchNormOptions options);
   // The rank and layout this type accepts, for the shape check.
   virtual bool accepts_rank(int rank) const = 0;
   virtual const char* layout() const = 0;
@@ -60,9 +66,12 @@ class BatchNorm1d : public BatchNorm {
  public:
   explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm1d", num_features, options) {}
+  // C taken from the input.
+  static BatchNorm1d inferred(BatchNormOptions options = {}) { return BatchNorm1d(Inferred{}, options); }
   std::string type_name() const override { return "BatchNorm1d"; }
 
  protected:
+  BatchNorm1d(Inferred tag, BatchNormOptions options) : BatchNorm("BatchNorm1d", tag, options) {}
   bool accepts_rank(int rank) const override { return rank == 2 || rank == 3; }
   const char* layout() const override { return "[N, C] or [N, C, L]"; }
 };
@@ -71,9 +80,12 @@ class BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm2d", num_features, options) {}
+  // C taken from the input.
+  static BatchNorm2d inferred(BatchNormOptions options = {}) { return BatchNorm2d(Inferred{}, options); }
   std::string type_name() const override { return "BatchNorm2d"; }
 
  protected:
+  BatchNorm2d(Inferred tag, BatchNormOptions options) : BatchNorm("BatchNorm2d", tag, options) {}
   bool accepts_rank(int rank) const override { return rank == 4; }
   const char* layout() const override { return "[N, C, H, W]"; }
 };
