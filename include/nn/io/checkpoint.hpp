@@ -84,12 +84,13 @@ void check_resume_settings(const CheckpointState& checkpoint, const nlohmann::js
                            const std::string& where = "the checkpoint");
 
 // Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
-// every Dropout layer's) of `state` from live objects (copies).
+// every generator of the model, Module::named_rngs: Dropout's masks) of `state` from live objects
+// (copies).
 void capture_training_state(CheckpointState& state, Module& model, Optimizer& optimizer,
                             const Scheduler* scheduler);
 // Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
-// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each Dropout layer's into
-// it). The model must have its shapes (run one forward first when layers infer their input size).
+// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each of the model's
+// generators from its key). The model must have its shapes (run one forward first when layers infer their input size).
 // nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
 // different optimizer type; nothing is changed then.
 void restore_training_state(const CheckpointState& state, Module& model, Optimizer& optimizer,
