@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{1, 1, 5, 8, 2, {1, 4}, {1, 3}, {0, 2}}, Geometry{2, 4, 9, 7, 3, 5, 2, 2},
                       Geometry{4, 3, 12, 10, 6, {3, 3}, {3, 2}, {2, 1}},
                       Geometry{16, 3, 16, 16, 8, 3, 1, 1},
-                      // large enough for the parallel im2col and col2im (ops::threads_for)
+                      // large enough for the parallel im2col and col2im (threads_for)
                       Geometry{32, 4, 24, 24, 16, 3, 1, 1}));
 
 // Both algorithms against the reference and against each other, on stride-1 geometries: odd

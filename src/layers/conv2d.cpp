@@ -7,7 +7,7 @@
 #include "nn/ops/conv_direct.hpp"
 #include "nn/ops/gemm.hpp"
 #include "nn/ops/im2col.hpp"
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn {
 
@@ -77,7 +77,7 @@ bool Conv2D::direct_input_grad() const {
 
 int Conv2D::blocks_for(int64_t n, int64_t oh, int64_t ow) const {
   const int64_t macs = n * out_ * oh * ow * in_ * win_.kh * win_.kw;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, ops::threads_for(macs))));
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, threads_for(macs))));
 }
 
 Conv2D::Flat Conv2D::flat_forward(int64_t h, int64_t w) {

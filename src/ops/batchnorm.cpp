@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn::ops {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn::ops {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 // GCC's vector extensions (8 lanes); without AVX GCC notes an ABI change for such arguments, which
 // never leave this file.

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "nn/error.hpp"
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn {
 
@@ -18,7 +18,7 @@ Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
 void Optimizer::zero_grad() {
   for (Parameter* p : params_) {
     float* g = p->grad.data();
-    ops::parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
+    parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
   }
 }
 
@@ -75,13 +75,13 @@ void SGD::step() {
     const float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
-      ops::parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
+      parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
       continue;
     }
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
     ensure_like(momentum_[i], p);
     float* b = momentum_[i].data();
-    ops::parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
+    parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
                                 : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
       kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
@@ -156,7 +156,7 @@ void Adam::step() {
     float* m = m_[i].data();
     float* v = v_[i].data();
     float* vmax = amsgrad ? vmax_[i].data() : nullptr;
-    ops::parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
+    parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = decoupled ? (amsgrad ? &adam_update<true, true> : &adam_update<true, false>)
                                     : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
       kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,

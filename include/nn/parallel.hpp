@@ -1,14 +1,15 @@
-// When the kernels use OpenMP. A loop over independent items (images, planes, channels) runs in
-// parallel only when each thread gets enough work to pay for the parallel region: below that, the
-// region costs more than it saves, and its threads compete with the BLAS library's own. Every
-// item's result is computed by one thread in a fixed order, so results do not depend on the
-// number of threads.
+// When nn's loops use OpenMP: the kernels, the optimizers' updates, batch gathering (so it sits
+// with the thread budget, below every layer of the library). A loop over independent items
+// (images, planes, channels) runs in parallel only when each thread gets enough work to pay for
+// the parallel region: below that, the region costs more than it saves, and its threads compete
+// with the BLAS library's own. Every item's result is computed by one thread in a fixed order, so
+// results do not depend on the number of threads.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
-namespace nn::ops {
+namespace nn {
 
 // Elements (floats touched) a thread should get before a loop is split: 1 MiB of floats.
 constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
@@ -44,4 +45,4 @@ void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
   }
 }
 
-}  // namespace nn::ops
+}  // namespace nn
