@@ -1,12 +1,26 @@
 #include "nn/optim/optimizer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/parallel.hpp"
 
 namespace nn {
+
+nlohmann::json json_float(float v) {
+  if (!std::isfinite(v)) return nullptr;
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  double d = 0.0;
+  std::from_chars(buf, r.ptr, d);
+  return d;
+}
+
+nlohmann::json Optimizer::settings() const { return {{"type", type_name()}, {"lr", json_float(initial_lr())}}; }
 
 Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
     : params_(std::move(params)), lr_(lr), initial_lr_(lr) {
@@ -43,6 +57,15 @@ SGD::SGD(std::vector<Parameter*> params, SGDOptions o) : Optimizer(std::move(par
            "SGD: Nesterov momentum needs momentum > 0 and dampening 0, found momentum ", o.momentum,
            " and dampening ", o.dampening);
   momentum_.resize(params_.size());
+}
+
+nlohmann::json SGD::settings() const {
+  nlohmann::json j = Optimizer::settings();
+  j["momentum"] = json_float(options_.momentum);
+  j["dampening"] = json_float(options_.dampening);
+  j["weight_decay"] = json_float(options_.weight_decay);
+  j["nesterov"] = options_.nesterov;
+  return j;
 }
 
 namespace {
@@ -103,6 +126,16 @@ Adam::Adam(std::vector<Parameter*> params, AdamOptions o, bool decoupled)
   m_.resize(params_.size());
   v_.resize(params_.size());
   vmax_.resize(params_.size());
+}
+
+nlohmann::json Adam::settings() const {
+  nlohmann::json j = Optimizer::settings();
+  j["beta1"] = json_float(options_.beta1);
+  j["beta2"] = json_float(options_.beta2);
+  j["eps"] = json_float(options_.eps);
+  j["weight_decay"] = json_float(options_.weight_decay);
+  j["amsgrad"] = options_.amsgrad;
+  return j;
 }
 
 std::vector<Tensor*> Adam::state(size_t i) {
