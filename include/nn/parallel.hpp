@@ -26,6 +26,20 @@ int threads_for(int64_t work, int64_t min_per_thread);
 // sooner; 128 KiB of floats takes a few microseconds, several times a warm parallel region's cost.
 constexpr int64_t kMinStreamPerThread = int64_t{1} << 15;
 
+// Runs body(i) for every i in [0, n) on `threads` threads (OpenMP's static schedule: contiguous
+// runs of i per thread). With one thread it runs on the calling thread and opens no parallel
+// region: libgomp allocates a team for every region of one thread, which in a training step would
+// be an allocation per step.
+template <class F>
+void parallel_for(int64_t n, int threads, F&& body) {
+  if (threads <= 1) {
+    for (int64_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t i = 0; i < n; ++i) body(i);
+}
+
 // Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
 // each item is computed on its own (so the result does not depend on the split).
 // `floats_per_item` is the memory one item touches (5 for an update reading 3 arrays and writing
