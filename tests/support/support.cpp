@@ -65,15 +65,6 @@ std::string error_of(const std::function<void()>& f) {
   return ::testing::AssertionFailure() << "the message does not contain \"" << part << "\": " << message;
 }
 
-::testing::AssertionResult throws_error_with(const std::function<void()>& f, std::string_view part) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return contains(e.what(), part);
-  }
-  return ::testing::AssertionFailure() << "no nn::Error thrown (expected one saying \"" << part << "\")";
-}
-
 void fill_uniform(Tensor& t, uint64_t seed, double lo, double hi) {
   Rng rng(seed);
   for (float& v : t.span()) v = static_cast<float>(rng.uniform(lo, hi));

@@ -47,9 +47,6 @@ std::string error_of(const std::function<void()>& f);
 ::testing::AssertionResult contains(const std::string& message, std::string_view part);
 // The same as a statement: EXPECT_HAS(error_of([&] { ... }), "line 3").
 #define EXPECT_HAS(message, part) EXPECT_TRUE(::nn::test::contains((message), (part)))
-// f throws an nn::Error whose message contains `part`:
-// EXPECT_TRUE(nn::test::throws_error_with([&] { read(path); }, "no such file")).
-::testing::AssertionResult throws_error_with(const std::function<void()>& f, std::string_view part);
 
 // Fills t with uniform values in [lo, hi) from nn::Rng(seed).
 void fill_uniform(Tensor& t, uint64_t seed, double lo = -1.0, double hi = 1.0);
