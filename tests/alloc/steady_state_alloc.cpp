@@ -19,7 +19,6 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -36,10 +35,20 @@
 
 #include "support/support.hpp"
 
+// The wrappers run before a sanitizer's runtime has set itself up (it allocates while it starts),
+// so they are not instrumented.
+#define NN_NOT_SANITIZED __attribute__((no_sanitize("address", "undefined")))
+
 namespace {
 
-std::atomic<long> g_allocations{0};
-std::atomic<long> g_blas_allocations{0};
+// A count shared by all threads (GCC's atomic builtins: std::atomic's inline members would be
+// instrumented).
+struct Counter {
+  long n = 0;
+  NN_NOT_SANITIZED void add() { __atomic_fetch_add(&n, 1, __ATOMIC_RELAXED); }
+  long load() const { return __atomic_load_n(&n, __ATOMIC_SEQ_CST); }
+};
+Counter g_allocations, g_blas_allocations;
 
 using MallocFn = void* (*)(size_t);
 using CallocFn = void* (*)(size_t, size_t);
@@ -66,36 +75,36 @@ bool g_resolving = false;
 alignas(64) char g_arena[16384];
 size_t g_arena_used = 0;
 
-void* arena_alloc(size_t size) {
+NN_NOT_SANITIZED void* arena_alloc(size_t size) {
   const size_t at = (g_arena_used + 63) / 64 * 64;
   if (at + size > sizeof g_arena) return nullptr;
   g_arena_used = at + size;
   return g_arena + at;
 }
-bool from_arena(const void* p) {
+NN_NOT_SANITIZED bool from_arena(const void* p) {
   return static_cast<const char*>(p) >= g_arena && static_cast<const char*>(p) < g_arena + sizeof g_arena;
 }
 
 // Whether the code at `caller` belongs to a BLAS library (by its file name).
-bool in_blas(void* caller) {
+NN_NOT_SANITIZED bool in_blas(void* caller) {
   Dl_info info;
   return dladdr(caller, &info) != 0 && info.dli_fname != nullptr && std::strstr(info.dli_fname, "blas") != nullptr;
 }
 
 // Counts one allocation made from `caller` (the return address of the allocation function).
-void count(void* caller) {
+NN_NOT_SANITIZED void count(void* caller) {
   if (in_blas(caller))
-    ++g_blas_allocations;
+    g_blas_allocations.add();
   else
-    ++g_allocations;
+    g_allocations.add();
 }
 
 template <class F>
-F next(const char* name) {
+NN_NOT_SANITIZED F next(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
 }
 
-const NextAllocator& resolved() {
+NN_NOT_SANITIZED const NextAllocator& resolved() {
   if (g_next.free == nullptr && !g_resolving) {
     g_resolving = true;
     NextAllocator n;
@@ -121,19 +130,19 @@ const NextAllocator& resolved() {
 
 extern "C" {
 
-void* malloc(size_t size) noexcept {
+NN_NOT_SANITIZED void* malloc(size_t size) noexcept {
   if (g_resolving) return arena_alloc(size);
   count(__builtin_return_address(0));
   return resolved().malloc(size);
 }
 
-void* calloc(size_t n, size_t size) noexcept {
+NN_NOT_SANITIZED void* calloc(size_t n, size_t size) noexcept {
   if (g_resolving) return arena_alloc(n * size);  // the arena is zero: static storage, never reused
   count(__builtin_return_address(0));
   return resolved().calloc(n, size);
 }
 
-void* realloc(void* p, size_t size) noexcept {
+NN_NOT_SANITIZED void* realloc(void* p, size_t size) noexcept {
   count(__builtin_return_address(0));
   if (from_arena(p)) {  // never happens in practice; move the block out of the arena
     void* q = resolved().malloc(size);
@@ -143,32 +152,32 @@ void* realloc(void* p, size_t size) noexcept {
   return resolved().realloc(p, size);
 }
 
-void* aligned_alloc(size_t alignment, size_t size) noexcept {
+NN_NOT_SANITIZED void* aligned_alloc(size_t alignment, size_t size) noexcept {
   count(__builtin_return_address(0));
   return resolved().aligned_alloc(alignment, size);
 }
 
-void* memalign(size_t alignment, size_t size) noexcept {
+NN_NOT_SANITIZED void* memalign(size_t alignment, size_t size) noexcept {
   count(__builtin_return_address(0));
   return resolved().memalign(alignment, size);
 }
 
-int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
+NN_NOT_SANITIZED int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
   count(__builtin_return_address(0));
   return resolved().posix_memalign(out, alignment, size);
 }
 
-void* valloc(size_t size) noexcept {
+NN_NOT_SANITIZED void* valloc(size_t size) noexcept {
   count(__builtin_return_address(0));
   return resolved().valloc(size);
 }
 
-void* pvalloc(size_t size) noexcept {
+NN_NOT_SANITIZED void* pvalloc(size_t size) noexcept {
   count(__builtin_return_address(0));
   return resolved().pvalloc(size);
 }
 
-void free(void* p) noexcept {
+NN_NOT_SANITIZED void free(void* p) noexcept {
   if (p == nullptr || from_arena(p)) return;
   resolved().free(p);
 }
