@@ -11,7 +11,11 @@
 #include "nn/error.hpp"
 #include "nn/random.hpp"
 
+#include "support/support.hpp"
+
 namespace {
+
+using nn::test::error_of;
 
 using nn::Shape;
 using nn::Tensor;
@@ -33,16 +37,6 @@ Dataset standardised(const Dataset& d) {
     for (int64_t i = 0; i < n; ++i) x.at(i, j) = static_cast<float>((d.feature(i, j) - mean) / sd);
   }
   return Dataset::classification(std::move(x), d.labels(), d.num_classes());
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no nn::Error thrown)";
 }
 
 // Four points in 2-D, labels 0/1, small enough to follow by hand.

@@ -12,12 +12,12 @@
 #include "nn/layers/conv2d.hpp"
 #include "nn/random.hpp"
 
+#include "support/support.hpp"
+
 namespace {
 
-void fill_uniform(nn::Tensor& t, uint64_t seed, double lo = -1.0, double hi = 1.0) {
-  nn::Rng rng(seed);
-  for (float& v : t.span()) v = static_cast<float>(rng.uniform(lo, hi));
-}
+using nn::test::error_of;
+using nn::test::fill_uniform;
 
 struct Geometry {
   int64_t n, c, h, w, out;
@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{1, 1, 5, 8, 2, {1, 4}, {1, 3}, {0, 2}}, Geometry{2, 4, 9, 7, 3, 5, 2, 2},
                       Geometry{4, 3, 12, 10, 6, {3, 3}, {3, 2}, {2, 1}},
                       Geometry{16, 3, 16, 16, 8, 3, 1, 1},
-                      // large enough for the parallel im2col and col2im (ops::threads_for)
+                      // large enough for the parallel im2col and col2im (threads_for)
                       Geometry{32, 4, 24, 24, 16, 3, 1, 1}));
 
 // Both algorithms against the reference and against each other, on stride-1 geometries: odd
@@ -182,12 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Conv2D, DirectAlgorithmNeedsStrideOne) {
   nn::Conv2D conv(1, 2, 3, {.stride = 2, .algorithm = nn::ConvAlgorithm::direct});
   nn::Tensor x(nn::Shape{1, 1, 8, 8});
-  try {
-    conv.forward(x);
-    FAIL() << "no error";
-  } catch (const nn::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("stride 1"), std::string::npos) << e.what();
-  }
+  EXPECT_HAS(error_of([&] { conv.forward(x); }), "stride 1");
 }
 
 TEST(Conv2D, GradcheckBatchOneAndMore) {
@@ -308,14 +303,9 @@ TEST(Conv2D, ShapeErrorsNameTheLayerAndWhatArrived) {
             "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)): expected input of shape "
             "[N, 1, H, W], found [2, 3, 8, 8]");
   nn::Conv2D big(1, 2, {5, 2});
-  try {
-    big.forward(nn::Tensor(nn::Shape{1, 1, 4, 4}));
-    FAIL() << "no error";
-  } catch (const nn::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "Conv2d(1, 2, kernel_size=(5, 2), stride=(1, 1)): kernel (5, 2) is larger than the padded input "
-                 "(4, 4) of input [1, 1, 4, 4]");
-  }
+  EXPECT_EQ(error_of([&] { big.forward(nn::Tensor(nn::Shape{1, 1, 4, 4})); }),
+            "Conv2d(1, 2, kernel_size=(5, 2), stride=(1, 1)): kernel (5, 2) is larger than the padded input "
+            "(4, 4) of input [1, 1, 4, 4]");
   conv.forward(nn::Tensor(nn::Shape{2, 1, 4, 4}));
   EXPECT_THROW(conv.backward(nn::Tensor(nn::Shape{2, 8, 3, 4})), nn::Error);
   EXPECT_THROW(nn::Conv2D(1, 8, 0), nn::Error);

@@ -16,42 +16,17 @@
 #include "nn/data/npy.hpp"
 #include "nn/error.hpp"
 
+#include "support/support.hpp"
+
 namespace fs = std::filesystem;
 using nn::data::Dataset;
 
 namespace {
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("nn_data_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
-             std::to_string(::getpid()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using nn::test::error_of;
+using nn::test::read_file;
+using nn::test::TempDir;
+using nn::test::write_file;
 
 void write_gz(const fs::path& p, const std::string& bytes) {
   gzFile f = gzopen(p.string().c_str(), "wb");
@@ -81,25 +56,12 @@ std::string idx_labels(const std::vector<uint8_t>& labels) {
   return s;
 }
 
-// Runs f, expects nn::Error, and returns its message.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected nn::Error";
-  return "";
-}
-
-#define EXPECT_HAS(msg, part) EXPECT_NE((msg).find(part), std::string::npos) << "message: " << (msg)
 
 // ---- IDX ---------------------------------------------------------------------------------------
 
 TEST(Idx, ReadsPlainAndGzipAlike) {
   TempDir dir;
-  write_bytes(dir / "img", idx_images(3, 2, 4));
+  write_file(dir / "img", idx_images(3, 2, 4));
   write_gz(dir / "img.gz", idx_images(3, 2, 4));
   for (const char* name : {"img", "img.gz"}) {
     const auto im = nn::data::read_idx_images(dir / name);
@@ -116,7 +78,7 @@ TEST(Idx, ReadsPlainAndGzipAlike) {
 TEST(Idx, DatasetHasFlatSamplesScaledToUnitRange) {
   TempDir dir;
   write_gz(dir / "img.gz", idx_images(3, 2, 4));
-  write_bytes(dir / "lab", idx_labels({2, 0, 1}));
+  write_file(dir / "lab", idx_labels({2, 0, 1}));
   Dataset d = nn::data::load_idx_dataset(dir / "img.gz", dir / "lab");
   EXPECT_EQ(d.size(), 3);
   EXPECT_EQ(d.sample_shape(), (nn::Shape{8}));
@@ -132,8 +94,8 @@ TEST(Idx, FindsMnistLayoutFiles) {
   TempDir dir;
   write_gz(dir / "train-images-idx3-ubyte.gz", idx_images(4, 3, 3));
   write_gz(dir / "train-labels-idx1-ubyte.gz", idx_labels({0, 1, 1, 0}));
-  write_bytes(dir / "t10k-images-idx3-ubyte", idx_images(2, 3, 3));
-  write_bytes(dir / "t10k-labels-idx1-ubyte", idx_labels({1, 0}));
+  write_file(dir / "t10k-images-idx3-ubyte", idx_images(2, 3, 3));
+  write_file(dir / "t10k-labels-idx1-ubyte", idx_labels({1, 0}));
   const Dataset train = nn::data::load_mnist_dir(dir.path(), "train");
   const Dataset test = nn::data::load_mnist_dir(dir.path(), "test");
   EXPECT_EQ(train.size(), 4);
@@ -182,8 +144,8 @@ TEST(Idx, MissingFile) {
 TEST(Idx, TruncatedGzip) {
   TempDir dir;
   write_gz(dir / "img.gz", idx_images(20, 28, 28));
-  std::string bytes = read_bytes(dir / "img.gz");
-  write_bytes(dir / "img.gz", bytes.substr(0, bytes.size() / 2));
+  std::string bytes = read_file(dir / "img.gz");
+  write_file(dir / "img.gz", bytes.substr(0, bytes.size() / 2));
   const std::string m = error_of([&] { nn::data::read_idx_images(dir / "img.gz"); });
   EXPECT_HAS(m, "img.gz");
   EXPECT_HAS(m, "truncated or corrupt gzip");
@@ -192,9 +154,9 @@ TEST(Idx, TruncatedGzip) {
 TEST(Idx, CorruptGzip) {
   TempDir dir;
   write_gz(dir / "img.gz", idx_images(20, 28, 28));
-  std::string bytes = read_bytes(dir / "img.gz");
+  std::string bytes = read_file(dir / "img.gz");
   for (size_t k = bytes.size() / 3; k < bytes.size() / 3 + 16; ++k) bytes[k] = static_cast<char>(~bytes[k]);
-  write_bytes(dir / "img.gz", bytes);
+  write_file(dir / "img.gz", bytes);
   const std::string m = error_of([&] { nn::data::read_idx_images(dir / "img.gz"); });
   EXPECT_HAS(m, "img.gz");
   EXPECT_HAS(m, "truncated or corrupt gzip");
@@ -204,25 +166,25 @@ TEST(Idx, WrongMagic) {
   TempDir dir;
   std::string bytes = idx_images(2, 2, 2);
   bytes.replace(0, 4, be32(0x12345678));
-  write_bytes(dir / "img", bytes);
+  write_file(dir / "img", bytes);
   const std::string m = error_of([&] { nn::data::read_idx_images(dir / "img"); });
   EXPECT_HAS(m, "img");
   EXPECT_HAS(m, "wrong magic number");
   EXPECT_HAS(m, "0x00000803");
   EXPECT_HAS(m, "0x12345678");
-  write_bytes(dir / "lab", bytes);
+  write_file(dir / "lab", bytes);
   const std::string l = error_of([&] { nn::data::read_idx_labels(dir / "lab"); });
   EXPECT_HAS(l, "0x00000801");
 }
 
 TEST(Idx, WrongDimensionCount) {
   TempDir dir;
-  write_bytes(dir / "labels", idx_labels({1, 2, 3}));
+  write_file(dir / "labels", idx_labels({1, 2, 3}));
   const std::string m = error_of([&] { nn::data::read_idx_images(dir / "labels"); });
   EXPECT_HAS(m, "labels");
   EXPECT_HAS(m, "wrong dimension count: expected 3");
   EXPECT_HAS(m, "found 1");
-  write_bytes(dir / "images", idx_images(1, 2, 2));
+  write_file(dir / "images", idx_images(1, 2, 2));
   const std::string l = error_of([&] { nn::data::read_idx_labels(dir / "images"); });
   EXPECT_HAS(l, "expected 1");
   EXPECT_HAS(l, "found 3");
@@ -232,7 +194,7 @@ TEST(Idx, SizeDoesNotMatchTheHeader) {
   TempDir dir;
   // 3 images of 2 x 4 need 16 + 24 = 40 bytes.
   const std::string bytes = idx_images(3, 2, 4);
-  write_bytes(dir / "short", bytes.substr(0, 35));
+  write_file(dir / "short", bytes.substr(0, 35));
   const std::string s = error_of([&] { nn::data::read_idx_images(dir / "short"); });
   EXPECT_HAS(s, "short");
   EXPECT_HAS(s, "expected 40 bytes, found 35");
@@ -240,14 +202,14 @@ TEST(Idx, SizeDoesNotMatchTheHeader) {
   const std::string l = error_of([&] { nn::data::read_idx_images(dir / "long.gz"); });
   EXPECT_HAS(l, "long.gz");
   EXPECT_HAS(l, "expected 40 bytes, found 43");
-  write_bytes(dir / "tiny", std::string("\0\0", 2));
+  write_file(dir / "tiny", std::string("\0\0", 2));
   EXPECT_HAS(error_of([&] { nn::data::read_idx_images(dir / "tiny"); }), "found a file of 2 bytes");
 }
 
 TEST(Idx, ImageAndLabelCountsDiffer) {
   TempDir dir;
-  write_bytes(dir / "img", idx_images(3, 2, 2));
-  write_bytes(dir / "lab", idx_labels({0, 1}));
+  write_file(dir / "img", idx_images(3, 2, 2));
+  write_file(dir / "lab", idx_labels({0, 1}));
   const std::string m = error_of([&] { nn::data::load_idx_dataset(dir / "img", dir / "lab"); });
   EXPECT_HAS(m, "img");
   EXPECT_HAS(m, "lab");
@@ -258,7 +220,7 @@ TEST(Idx, ImageAndLabelCountsDiffer) {
 
 TEST(Csv, HeaderAndTextLabelsInOrderOfFirstAppearance) {
   TempDir dir;
-  write_bytes(dir / "iris.csv",
+  write_file(dir / "iris.csv",
               "sepal_length,sepal_width,species\n"
               "5.1,3.5,setosa\n"
               "7.0,3.2,versicolor\n"
@@ -277,7 +239,7 @@ TEST(Csv, HeaderAndTextLabelsInOrderOfFirstAppearance) {
 
 TEST(Csv, NoHeaderIntegerLabelsCrlfWhitespaceQuotesAndBlankLines) {
   TempDir dir;
-  write_bytes(dir / "d.csv", " 1.5 , -2 , 1\r\n\r\n3e-1,\"4\",0\r\n+7,  8 ,2\r\n\r\n");
+  write_file(dir / "d.csv", " 1.5 , -2 , 1\r\n\r\n3e-1,\"4\",0\r\n+7,  8 ,2\r\n\r\n");
   const Dataset d = nn::data::read_csv(dir / "d.csv");
   EXPECT_EQ(d.size(), 3);
   EXPECT_EQ(d.labels(), (std::vector<int32_t>{1, 0, 2}));
@@ -291,7 +253,7 @@ TEST(Csv, NoHeaderIntegerLabelsCrlfWhitespaceQuotesAndBlankLines) {
 
 TEST(Csv, TextLabelsWithoutHeaderAreNotTakenForOne) {
   TempDir dir;
-  write_bytes(dir / "d.csv", "5.1,3.5,Iris-setosa\n7.0,3.2,Iris-versicolor\n");
+  write_file(dir / "d.csv", "5.1,3.5,Iris-setosa\n7.0,3.2,Iris-versicolor\n");
   const Dataset d = nn::data::read_csv(dir / "d.csv");
   EXPECT_EQ(d.size(), 2);
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"Iris-setosa", "Iris-versicolor"}));
@@ -299,7 +261,7 @@ TEST(Csv, TextLabelsWithoutHeaderAreNotTakenForOne) {
 
 TEST(Csv, LabelColumnByNameOrIndexAndOtherDelimiter) {
   TempDir dir;
-  write_bytes(dir / "d.csv", "y;a;b\n1;10;20\n0;11;21\n");
+  write_file(dir / "d.csv", "y;a;b\n1;10;20\n0;11;21\n");
   nn::data::CsvOptions by_name{.label_column = "y", .delimiter = ';'};
   const Dataset a = nn::data::read_csv(dir / "d.csv", by_name);
   EXPECT_EQ(a.labels(), (std::vector<int32_t>{1, 0}));
@@ -313,7 +275,7 @@ TEST(Csv, LabelColumnByNameOrIndexAndOtherDelimiter) {
 
 TEST(Csv, SignedLabelsAreMappedInIncreasingOrder) {
   TempDir dir;
-  write_bytes(dir / "d.csv", "0.5,1\n0.1,-1\n0.2,1\n");
+  write_file(dir / "d.csv", "0.5,1\n0.1,-1\n0.2,1\n");
   const Dataset d = nn::data::read_csv(dir / "d.csv");
   EXPECT_EQ(d.labels(), (std::vector<int32_t>{1, 0, 1}));
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"-1", "1"}));
@@ -321,7 +283,7 @@ TEST(Csv, SignedLabelsAreMappedInIncreasingOrder) {
 
 TEST(Csv, ForcedHeaderSetting) {
   TempDir dir;
-  write_bytes(dir / "d.csv", "1,2,0\n3,4,1\n");
+  write_file(dir / "d.csv", "1,2,0\n3,4,1\n");
   const Dataset d = nn::data::read_csv(dir / "d.csv", {.has_header = true});
   EXPECT_EQ(d.size(), 1);
   const Dataset e = nn::data::read_csv(dir / "d.csv", {.has_header = false});
@@ -330,7 +292,7 @@ TEST(Csv, ForcedHeaderSetting) {
 
 TEST(Csv, Regression) {
   TempDir dir;
-  write_bytes(dir / "r.csv", "x1,x2,t1,t2\n1,2,0.5,-1\n3,4,1.5,-2\n");
+  write_file(dir / "r.csv", "x1,x2,t1,t2\n1,2,0.5,-1\n3,4,1.5,-2\n");
   const Dataset one = nn::data::read_csv_regression(dir / "r.csv");
   EXPECT_FALSE(one.is_classification());
   EXPECT_EQ(one.sample_shape(), (nn::Shape{3}));
@@ -341,7 +303,7 @@ TEST(Csv, Regression) {
   EXPECT_EQ(two.targets().shape(), (nn::Shape{2, 2}));
   EXPECT_FLOAT_EQ(two.targets().at(1, 0), 1.5f);
   EXPECT_FLOAT_EQ(two.targets().at(1, 1), -2.0f);
-  write_bytes(dir / "bad.csv", "x,t\n1,2\n2,oops\n");
+  write_file(dir / "bad.csv", "x,t\n1,2\n2,oops\n");
   const std::string m = error_of([&] { nn::data::read_csv_regression(dir / "bad.csv"); });
   EXPECT_HAS(m, "bad.csv:3: column 2 ('t')");
   EXPECT_HAS(m, "found 'oops'");
@@ -352,35 +314,35 @@ TEST(Csv, NonNumericCellNamesLineAndColumn) {
   std::string text = "sepal,width,petal,length,species\n";
   for (int i = 0; i < 5; ++i) text += "1,2,3,4,a\n";
   text += "1,2,abc,4,b\n";  // line 7
-  write_bytes(dir / "data.csv", text);
+  write_file(dir / "data.csv", text);
   const std::string m = error_of([&] { nn::data::read_csv(dir / "data.csv"); });
   EXPECT_HAS(m, "data.csv:7: column 3 ('petal'): expected a number, found 'abc'");
-  write_bytes(dir / "nohead.csv", "1,2,0\n1,x,1\n");
+  write_file(dir / "nohead.csv", "1,2,0\n1,x,1\n");
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "nohead.csv"); }),
              "nohead.csv:2: column 2: expected a number, found 'x'");
 }
 
 TEST(Csv, RaggedRow) {
   TempDir dir;
-  write_bytes(dir / "data.csv", "a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,1\n1,2,3,1\n");
+  write_file(dir / "data.csv", "a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,1\n1,2,3,1\n");
   const std::string m = error_of([&] { nn::data::read_csv(dir / "data.csv"); });
   EXPECT_HAS(m, "data.csv:4: expected 5 fields, found 4");
 }
 
 TEST(Csv, EmptyFileHeaderOnlyAndMissingFile) {
   TempDir dir;
-  write_bytes(dir / "empty.csv", "");
+  write_file(dir / "empty.csv", "");
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "empty.csv"); }), "empty.csv: the file is empty");
-  write_bytes(dir / "blank.csv", "\n \r\n\n");
+  write_file(dir / "blank.csv", "\n \r\n\n");
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "blank.csv"); }), "blank.csv: the file is empty");
-  write_bytes(dir / "head.csv", "a,b,y\n");
+  write_file(dir / "head.csv", "a,b,y\n");
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "head.csv"); }), "head.csv: no data rows");
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "nope.csv"); }), "nope.csv': no such file");
 }
 
 TEST(Csv, UnknownLabelColumn) {
   TempDir dir;
-  write_bytes(dir / "data.csv", "a,b,y\n1,2,0\n");
+  write_file(dir / "data.csv", "a,b,y\n1,2,0\n");
   const std::string m = error_of([&] { nn::data::read_csv(dir / "data.csv", {.label_column = "species"}); });
   EXPECT_HAS(m, "data.csv: no column named 'species'");
   EXPECT_HAS(m, "'a', 'b', 'y'");
@@ -420,7 +382,7 @@ TEST(Npy, WriteReadRoundTrip) {
     std::vector<float> values(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) values[static_cast<size_t>(i)] = 0.25f * static_cast<float>(i) - 3.0f;
     nn::data::write_npy(dir / "a.npy", shape, values.data());
-    const std::string bytes = read_bytes(dir / "a.npy");
+    const std::string bytes = read_file(dir / "a.npy");
     EXPECT_EQ((bytes.size() - values.size() * 4) % 64, 0u);  // data starts 64-byte aligned, as in NumPy
     EXPECT_FALSE(fs::exists(dir / "a.npy.tmp"));
     const auto a = nn::data::read_npy(dir / "a.npy");
@@ -436,21 +398,21 @@ TEST(Npy, WriteReadRoundTrip) {
   // The exact bytes NumPy writes for np.save(f, np.arange(3, dtype='<f4')).
   nn::Tensor r(nn::Shape{3}, {0.0f, 1.0f, 2.0f});
   nn::data::write_npy(dir / "r.npy", r);
-  EXPECT_EQ(read_bytes(dir / "r.npy"), npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }",
+  EXPECT_EQ(read_file(dir / "r.npy"), npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }",
                                                   raw(std::vector<float>{0, 1, 2})));
 }
 
 TEST(Npy, ReadsOtherDtypesAndVersion2) {
   TempDir dir;
-  write_bytes(dir / "f8.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
+  write_file(dir / "f8.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
                                         raw(std::vector<double>{1.5, -2.25, 1e10, 0.1})));
-  write_bytes(dir / "u1.npy",
+  write_file(dir / "u1.npy",
               npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", std::string("\x00\x7f\xff", 3)));
-  write_bytes(dir / "i4.npy", npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
+  write_file(dir / "i4.npy", npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
                                         raw(std::vector<int32_t>{-5, 0, 123456})));
-  write_bytes(dir / "i8.npy", npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }",
+  write_file(dir / "i8.npy", npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }",
                                         raw(std::vector<int64_t>{-1, 4000000000LL})));
-  write_bytes(dir / "v2.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+  write_file(dir / "v2.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
                                         raw(std::vector<float>{7, 8}), 2));
   const auto f8 = nn::data::read_npy(dir / "f8.npy");
   EXPECT_EQ(f8.dtype, "<f8");
@@ -497,7 +459,7 @@ TEST(Npy, BadFiles) {
       {"header.npy", std::string("\x93NUMPY\x01\x00\xff\x00{'descr'", 17), {"truncated header"}},
   };
   for (const auto& c : cases) {
-    write_bytes(dir / c.name, c.bytes);
+    write_file(dir / c.name, c.bytes);
     const std::string m = error_of([&] { nn::data::read_npy(dir / c.name); });
     EXPECT_HAS(m, c.name);
     for (const auto& p : c.parts) EXPECT_HAS(m, p);
@@ -509,7 +471,7 @@ TEST(Npy, DatasetClassificationAndRegression) {
   TempDir dir;
   const std::vector<float> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   nn::data::write_npy(dir / "x.npy", std::vector<int64_t>{3, 2, 2}, x.data());
-  write_bytes(dir / "y.npy", npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }",
+  write_file(dir / "y.npy", npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }",
                                        raw(std::vector<int64_t>{2, 0, 1})));
   const Dataset c = nn::data::load_npy_dataset(dir / "x.npy", dir / "y.npy");
   EXPECT_TRUE(c.is_classification());
@@ -530,7 +492,7 @@ TEST(Npy, DatasetClassificationAndRegression) {
   const std::string m = error_of([&] { nn::data::load_npy_dataset(dir / "x.npy", dir / "y2.npy"); });
   EXPECT_HAS(m, "X has 3 samples");
   EXPECT_HAS(m, "(2,)");
-  write_bytes(dir / "neg.npy", npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
+  write_file(dir / "neg.npy", npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
                                          raw(std::vector<int32_t>{0, -1, 1})));
   EXPECT_HAS(error_of([&] { nn::data::load_npy_dataset(dir / "x.npy", dir / "neg.npy"); }), "label 1 is -1");
 }

@@ -11,32 +11,15 @@
 #include "nn/io/safetensors.hpp"
 #include "nn/nn.hpp"
 
+#include "support/support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nn-io-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using nn::test::error_of;
+using nn::test::read_file;
+using nn::test::TempDir;
+using nn::test::write_file;
 
 // ---- model specs ----------------------------------------------------------------------------------
 
@@ -57,18 +40,18 @@ TEST(ModelSpec, CompactAndJsonAreTheSameThing) {
 }
 
 TEST(ModelSpec, ErrorsNameTheProblem) {
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:128,relu,lstm:4"); }).find("unknown layer 'lstm'"),
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:128,relu,lstm:4"); }).find("unknown layer 'lstm'"),
             std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:128,relu,lstm:4"); }).find("known: "), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:12x"); }).find("expected a number, found '12x'"),
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:128,relu,lstm:4"); }).find("known: "), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:12x"); }).find("expected a number, found '12x'"),
             std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:-3"); }).find("positive output size"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear"); }).find("missing 'out'"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("relu:3"); }).find("at most 0 arguments"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:8,,relu"); }).find("empty layer"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("linear:8:glorot"); }).find("unknown init method"),
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:-3"); }).find("positive output size"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear"); }).find("missing 'out'"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("relu:3"); }).find("at most 0 arguments"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:8,,relu"); }).find("empty layer"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("linear:8:glorot"); }).find("unknown init method"),
             std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("[{\"type\": \"linear\"}"); }).find("invalid JSON"),
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("[{\"type\": \"linear\"}"); }).find("invalid JSON"),
             std::string::npos);
   EXPECT_THROW(nn::io::parse_model_spec(""), nn::Error);
 }
@@ -97,11 +80,8 @@ TEST(Safetensors, RoundTripIsBitExactIncludingEmptyAndScalar) {
 
 // Writes a file with the given header text and data bytes.
 void write_raw(const fs::path& p, const std::string& header, size_t data_bytes) {
-  std::ofstream out(p, std::ios::binary);
   const uint64_t n = header.size();
-  out.write(reinterpret_cast<const char*>(&n), 8);
-  out << header;
-  out << std::string(data_bytes, '\0');
+  write_file(p, std::string(reinterpret_cast<const char*>(&n), 8) + header + std::string(data_bytes, '\0'));
 }
 
 TEST(Safetensors, LoaderRefusesBrokenFiles) {
@@ -109,7 +89,7 @@ TEST(Safetensors, LoaderRefusesBrokenFiles) {
   const auto p = dir / "bad.safetensors";
   auto err = [&](const std::string& header, size_t bytes) {
     write_raw(p, header, bytes);
-    return message_of([&] { nn::io::read_safetensors(p); });
+    return error_of([&] { nn::io::read_safetensors(p); });
   };
   EXPECT_NE(err("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4).find("out of the data section"),
             std::string::npos);
@@ -138,13 +118,10 @@ TEST(Safetensors, LoaderRefusesBrokenFiles) {
     out.write(reinterpret_cast<const char*>(&n), 8);
     out << "{}";
   }
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(p); }).find("truncated"), std::string::npos);
-  {
-    std::ofstream out(p, std::ios::binary);
-    out << "abc";
-  }
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(p); }).find("at least 8 bytes"), std::string::npos);
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(dir / "missing"); }).find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(p); }).find("truncated"), std::string::npos);
+  write_file(p, "abc");
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(p); }).find("at least 8 bytes"), std::string::npos);
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(dir / "missing"); }).find("cannot open"), std::string::npos);
 }
 
 // ---- state dicts and model files --------------------------------------------------------------------
@@ -159,7 +136,7 @@ TEST(StateDict, StrictLoadReportsEveryDifferenceAndChangesNothing) {
 
   nn::Sequential c(nn::Linear(4, 5), nn::ReLU(), nn::Linear(5, 2), nn::Linear(2, 2));
   const auto before = c.named_parameters()[0].second->data.to_vector();
-  const std::string msg = message_of([&] { nn::io::load_state_dict(c, nn::io::state_dict(a)); });
+  const std::string msg = error_of([&] { nn::io::load_state_dict(c, nn::io::state_dict(a)); });
   EXPECT_NE(msg.find("missing keys: 3.weight, 3.bias"), std::string::npos) << msg;
   EXPECT_NE(msg.find("0.weight: expected [5, 4], found [3, 4]"), std::string::npos) << msg;
   EXPECT_EQ(c.named_parameters()[0].second->data.to_vector(), before);
@@ -230,7 +207,7 @@ TEST(ModelFile, LoaderRefusesStateDictsAndForeignFormats) {
   nn::manual_seed(3);
   nn::Sequential model(nn::Linear(2, 2));
   nn::io::save_state_dict(nn::io::state_dict(model), dir / "sd.safetensors");
-  EXPECT_NE(message_of([&] { nn::io::load_model(dir / "sd.safetensors"); }).find("not an nn model file"),
+  EXPECT_NE(error_of([&] { nn::io::load_model(dir / "sd.safetensors"); }).find("not an nn model file"),
             std::string::npos);
   nn::io::save(model, dir / "m.safetensors", nn::io::SaveOptions{});
   auto sd = nn::io::read_state_dict(dir / "m.safetensors");
@@ -238,11 +215,11 @@ TEST(ModelFile, LoaderRefusesStateDictsAndForeignFormats) {
   nn::Tensor w(nn::Shape{2, 2});
   nn::io::write_safetensors(dir / "v.safetensors", {{"0.weight", &w}},
                             {{"format", "nn.model"}, {"format_version", "99"}, {"model_spec", "[]"}, {"input_shape", "[2]"}});
-  EXPECT_NE(message_of([&] { nn::io::load_model(dir / "v.safetensors"); }).find("format version 99"), std::string::npos);
+  EXPECT_NE(error_of([&] { nn::io::load_model(dir / "v.safetensors"); }).find("format version 99"), std::string::npos);
   nn::io::write_safetensors(dir / "w.safetensors", {{"0.weight", &w}},
                             {{"format", "nn.model"}, {"format_version", "1"},
                              {"model_spec", "[{\"type\": \"linear\", \"out\": 2}]"}, {"input_shape", "[2]"}});
-  EXPECT_NE(message_of([&] { nn::io::load_model(dir / "w.safetensors"); }).find("missing keys: 0.bias"),
+  EXPECT_NE(error_of([&] { nn::io::load_model(dir / "w.safetensors"); }).find("missing keys: 0.bias"),
             std::string::npos);
 }
 
@@ -258,10 +235,7 @@ TEST(AtomicFile, NothingIsLeftWhenNotCommitted) {
     nn::io::AtomicFile f(dir / "out.txt");
     f.write("new but abandoned");
   }
-  std::ifstream in(dir / "out.txt");
-  std::string content;
-  std::getline(in, content);
-  EXPECT_EQ(content, "old");
+  EXPECT_EQ(read_file(dir / "out.txt"), "old");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
   EXPECT_THROW(nn::io::AtomicFile(dir / "no-such-dir" / "x"), nn::Error);
 }

@@ -4,9 +4,14 @@
 #include <cmath>
 
 #include "nn/nn.hpp"
+
+#include "support/support.hpp"
 #include "reference/torch_reference.inc"
 
 namespace {
+
+using nn::test::error_of;
+using nn::test::random_tensor;
 
 nn::Tensor tensor(const std::vector<double>& v, nn::Shape shape) {
   nn::Tensor t(shape);
@@ -86,12 +91,6 @@ TEST(Losses, FusedCrossEntropyIsStableForHugeLogits) {
 
 // ---- gradient checks ----------------------------------------------------------------------------
 
-nn::Tensor random_tensor(const nn::Shape& shape, uint64_t seed, double low, double high) {
-  nn::Tensor t(shape);
-  nn::Rng rng(seed);
-  for (float& v : t.span()) v = static_cast<float>(rng.uniform(low, high));
-  return t;
-}
 
 class LossGradcheck : public ::testing::TestWithParam<int> {};
 
@@ -146,20 +145,14 @@ TEST(LossErrors, MismatchedBatchAndLabelOutOfRange) {
   nn::SoftmaxCrossEntropyLoss ce;
   nn::Tensor logits(nn::Shape{4, 10});
   const std::vector<int32_t> three{1, 2, 3};
-  try {
-    ce(logits, nn::Labels(three));
-    FAIL();
-  } catch (const nn::Error& e) {
-    const std::string m = e.what();
+  {
+    const std::string m = error_of([&] { ce(logits, nn::Labels(three)); });
     EXPECT_NE(m.find("[4, 10]"), std::string::npos) << m;
     EXPECT_NE(m.find("3 labels"), std::string::npos) << m;
   }
   const std::vector<int32_t> bad{0, 1, 10, 2};
-  try {
-    ce(logits, nn::Labels(bad));
-    FAIL();
-  } catch (const nn::Error& e) {
-    const std::string m = e.what();
+  {
+    const std::string m = error_of([&] { ce(logits, nn::Labels(bad)); });
     EXPECT_NE(m.find("label 10"), std::string::npos) << m;
     EXPECT_NE(m.find("10 classes"), std::string::npos) << m;
   }

@@ -12,12 +12,13 @@
 #include "nn/layers/sequential.hpp"
 #include "nn/random.hpp"
 
+#include "support/support.hpp"
+
 namespace {
 
-void fill_uniform(nn::Tensor& t, uint64_t seed, double lo = -1.0, double hi = 1.0) {
-  nn::Rng rng(seed);
-  for (float& v : t.span()) v = static_cast<float>(rng.uniform(lo, hi));
-}
+using nn::test::error_of;
+using nn::test::fill_uniform;
+
 
 TEST(BatchNorm1d, ForwardAndRunningStatisticsByHand) {
   nn::BatchNorm1d bn(2);
@@ -144,14 +145,9 @@ TEST(BatchNorm, WithoutAffineHasNoParameters) {
 
 TEST(BatchNorm, ShapeErrorsAndPrinting) {
   nn::BatchNorm2d bn(16);
-  try {
-    bn.forward(nn::Tensor(nn::Shape{64, 784}));
-    FAIL() << "no error";
-  } catch (const nn::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): expected input "
-                 "of shape [N, C, H, W] with C = 16, found [64, 784]");
-  }
+  EXPECT_EQ(error_of([&] { bn.forward(nn::Tensor(nn::Shape{64, 784})); }),
+            "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): expected input "
+            "of shape [N, C, H, W] with C = 16, found [64, 784]");
   nn::BatchNorm1d bn1(4);
   EXPECT_THROW(bn1.forward(nn::Tensor(nn::Shape{8, 3})), nn::Error);
   EXPECT_THROW(bn1.forward(nn::Tensor(nn::Shape{1, 4})), nn::Error);  // one value per channel in training

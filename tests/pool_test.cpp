@@ -14,7 +14,11 @@
 #include "nn/layers/pool.hpp"
 #include "nn/random.hpp"
 
+#include "support/support.hpp"
+
 namespace {
+
+using nn::test::error_of;
 
 // Distinct values 0.1 apart in a random order, so a gradcheck step of 0.01 never changes a max.
 nn::Tensor distinct(const nn::Shape& shape, uint64_t seed) {
@@ -200,23 +204,13 @@ TEST(AvgPool2D, Gradcheck) {
 
 TEST(Pool2D, ShapeErrorsAndPrinting) {
   nn::MaxPool2D pool(2);
-  try {
-    pool.forward(nn::Tensor(nn::Shape{64, 784}));
-    FAIL() << "no error";
-  } catch (const nn::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected input of "
-                 "shape [N, C, H, W], found [64, 784]");
-  }
+  EXPECT_EQ(error_of([&] { pool.forward(nn::Tensor(nn::Shape{64, 784})); }),
+            "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected input of "
+            "shape [N, C, H, W], found [64, 784]");
   nn::AvgPool2D avg(3);
-  try {
-    avg.forward(nn::Tensor(nn::Shape{1, 1, 2, 5}));
-    FAIL() << "no error";
-  } catch (const nn::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "AvgPool2d(kernel_size=3, stride=3, padding=0): kernel (3, 3) is larger than the padded input (2, "
-                 "5) of input [1, 1, 2, 5]");
-  }
+  EXPECT_EQ(error_of([&] { avg.forward(nn::Tensor(nn::Shape{1, 1, 2, 5})); }),
+            "AvgPool2d(kernel_size=3, stride=3, padding=0): kernel (3, 3) is larger than the padded input (2, "
+            "5) of input [1, 1, 2, 5]");
   EXPECT_THROW(nn::MaxPool2D(2, 2, 2), nn::Error);  // padding more than half the kernel
   EXPECT_THROW(nn::AvgPool2D(0), nn::Error);
   EXPECT_THROW(nn::AvgPool2D(2, -1), nn::Error);

@@ -23,7 +23,13 @@
 #include "nn/report/metrics_file.hpp"
 #include "nn/report/report.hpp"
 
+#include "support/support.hpp"
+
 namespace {
+
+using nn::test::error_of;
+using nn::test::read_file;
+using nn::test::TempDir;
 
 namespace fs = std::filesystem;
 namespace report = nn::report;
@@ -111,13 +117,6 @@ std::string xml_problem(const std::string& s) {
   return "";
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
@@ -129,12 +128,6 @@ size_t distinct_colors(const report::Image& img) {
   for (size_t i = 0; i < img.rgb.size(); i += 3)
     colors.insert((uint32_t{img.rgb[i]} << 16) | (uint32_t{img.rgb[i + 1]} << 8) | img.rgb[i + 2]);
   return colors.size();
-}
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("nn_report_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
 }
 
 nn::train::History sample_history(int64_t epochs, bool validation = true) {
@@ -200,12 +193,7 @@ TEST(ReportImage, PngRoundTripIsExactAndDeterministic) {
 }
 
 TEST(ReportImage, BadPngIsAnErrorNamingIt) {
-  try {
-    report::decode_png("not a png at all", "broken.png");
-    FAIL() << "expected nn::Error";
-  } catch (const nn::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("broken.png"), std::string::npos) << e.what();
-  }
+  EXPECT_HAS(error_of([&] { report::decode_png("not a png at all", "broken.png"); }), "broken.png");
   std::string truncated = report::encode_png(report::Image(8, 8, {1, 2, 3}));
   truncated.resize(truncated.size() / 2);
   EXPECT_THROW(report::decode_png(truncated), nn::Error);
@@ -452,17 +440,14 @@ TEST(ReportMetricsFile, RoundTripsAndNamesBadLines) {
     EXPECT_TRUE(std::isnan(back[i].val_loss));
     EXPECT_EQ(back[i].samples, 1000);
   }
-  try {
-    report::parse_metrics_jsonl("{\"epoch\": 1}\n{oops\n", "run/metrics.jsonl");
-    FAIL() << "expected nn::Error";
-  } catch (const nn::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("run/metrics.jsonl: line 2"), std::string::npos) << e.what();
-  }
+  EXPECT_HAS(error_of([&] { report::parse_metrics_jsonl("{\"epoch\": 1}\n{oops\n", "run/metrics.jsonl"); }),
+             "run/metrics.jsonl: line 2");
   EXPECT_THROW(report::parse_metrics_jsonl("{\"loss\": 1}\n"), nn::Error);
 }
 
 TEST(Report, WritesASelfContainedPageAndEveryPicture) {
-  const fs::path dir = temp_dir("full");
+  const TempDir tmp;
+  const fs::path dir = tmp / "full";
   report::ReportContent c;
   c.subtitle = "moons <test>";
   c.summary = {{"final accuracy", "99%"}};
@@ -490,7 +475,7 @@ TEST(Report, WritesASelfContainedPageAndEveryPicture) {
                         "confusion_matrix.svg", "image_grid.svg", "image_grid.png", "perceptron_errors.svg", "report.html"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   for (const auto& p : written) {
-    const std::string text = read_text(p);
+    const std::string text = read_file(p);
     if (p.extension() == ".svg") {
       EXPECT_EQ(xml_problem(text), "") << p;
     } else if (p.extension() == ".png") {
@@ -500,7 +485,7 @@ TEST(Report, WritesASelfContainedPageAndEveryPicture) {
   // No temporary files left behind.
   for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 
-  const std::string html = read_text(dir / "report.html");
+  const std::string html = read_file(dir / "report.html");
   EXPECT_EQ(html.find("http:"), std::string::npos);
   EXPECT_EQ(html.find("https:"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -516,12 +501,10 @@ TEST(Report, WritesASelfContainedPageAndEveryPicture) {
   // The page body (after the doctype) is well-formed XML too: every tag closed.
   EXPECT_EQ(xml_problem(html.substr(html.find("<html"))), "");
   // Same content, same bytes.
-  const fs::path dir2 = temp_dir("again");
+  const fs::path dir2 = tmp / "again";
   report::write_report(dir2, c);
-  EXPECT_EQ(read_text(dir2 / "report.html"), html);
-  EXPECT_EQ(read_text(dir2 / "decision_regions.png"), read_text(dir / "decision_regions.png"));
-  fs::remove_all(dir);
-  fs::remove_all(dir2);
+  EXPECT_EQ(read_file(dir2 / "report.html"), html);
+  EXPECT_EQ(read_file(dir2 / "decision_regions.png"), read_file(dir / "decision_regions.png"));
 }
 
 }  // namespace

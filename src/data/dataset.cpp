@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "nn/error.hpp"
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn::data {
 
@@ -137,7 +137,7 @@ void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* la
   const uint8_t* u8 = x_u8_.data();
   const float* f32 = x_.defined() ? x_.data() : nullptr;
   const float scale = u8_scale_;
-  ops::parallel_chunks(count, 2 * per, [&](int64_t lo, int64_t hi) {
+  parallel_chunks(count, 2 * per, [&](int64_t lo, int64_t hi) {
     for (int64_t k = lo; k < hi; ++k) {
       const int64_t i = indices[static_cast<size_t>(k)];
       float* dst = x_out + k * per;

@@ -15,13 +15,6 @@ namespace nn::io {
 namespace {
 using json = nlohmann::json;
 
-std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
-  std::vector<std::pair<std::string, Tensor*>> out;
-  for (auto& [name, p] : module.named_parameters()) out.emplace_back(name, &p->data);
-  for (auto& [name, b] : module.named_buffers()) out.emplace_back(name, b);
-  return out;
-}
-
 std::vector<std::pair<std::string, const Tensor*>> named_tensors(const Module& module) {
   std::vector<std::pair<std::string, const Tensor*>> out;
   for (auto& [name, p] : module.named_parameters()) out.emplace_back(name, &p->data);
@@ -29,11 +22,6 @@ std::vector<std::pair<std::string, const Tensor*>> named_tensors(const Module& m
   return out;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s;
-}
 }  // namespace
 
 StateDict state_dict(Module& module) {
@@ -42,38 +30,11 @@ StateDict state_dict(Module& module) {
   return out;
 }
 
-std::string LoadReport::str() const {
-  if (ok()) return "All keys matched successfully";
-  std::string s;
-  if (!missing.empty()) s += "missing keys: " + join(missing);
-  if (!unexpected.empty()) s += std::string(s.empty() ? "" : "; ") + "unexpected keys: " + join(unexpected);
-  if (!mismatched.empty()) s += std::string(s.empty() ? "" : "; ") + "shape mismatches: " + join(mismatched);
-  return s;
-}
-
 LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict) {
-  auto targets = named_tensors(module);
-  LoadReport report;
-  std::set<std::string> known;
-  for (auto& [name, t] : targets) known.insert(name);
-  for (auto& [name, t] : dict)
-    if (!known.count(name)) report.unexpected.push_back(name);
-  std::vector<std::pair<Tensor*, const Tensor*>> copies;
-  for (auto& [name, target] : targets) {
-    const Tensor* source = nullptr;
-    for (auto& [n, t] : dict)
-      if (n == name) source = &t;
-    if (!source) {
-      report.missing.push_back(name);
-    } else if (!(source->shape() == target->shape())) {
-      report.mismatched.push_back(name + ": expected " + target->shape().str() + ", found " + source->shape().str());
-    } else {
-      copies.emplace_back(target, source);
-    }
-  }
-  NN_CHECK(!strict || report.ok(), "load_state_dict: ", report.str());
-  for (auto& [target, source] : copies) target->copy_from(*source);
-  return report;
+  const TensorBinding binding(module_targets(module), dict, "load_state_dict");
+  NN_CHECK(!strict || binding.report().ok(), "load_state_dict: ", binding.report().str());
+  binding.apply();
+  return binding.report();
 }
 
 void save_state_dict(const StateDict& dict, const std::filesystem::path& path,

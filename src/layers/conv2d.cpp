@@ -7,7 +7,7 @@
 #include "nn/ops/conv_direct.hpp"
 #include "nn/ops/gemm.hpp"
 #include "nn/ops/im2col.hpp"
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn {
 
@@ -77,7 +77,7 @@ bool Conv2D::direct_input_grad() const {
 
 int Conv2D::blocks_for(int64_t n, int64_t oh, int64_t ow) const {
   const int64_t macs = n * out_ * oh * ow * in_ * win_.kh * win_.kw;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, ops::threads_for(macs))));
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, threads_for(macs))));
 }
 
 Conv2D::Flat Conv2D::flat_forward(int64_t h, int64_t w) {
@@ -131,8 +131,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
     const int64_t padded = in_ * f.plane + f.size, per_block = round_up(padded + out_ * f.size, 16);
     work_.resize(Shape{blocks, per_block});
     const int64_t* off = offsets_.data();
-#pragma omp parallel for schedule(static) num_threads(blocks)
-    for (int b = 0; b < blocks; ++b) {
+    parallel_for(blocks, blocks, [&](int64_t b) {
       float* xp = work_.data() + b * per_block;
       float* out = xp + padded;
       for (int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
@@ -140,7 +139,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
         ops::conv_flat_forward(xp, in_, f.plane, off, taps, wd, bd, out_, out, f.size, f.len);
         ops::conv_flat_unpad(out, out_, f.size, f.wp, oh, ow, yd + i * out_ * ohw);
       }
-    }
+    });
     return y_;
   }
 
@@ -148,8 +147,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
   const bool plain = rows == in_ && win_.sh == 1 && win_.sw == 1 && win_.ph == 0 && win_.pw == 0;
   const int64_t per_block = plain ? 16 : round_up(rows * ohw, 16);
   work_.resize(Shape{blocks, per_block});
-#pragma omp parallel for schedule(static) num_threads(blocks)
-  for (int b = 0; b < blocks; ++b) {
+  parallel_for(blocks, blocks, [&](int64_t b) {
     float* cols = work_.data() + b * per_block;
     for (int64_t i = n * b / blocks; i < n * (b + 1) / blocks; ++i) {
       const float* src = xd + i * image;
@@ -167,7 +165,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
           for (int64_t k = 0; k < ohw; ++k) row[k] += bo;
         }
     }
-  }
+  });
   return y_;
 }
 
@@ -222,8 +220,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   const int64_t* off_dx = offsets_dx_.data();
   const float* wf = wflip_.data();
 
-#pragma omp parallel for schedule(static) num_threads(blocks)
-  for (int b = 0; b < blocks; ++b) {
+  parallel_for(blocks, blocks, [&](int64_t b) {
     float* scratch = work_.data() + b * per_block;
     float* dxs = scratch + wpart;
     float* wg = wgrad_.data() + b * wstride;
@@ -263,7 +260,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
         ops::col2im(dxs, ohw, in_, h, w, win_, dxi);
       }
     }
-  }
+  });
 
   // The blocks' sums, added in block order.
   float* dw = weight_->grad.data();

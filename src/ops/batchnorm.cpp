@@ -2,15 +2,14 @@
 
 #include <cmath>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn::ops {
 
 void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* beta, float eps, float* y, float* mean, float* var, float* invstd) {
   const double m = static_cast<double>(n * l);
-#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
-  for (int64_t ch = 0; ch < c; ++ch) {
+  parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
     double s = 0.0;
     for (int64_t i = 0; i < n; ++i) {
       const float* xi = x + (i * c + ch) * l;  // (L)
@@ -37,14 +36,13 @@ void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, c
       float* yi = y + (i * c + ch) * l;
       for (int64_t k = 0; k < l; ++k) yi[k] = xi[k] * scale + shift;
     }
-  }
+  });
 }
 
 void batch_norm_forward_eval(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                              const float* beta, const float* running_mean, const float* running_var, float eps,
                              float* y) {
-#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
-  for (int64_t ch = 0; ch < c; ++ch) {
+  parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
     const double is = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + eps);
     const float scale = static_cast<float>(is * (gamma ? gamma[ch] : 1.0f));
     const float shift = (beta ? beta[ch] : 0.0f) - running_mean[ch] * scale;
@@ -53,7 +51,7 @@ void batch_norm_forward_eval(const float* x, int64_t n, int64_t c, int64_t l, co
       float* yi = y + (i * c + ch) * l;
       for (int64_t k = 0; k < l; ++k) yi[k] = xi[k] * scale + shift;
     }
-  }
+  });
 }
 
 namespace {
@@ -77,15 +75,14 @@ void batch_norm_backward_train(const float* x, const float* dy, int64_t n, int64
                                const float* gamma, const float* mean, const float* invstd, float* dx, float* dgamma,
                                float* dbeta) {
   const double m = static_cast<double>(n * l);
-#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
-  for (int64_t ch = 0; ch < c; ++ch) {
+  parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
     const double mu = mean[ch], is = invstd[ch];
     double sum_dy, sum_dy_xmu;
     channel_sums(x, dy, n, c, l, ch, mu, sum_dy, sum_dy_xmu);
     const double sum_dy_xhat = sum_dy_xmu * is;
     if (dgamma) dgamma[ch] += static_cast<float>(sum_dy_xhat);
     if (dbeta) dbeta[ch] += static_cast<float>(sum_dy);
-    if (!dx) continue;
+    if (!dx) return;
     // dx = g is (dy - mean(dy) - xhat mean(dy xhat)), xhat = (x - mu) is
     const double g = gamma ? gamma[ch] : 1.0;
     const float a = static_cast<float>(g * is);
@@ -98,14 +95,13 @@ void batch_norm_backward_train(const float* x, const float* dy, int64_t n, int64
       float* di = dx + (i * c + ch) * l;
       for (int64_t k = 0; k < l; ++k) di[k] = a * (gi[k] - mean_dy - (xi[k] - muf) * k_xmu);
     }
-  }
+  });
 }
 
 void batch_norm_backward_eval(const float* x, const float* dy, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* running_mean, const float* running_var, float eps, float* dx,
                               float* dgamma, float* dbeta) {
-#pragma omp parallel for schedule(static) num_threads(threads_for(n * c * l))
-  for (int64_t ch = 0; ch < c; ++ch) {
+  parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
     const double mu = running_mean[ch];
     const double is = 1.0 / std::sqrt(static_cast<double>(running_var[ch]) + eps);
     if (dgamma || dbeta) {
@@ -114,14 +110,14 @@ void batch_norm_backward_eval(const float* x, const float* dy, int64_t n, int64_
       if (dgamma) dgamma[ch] += static_cast<float>(sum_dy_xmu * is);
       if (dbeta) dbeta[ch] += static_cast<float>(sum_dy);
     }
-    if (!dx) continue;
+    if (!dx) return;
     const float a = static_cast<float>((gamma ? gamma[ch] : 1.0) * is);
     for (int64_t i = 0; i < n; ++i) {
       const float* gi = dy + (i * c + ch) * l;
       float* di = dx + (i * c + ch) * l;
       for (int64_t k = 0; k < l; ++k) di[k] = a * gi[k];
     }
-  }
+  });
 }
 
 }  // namespace nn::ops

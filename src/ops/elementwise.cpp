@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn::ops {
 
@@ -36,24 +36,22 @@ void tanh_backward(const float* y, const float* dy, float* dx, int64_t n) {
 // activations); each element's result does not depend on the split.
 void relu_forward(const float* x, float* y, int64_t n) {
   const int threads = threads_for(2 * n);  // floats read and written
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int t = 0; t < threads; ++t) {
+  parallel_for(threads, threads, [&](int64_t t) {
     const int64_t end = n * (t + 1) / threads;
     for (int64_t i = n * t / threads; i < end; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-  }
+  });
 }
 
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   const int threads = threads_for(3 * n);
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int t = 0; t < threads; ++t) {
+  parallel_for(threads, threads, [&](int64_t t) {
     const int64_t end = n * (t + 1) / threads;
     // dy is loaded unconditionally so that the loop becomes a branch-free, vectorised select.
     for (int64_t i = n * t / threads; i < end; ++i) {
       const float g = dy[i];
       dx[i] = x[i] > 0.0f ? g : 0.0f;
     }
-  }
+  });
 }
 
 void leaky_relu_forward(const float* x, float* y, int64_t n, float alpha) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 // GCC's vector extensions (8 lanes); without AVX GCC notes an ABI change for such arguments, which
 // never leave this file.
@@ -148,15 +148,13 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
   // Work: the floats read and written (x, y, argmax).
   const int threads = threads_for(planes * (h * w + 2 * oh * ow));
   if (const int lanes = lanes_2x2(win, w)) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t p = 0; p < planes; ++p) {
+    parallel_for(planes, threads, [&](int64_t p) {
       if (lanes == 8) max_pool_2x2<8>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
       else max_pool_2x2<4>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
-    }
+    });
     return;
   }
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, threads, [&](int64_t p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
     int32_t* ap = argmax + p * oh * ow;
@@ -180,7 +178,7 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
         ap[r * ow + q] = static_cast<int32_t>(at);
       }
     }
-  }
+  });
 }
 
 void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
@@ -189,28 +187,25 @@ void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes,
   // Work: the floats read and written (dy, argmax, dx).
   const int threads = threads_for(planes * (h * w + 2 * out));
   if (const int lanes = lanes_2x2(win, w)) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t p = 0; p < planes; ++p) {
+    parallel_for(planes, threads, [&](int64_t p) {
       if (lanes == 8) max_pool_2x2_backward<8>(dy + p * out, argmax + p * out, h, w, dx + p * h * w);
       else max_pool_2x2_backward<4>(dy + p * out, argmax + p * out, h, w, dx + p * h * w);
-    }
+    });
     return;
   }
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, threads, [&](int64_t p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
     const float* dyp = dy + p * out;
     const int32_t* ap = argmax + p * out;
     for (int64_t k = 0; k < out; ++k) dxp[ap[k]] += dyp[k];
-  }
+  });
 }
 
 void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, threads_for(planes * h * w), [&](int64_t p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
     for (int64_t r = 0; r < oh; ++r) {
@@ -224,14 +219,13 @@ void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
         yp[r * ow + q] = s * scale;
       }
     }
-  }
+  });
 }
 
 void avg_pool2d_backward(const float* dy, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* dx) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-#pragma omp parallel for schedule(static) num_threads(threads_for(planes * h * w))
-  for (int64_t p = 0; p < planes; ++p) {
+  parallel_for(planes, threads_for(planes * h * w), [&](int64_t p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
     const float* dyp = dy + p * oh * ow;
@@ -245,7 +239,7 @@ void avg_pool2d_backward(const float* dy, int64_t planes, int64_t h, int64_t w, 
           for (int64_t j = w0; j < w1; ++j) dxp[i * w + j] += g;
       }
     }
-  }
+  });
 }
 
 }  // namespace nn::ops

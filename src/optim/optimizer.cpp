@@ -1,12 +1,26 @@
 #include "nn/optim/optimizer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 namespace nn {
+
+nlohmann::json json_float(float v) {
+  if (!std::isfinite(v)) return nullptr;
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  double d = 0.0;
+  std::from_chars(buf, r.ptr, d);
+  return d;
+}
+
+nlohmann::json Optimizer::settings() const { return {{"type", type_name()}, {"lr", json_float(initial_lr())}}; }
 
 Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
     : params_(std::move(params)), lr_(lr), initial_lr_(lr) {
@@ -18,7 +32,7 @@ Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
 void Optimizer::zero_grad() {
   for (Parameter* p : params_) {
     float* g = p->grad.data();
-    ops::parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
+    parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
   }
 }
 
@@ -43,6 +57,15 @@ SGD::SGD(std::vector<Parameter*> params, SGDOptions o) : Optimizer(std::move(par
            "SGD: Nesterov momentum needs momentum > 0 and dampening 0, found momentum ", o.momentum,
            " and dampening ", o.dampening);
   momentum_.resize(params_.size());
+}
+
+nlohmann::json SGD::settings() const {
+  nlohmann::json j = Optimizer::settings();
+  j["momentum"] = json_float(options_.momentum);
+  j["dampening"] = json_float(options_.dampening);
+  j["weight_decay"] = json_float(options_.weight_decay);
+  j["nesterov"] = options_.nesterov;
+  return j;
 }
 
 namespace {
@@ -75,13 +98,13 @@ void SGD::step() {
     const float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
-      ops::parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
+      parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
       continue;
     }
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
     ensure_like(momentum_[i], p);
     float* b = momentum_[i].data();
-    ops::parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
+    parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
                                 : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
       kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
@@ -103,6 +126,16 @@ Adam::Adam(std::vector<Parameter*> params, AdamOptions o, bool decoupled)
   m_.resize(params_.size());
   v_.resize(params_.size());
   vmax_.resize(params_.size());
+}
+
+nlohmann::json Adam::settings() const {
+  nlohmann::json j = Optimizer::settings();
+  j["beta1"] = json_float(options_.beta1);
+  j["beta2"] = json_float(options_.beta2);
+  j["eps"] = json_float(options_.eps);
+  j["weight_decay"] = json_float(options_.weight_decay);
+  j["amsgrad"] = options_.amsgrad;
+  return j;
 }
 
 std::vector<Tensor*> Adam::state(size_t i) {
@@ -156,7 +189,7 @@ void Adam::step() {
     float* m = m_[i].data();
     float* v = v_[i].data();
     float* vmax = amsgrad ? vmax_[i].data() : nullptr;
-    ops::parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
+    parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
       const auto kernel = decoupled ? (amsgrad ? &adam_update<true, true> : &adam_update<true, false>)
                                     : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
       kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,

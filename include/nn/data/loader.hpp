@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "nn/data/dataset.hpp"
-#include "nn/losses/loss.hpp"
+#include "nn/labels.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn::data {

@@ -10,7 +10,8 @@
 // A resumed run loads the checkpoint, checks its settings against its own with
 // check_resume_settings (a refusal says what differs), puts the state back with
 // restore_training_state and calls Trainer::fit with FitOptions{.start_epoch = state.epoch,
-// .start_batch = state.batch} and state.history.
+// .start_batch = state.batch} and state.history. CheckpointWriter (io/checkpoint_writer.hpp) writes
+// them during training.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,6 @@
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
 #include "nn/random.hpp"
-#include "nn/train/callbacks.hpp"
 #include "nn/train/history.hpp"
 
 namespace nn::io {
@@ -69,10 +69,10 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t hash = 0xcbf29ce4842223
 // FNV-1a 64 of the canonical JSON text of `settings` (object keys sorted, no spaces).
 uint64_t settings_hash(const nlohmann::json& settings);
 
-// A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513).
-nlohmann::json json_float(float v);
-// The optimizer's type and settings: {"type": "SGD", "lr": 0.01, "momentum": 0.9, ...}; lr is the
-// initial rate (schedulers change the current one).
+// A float as JSON with its shortest decimal spelling (nn::json_float, optim/optimizer.hpp).
+using nn::json_float;
+// The optimizer's type and settings, Optimizer::settings(): {"type": "SGD", "lr": 0.01,
+// "momentum": 0.9, ...}; lr is the initial rate (schedulers change the current one).
 nlohmann::json optimizer_settings(const Optimizer& optimizer);
 
 // "" when `saved` and `wanted` are equal; otherwise what differs, as
@@ -101,68 +101,24 @@ void restore_training_state(const CheckpointState& state, Module& model, Optimiz
 // (tests use it to kill the process there).
 void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
                      const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
+// Writes a checkpoint of live training objects without copying a tensor: the model's and the
+// optimizer's tensors straight from them, the optimizer type and steps, the scheduler's epoch and
+// the RNG states captured into `state` here, and everything else (position, history, best,
+// settings, metadata) from `state`, whose `model` and `optimizer` dicts are not used.
+void save_live_checkpoint(const std::filesystem::path& path, CheckpointState& state, Module& model,
+                          Optimizer& optimizer, const Scheduler* scheduler,
+                          const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
 // Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
 // missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
 // included).
 CheckpointState load_checkpoint(const std::filesystem::path& path);
 // Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
 bool is_checkpoint_file(const std::filesystem::path& path);
-// A checkpoint file, or a folder meaning FOLDER/last.safetensors.
+// A checkpoint file, or a folder meaning FOLDER/last.safetensors (CheckpointWriter::last_path).
 std::filesystem::path resolve_checkpoint_path(const std::filesystem::path& path);
 
-struct CheckpointWriterOptions {
-  std::filesystem::path dir{};  // created when missing
-  int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
-  // The History figure that decides best.safetensors; "": val_loss with validation, else
-  // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
-  std::string monitor{};
-  nlohmann::json settings = nlohmann::json::object();  // stored in every checkpoint
-  std::map<std::string, std::string> metadata{};       // likewise
-  // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
-  // in place (`state` then holds everything but the tensors).
-  std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};
-  std::function<void(const std::filesystem::path& path, const CheckpointState& state)> after_write{};
-};
-
-// Writes DIR/last.safetensors every `every_batches` steps and at every epoch end, and
-// DIR/best.safetensors at an epoch end where the monitored figure improved. A step that ends an
-// epoch is written at the epoch end only (with the validation figures). A non-finite loss makes
-// Trainer::fit throw before the step and before any callback, so nothing is written then and both
-// files keep their last complete content. On construction, temporary files left in DIR by a
-// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
-class CheckpointWriter : public train::Callback {
- public:
-  explicit CheckpointWriter(CheckpointWriterOptions options);
-
-  static std::filesystem::path last_path(const std::filesystem::path& dir) { return dir / "last.safetensors"; }
-  static std::filesystem::path best_path(const std::filesystem::path& dir) { return dir / "best.safetensors"; }
-
-  // A resumed run: the best figure of the checkpoint it resumed from.
-  void set_best(double value, int64_t epoch);
-  double best() const { return best_; }
-  int64_t best_epoch() const { return best_epoch_; }
-  int64_t writes() const { return writes_; }  // files written so far
-  const std::string& monitor() const { return monitor_; }
-
-  void on_train_begin(const train::TrainBegin& info) override;
-  void on_batch_end(const train::BatchEnd& batch) override;
-  void on_epoch_end(int64_t epoch, const train::EpochRecord& record) override;
-
- private:
-  void write(const std::filesystem::path& path, int64_t epoch, int64_t batch, int64_t step,
-             const train::History& history);
-
-  CheckpointWriterOptions options_;
-  std::string monitor_;
-  bool maximize_ = false;
-  double best_ = std::numeric_limits<double>::quiet_NaN();
-  int64_t best_epoch_ = -1;
-  int64_t writes_ = 0;
-  Module* model_ = nullptr;
-  Optimizer* optimizer_ = nullptr;
-  Scheduler* scheduler_ = nullptr;
-  const train::History* history_ = nullptr;
-  int64_t batches_per_epoch_ = 0;
-};
-
 }  // namespace nn::io
+
+// The callback that writes checkpoints during Trainer::fit, for code that includes this header for it.
+#include "nn/io/checkpoint_writer.hpp"
+

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nn/io/model_spec.hpp"
+#include "nn/io/state_binding.hpp"
 #include "nn/layers/module.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/tensor.hpp"
@@ -20,24 +21,12 @@ namespace nn::io {
 inline constexpr const char* kModelFormat = "nn.model";
 inline constexpr int kModelFormatVersion = 1;
 
-// Name -> tensor, in the module's order (parameters and buffers).
-using StateDict = std::vector<std::pair<std::string, Tensor>>;
-
 // Copies of the module's parameters.
 StateDict state_dict(Module& module);
 
-// What load_state_dict found.
-struct LoadReport {
-  std::vector<std::string> missing;     // in the module, not in the dict
-  std::vector<std::string> unexpected;  // in the dict, not in the module
-  std::vector<std::string> mismatched;  // "fc1.weight: expected [128, 784], found [128, 100]"
-  bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
-  // "All keys matched successfully", or the three lists.
-  std::string str() const;
-};
-
-// Copies matching tensors into the module. strict: any missing, unexpected or mismatched key throws
-// nn::Error listing all of them and changes nothing. Not strict: loads what matches, reports the rest.
+// Copies matching tensors into the module (the binding of io/state_binding.hpp). strict: any
+// missing, unexpected or mismatched key throws nn::Error listing all of them and changes nothing.
+// Not strict: loads what matches, reports the rest. A name twice in the dict is an nn::Error.
 LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict = true);
 
 void save_state_dict(const StateDict& dict, const std::filesystem::path& path,

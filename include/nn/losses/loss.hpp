@@ -7,11 +7,10 @@
 #include <span>
 #include <string>
 
+#include "nn/labels.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
-
-using Labels = std::span<const int32_t>;
 
 class Loss {
  public:

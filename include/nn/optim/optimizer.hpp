@@ -7,9 +7,15 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "nn/layers/module.hpp"
 
 namespace nn {
+
+// A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513);
+// null when it is not finite.
+nlohmann::json json_float(float v);
 
 class Optimizer {
  public:
@@ -30,6 +36,9 @@ class Optimizer {
   int64_t step_count() const { return steps_; }
   const std::vector<Parameter*>& params() const { return params_; }
   virtual std::string type_name() const = 0;
+  // What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
+  // ...every option of the optimizer}, each float by json_float.
+  virtual nlohmann::json settings() const;
 
   // The state tensors of parameter i, in a fixed order (for checkpoints).
   virtual std::vector<Tensor*> state(size_t i) = 0;
@@ -60,6 +69,7 @@ class SGD : public Optimizer {
   SGD(std::vector<Parameter*> params, SGDOptions options = {});
   void step() override;
   std::string type_name() const override { return "SGD"; }
+  nlohmann::json settings() const override;  // lr, momentum, dampening, weight_decay, nesterov
   std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }
   const SGDOptions& options() const { return options_; }
 
@@ -84,6 +94,7 @@ class Adam : public Optimizer {
   Adam(std::vector<Parameter*> params, AdamOptions options = {});
   void step() override;
   std::string type_name() const override { return decoupled_ ? "AdamW" : "Adam"; }
+  nlohmann::json settings() const override;  // lr, beta1, beta2, eps, weight_decay, amsgrad
   std::vector<Tensor*> state(size_t i) override;
   const AdamOptions& options() const { return options_; }
 

@@ -1,6 +1,7 @@
 // The per-epoch metrics file of a run (JSON Lines, what `nn train --metrics-out` writes): one object
-// per epoch {"epoch": 1-based, "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr",
-// "seconds", "samples_per_second"}, null for a figure that does not apply.
+// per epoch, train::to_json(record, 1): {"epoch": 1-based, "train_loss", "train_accuracy",
+// "val_loss", "val_accuracy", "lr", "seconds", "samples_per_second", "samples"}, null for a figure
+// that does not apply or is not finite.
 #pragma once
 
 #include <filesystem>
@@ -12,8 +13,8 @@
 namespace nn::report {
 
 std::string metrics_jsonl(const train::History& history);
-// Parses the text; `what` names it in errors (nn::Error naming the line for bad JSON or a missing
-// epoch). Unknown keys are ignored; missing figures are NaN.
+// Parses the text; `what` names it in errors (nn::Error naming the line for bad JSON, a missing
+// epoch or a figure that is not a number or null). Unknown keys are ignored; missing figures are NaN.
 train::History parse_metrics_jsonl(std::string_view text, std::string_view what = "metrics");
 train::History read_metrics_jsonl(const std::filesystem::path& path);
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace nn::train {
 
 // One finished epoch. Epochs are numbered from 0 here (messages and progress print them from 1).
@@ -57,5 +59,31 @@ struct History {
   // The names value() knows.
   static const std::vector<std::string>& metric_names();
 };
+
+// ---- JSON: the one form of these records in files (metrics.jsonl, checkpoints, the report) ----
+//
+// A figure is a JSON number (the shortest text that reads back to the same double), or null when
+// it is not finite; null reads back as NaN. Files written before this rule spelled non-finite
+// figures "nan", "inf" and "-inf"; those still read. A missing figure reads as NaN. `where` names
+// the file and place in errors ("run/metrics.jsonl: line 3", "c.safetensors: state.history").
+
+nlohmann::json figure_to_json(double value);
+double figure_from_json(const nlohmann::json& j, const std::string& where);
+
+// {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
+// "samples_per_second", "samples"}. `first_epoch` is the number the file gives EpochRecord::epoch
+// 0: checkpoints count from 0 like EpochRecord, the metrics file people read counts from 1.
+// Reading: "epoch" must be an integer; "samples" a non-negative integer or absent (0); unknown
+// keys are ignored.
+nlohmann::json to_json(const EpochRecord& record, int64_t first_epoch = 0);
+EpochRecord epoch_record_from_json(const nlohmann::json& j, const std::string& where, int64_t first_epoch = 0);
+
+// {"epoch", "batches", "samples", "loss_sum", "correct", "train_seconds"}; all required.
+nlohmann::json to_json(const EpochTotals& totals);
+EpochTotals epoch_totals_from_json(const nlohmann::json& j, const std::string& where);
+
+// {"epochs": [records counted from 0], "partial": totals, "stop_reason": text}.
+nlohmann::json to_json(const History& history);
+History history_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace nn::train

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/losses/loss.hpp"
+#include "nn/labels.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn::train {

@@ -1,14 +1,15 @@
-// When the kernels use OpenMP. A loop over independent items (images, planes, channels) runs in
-// parallel only when each thread gets enough work to pay for the parallel region: below that, the
-// region costs more than it saves, and its threads compete with the BLAS library's own. Every
-// item's result is computed by one thread in a fixed order, so results do not depend on the
-// number of threads.
+// When nn's loops use OpenMP: the kernels, the optimizers' updates, batch gathering (so it sits
+// with the thread budget, below every layer of the library). A loop over independent items
+// (images, planes, channels) runs in parallel only when each thread gets enough work to pay for
+// the parallel region: below that, the region costs more than it saves, and its threads compete
+// with the BLAS library's own. Every item's result is computed by one thread in a fixed order, so
+// results do not depend on the number of threads.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
-namespace nn::ops {
+namespace nn {
 
 // Elements (floats touched) a thread should get before a loop is split: 1 MiB of floats.
 constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
@@ -24,6 +25,20 @@ int threads_for(int64_t work, int64_t min_per_thread);
 // zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it
 // sooner; 128 KiB of floats takes a few microseconds, several times a warm parallel region's cost.
 constexpr int64_t kMinStreamPerThread = int64_t{1} << 15;
+
+// Runs body(i) for every i in [0, n) on `threads` threads (OpenMP's static schedule: contiguous
+// runs of i per thread). With one thread it runs on the calling thread and opens no parallel
+// region: libgomp allocates a team for every region of one thread, which in a training step would
+// be an allocation per step.
+template <class F>
+void parallel_for(int64_t n, int threads, F&& body) {
+  if (threads <= 1) {
+    for (int64_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t i = 0; i < n; ++i) body(i);
+}
 
 // Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
 // each item is computed on its own (so the result does not depend on the split).
@@ -44,4 +59,4 @@ void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
   }
 }
 
-}  // namespace nn::ops
+}  // namespace nn

@@ -1,10 +1,10 @@
-#include "nn/ops/parallel.hpp"
+#include "nn/parallel.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 
-namespace nn::ops {
+namespace nn {
 
 int threads_for(int64_t work) { return threads_for(work, kMinWorkPerThread); }
 
@@ -14,4 +14,4 @@ int threads_for(int64_t work, int64_t min_per_thread) {
   return static_cast<int>(std::min<int64_t>(wanted, omp_get_max_threads()));
 }
 
-}  // namespace nn::ops
+}  // namespace nn

@@ -1,0 +1,79 @@
+// CheckpointWriter: the Trainer callback that writes checkpoints (io/checkpoint.hpp) while a run
+// trains: DIR/last.safetensors every N steps and at every epoch end, DIR/best.safetensors when the
+// monitored figure improves.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/io/checkpoint.hpp"
+#include "nn/layers/module.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/optim/scheduler.hpp"
+#include "nn/train/callbacks.hpp"
+#include "nn/train/history.hpp"
+
+namespace nn::io {
+
+struct CheckpointWriterOptions {
+  std::filesystem::path dir{};  // created when missing
+  int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
+  // The History figure that decides best.safetensors; "": val_loss with validation, else
+  // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
+  std::string monitor{};
+  nlohmann::json settings = nlohmann::json::object();  // stored in every checkpoint
+  std::map<std::string, std::string> metadata{};       // likewise
+  // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
+  // in place (`state` then holds everything but the tensors).
+  std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};
+  std::function<void(const std::filesystem::path& path, const CheckpointState& state)> after_write{};
+};
+
+// Writes DIR/last.safetensors every `every_batches` steps and at every epoch end, and
+// DIR/best.safetensors at an epoch end where the monitored figure improved. A step that ends an
+// epoch is written at the epoch end only (with the validation figures). A non-finite loss makes
+// Trainer::fit throw before the step and before any callback, so nothing is written then and both
+// files keep their last complete content. On construction, temporary files left in DIR by a
+// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
+class CheckpointWriter : public train::Callback {
+ public:
+  explicit CheckpointWriter(CheckpointWriterOptions options);
+
+  static std::filesystem::path last_path(const std::filesystem::path& dir) { return dir / "last.safetensors"; }
+  static std::filesystem::path best_path(const std::filesystem::path& dir) { return dir / "best.safetensors"; }
+
+  // A resumed run: the best figure of the checkpoint it resumed from.
+  void set_best(double value, int64_t epoch);
+  double best() const { return best_; }
+  int64_t best_epoch() const { return best_epoch_; }
+  int64_t writes() const { return writes_; }  // files written so far
+  const std::string& monitor() const { return monitor_; }
+
+  void on_train_begin(const train::TrainBegin& info) override;
+  void on_batch_end(const train::BatchEnd& batch) override;
+  void on_epoch_end(int64_t epoch, const train::EpochRecord& record) override;
+
+ private:
+  void write(const std::filesystem::path& path, int64_t epoch, int64_t batch, int64_t step,
+             const train::History& history);
+
+  CheckpointWriterOptions options_;
+  std::string monitor_;
+  bool maximize_ = false;
+  double best_ = std::numeric_limits<double>::quiet_NaN();
+  int64_t best_epoch_ = -1;
+  int64_t writes_ = 0;
+  Module* model_ = nullptr;
+  Optimizer* optimizer_ = nullptr;
+  Scheduler* scheduler_ = nullptr;
+  const train::History* history_ = nullptr;
+  int64_t batches_per_epoch_ = 0;
+};
+
+}  // namespace nn::io

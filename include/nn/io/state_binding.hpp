@@ -1,0 +1,61 @@
+// Binding saved tensors to live ones by name: the one matching rule of model loading
+// (load_state_dict) and checkpoint restore. Every target says the shape its source must have; a
+// binding lists what is missing, unexpected or shaped differently, and copies nothing until
+// apply(), so a caller checks everything before it changes anything (all or nothing).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nn/layers/module.hpp"
+#include "nn/tensor.hpp"
+
+namespace nn::io {
+
+// Name -> tensor, in the module's order (parameters and buffers).
+using StateDict = std::vector<std::pair<std::string, Tensor>>;
+
+// What a binding found (load_state_dict returns it).
+struct LoadReport {
+  std::vector<std::string> missing;     // in the module, not in the dict
+  std::vector<std::string> unexpected;  // in the dict, not in the module
+  std::vector<std::string> mismatched;  // "fc1.weight: expected [128, 784], found [128, 100]"
+  bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
+  // "All keys matched successfully", or the three lists.
+  std::string str() const;
+};
+
+// The module's parameters, then its buffers (BatchNorm's running statistics), by dotted name.
+std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module);
+
+struct BindTarget {
+  std::string name;
+  Tensor* tensor = nullptr;
+  Shape shape;            // the shape its source must have
+  bool optional = false;  // no source: the target is emptied (a state never sized), not reported missing
+};
+
+// The targets of a module's tensors: each must get a source of its own current shape.
+std::vector<BindTarget> module_targets(Module& module);
+
+class TensorBinding {
+ public:
+  // Pairs targets and sources by name (a hash map: linear in their number). Missing: a target
+  // without a source; unexpected: a source without a target (in the sources' order); mismatched:
+  // a source of another shape than its target's. nn::Error "<what>: '<name>' is given twice" for
+  // a name twice among the targets or among the sources.
+  TensorBinding(std::vector<BindTarget> targets, const StateDict& sources, std::string_view what);
+
+  const LoadReport& report() const { return report_; }
+  // Copies every matched source into its target and empties the optional targets that had none;
+  // leaves missing and mismatched targets as they are.
+  void apply() const;
+
+ private:
+  LoadReport report_;
+  std::vector<std::pair<Tensor*, const Tensor*>> copies_;  // source null: empty the target
+};
+
+}  // namespace nn::io

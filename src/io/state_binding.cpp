@@ -1,0 +1,78 @@
+#include "nn/io/state_binding.hpp"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "nn/error.hpp"
+
+namespace nn::io {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+}  // namespace
+
+std::string LoadReport::str() const {
+  if (ok()) return "All keys matched successfully";
+  std::string s;
+  if (!missing.empty()) s += "missing keys: " + join(missing);
+  if (!unexpected.empty()) s += std::string(s.empty() ? "" : "; ") + "unexpected keys: " + join(unexpected);
+  if (!mismatched.empty()) s += std::string(s.empty() ? "" : "; ") + "shape mismatches: " + join(mismatched);
+  return s;
+}
+
+std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  for (auto& [name, p] : module.named_parameters()) out.emplace_back(name, &p->data);
+  for (auto& [name, b] : module.named_buffers()) out.emplace_back(name, b);
+  return out;
+}
+
+std::vector<BindTarget> module_targets(Module& module) {
+  std::vector<BindTarget> out;
+  for (auto& [name, t] : named_tensors(module)) out.push_back(BindTarget{name, t, t->shape(), false});
+  return out;
+}
+
+TensorBinding::TensorBinding(std::vector<BindTarget> targets, const StateDict& sources, std::string_view what) {
+  std::unordered_map<std::string_view, const Tensor*> by_name;
+  by_name.reserve(sources.size());
+  for (const auto& [name, t] : sources)
+    NN_CHECK(by_name.emplace(name, &t).second, what, ": '", name, "' is given twice");
+  std::unordered_set<std::string_view> bound;
+  bound.reserve(targets.size());
+  copies_.reserve(targets.size());
+  for (const BindTarget& target : targets) {
+    NN_CHECK(bound.insert(target.name).second, what, ": '", target.name, "' is given twice");
+    auto it = by_name.find(target.name);
+    if (it == by_name.end()) {
+      if (target.optional)
+        copies_.emplace_back(target.tensor, nullptr);
+      else
+        report_.missing.push_back(target.name);
+    } else if (!(it->second->shape() == target.shape)) {
+      report_.mismatched.push_back(target.name + ": expected " + target.shape.str() + ", found " +
+                                   it->second->shape().str());
+    } else {
+      copies_.emplace_back(target.tensor, it->second);
+    }
+  }
+  for (const auto& [name, t] : sources)
+    if (!bound.count(name)) report_.unexpected.push_back(name);
+}
+
+void TensorBinding::apply() const {
+  for (auto& [target, source] : copies_) {
+    if (source != nullptr)
+      target->copy_from(*source);
+    else
+      *target = Tensor();
+  }
+}
+
+}  // namespace nn::io
