@@ -165,8 +165,8 @@ void add_threads(CLI::App& sub, int& threads) {
   sub.add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
 }
 
-void add_data(CLI::App& sub, std::string& data, std::string& data_dir) {
-  sub.add_option("--data", data, "Data spec (see below)")->capture_default_str();
+void add_data(CLI::App& sub, std::string& data, std::string& data_dir, const char* help) {
+  sub.add_option("--data", data, help)->capture_default_str();
   sub.add_option("--data-dir", data_dir, "Folder of the Fashion-MNIST files");
 }
 
@@ -196,7 +196,7 @@ std::unique_ptr<Scheduler> make_scheduler(const std::string& spec, Optimizer& op
 }
 
 void add_train_options(CLI::App& sub, TrainOptions& o) {
-  add_data(sub, o.data, o.data_dir);
+  add_data(sub, o.data, o.data_dir, "Data spec (see below)");
   sub.add_option("--label-column", o.label_column, "CSV label column (name or 0-based index; default: last)");
   sub.add_option("--model", o.model,
                  "Layers, e.g. linear:128,relu,linear:10, or a JSON file; or perceptron, adaline, adaline-sgd")
@@ -238,7 +238,7 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
 
 void add_eval_options(CLI::App& sub, EvalOptions& o) {
   sub.add_option("MODEL", o.model_path, "Model file written by nn train --save")->required();
-  add_data(sub, o.data, o.data_dir);
+  add_data(sub, o.data, o.data_dir, "Data spec");
   sub.add_flag("--json", o.as_json, "Print one JSON object");
   add_threads(sub, o.threads);
 }
