@@ -204,6 +204,8 @@ PreparedData prepare_data(LoadedData loaded, const PrepareOptions& o) {
 
   if (o.fitted) {
     out.scaler = *o.fitted;
+  } else if (o.judged_only) {
+    fail("prepare_data: judged_only applies a fitted scaler; it has no training part to fit one on");
   } else {
     std::string scale = o.scale == "auto" ? (out.images ? "none" : "standard") : o.scale;
     NN_CHECK(scale == "none" || scale == "standard" || scale == "minmax",

@@ -143,8 +143,7 @@ class StepLog : public train::Callback {
 // --resume: loads the checkpoint, refuses other settings, and puts model, optimizer, scheduler and
 // RNG back; the caller resumes fit at (epoch, batch) with its history.
 io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Sequential& model,
-                                    const data::Dataset& train, Optimizer& optimizer,
-                                    Scheduler* scheduler) {
+                                const data::Dataset& train, Optimizer& optimizer, Scheduler* scheduler) {
   const fs::path path = io::resolve_checkpoint_path(a.resume);
   std::error_code ec;
   NN_CHECK(fs::is_regular_file(path, ec), "--resume: no checkpoint at '", path.string(), "'");
@@ -168,7 +167,7 @@ io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Seq
 
 // --checkpoint-dir: last and best, with the hidden test hooks that kill the process.
 std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions& a, const json& settings,
-                                                                 std::map<std::string, std::string> metadata) {
+                                                             std::map<std::string, std::string> metadata) {
   io::CheckpointWriterOptions o;
   o.dir = a.checkpoint_dir;
   o.every_batches = a.checkpoint_every;
@@ -184,7 +183,6 @@ std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions&
     };
   return std::make_unique<io::CheckpointWriter>(std::move(o));
 }
-
 
 }  // namespace
 
@@ -209,11 +207,12 @@ int run_train(const TrainOptions& a) {
 
   // Scaling: images come as uint8 and are mapped to [0, 1] when batched; other data is
   // standardised with statistics of the training part only.
+  // The report's decision regions need the 2-D points as loaded.
   PreparedData prepared = prepare_data(std::move(loaded), {.val_split = a.val_split,
-                                                       .seed = a.seed,
-                                                       .stratify = a.stratify,
-                                                       .scale = a.scale,
-                                                       .keep_raw_points = !a.report_dir.empty()});
+                                                           .seed = a.seed,
+                                                           .stratify = a.stratify,
+                                                           .scale = a.scale,
+                                                           .keep_raw_points = !a.report_dir.empty()});
   data::Dataset& train = prepared.train;
   data::Dataset* val = prepared.has_val ? &prepared.val : nullptr;
   std::optional<data::Dataset>& test = prepared.test;
