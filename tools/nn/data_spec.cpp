@@ -8,6 +8,7 @@
 #include "nn/data/csv.hpp"
 #include "nn/data/idx.hpp"
 #include "nn/data/npy.hpp"
+#include "nn/data/split.hpp"
 #include "nn/data/synthetic.hpp"
 #include "nn/error.hpp"
 
@@ -175,6 +176,47 @@ LoadedData load_data(const std::string& spec, const DataOptions& options) {
   fail("unknown data spec '", spec,
        "' (expected one of xor, blobs, classification, moons, circles, spiral, fashion-mnist, mnist:DIR, csv:PATH, "
        "npy:X.npy,y.npy)");
+}
+
+std::string PreparedData::judged_on() const {
+  const data::Dataset& d = test ? *test : has_val ? val : train;
+  return std::string(test ? "test set" : has_val ? "validation split" : "training data") + " (" +
+         std::to_string(d.size()) + " samples)";
+}
+
+PreparedData prepare_data(LoadedData loaded, const PrepareOptions& o) {
+  PreparedData out;
+  out.description = std::move(loaded.description);
+  out.images = loaded.images;
+  out.test = std::move(loaded.test);
+  data::Dataset& all = loaded.train;
+  NN_CHECK(!all.empty(), all.name, ": no samples");
+  NN_CHECK(o.val_split >= 0.0 && o.val_split < 1.0, "--val-split: expected a fraction in [0, 1), found ", o.val_split);
+  if (o.keep_raw_points && all.is_classification() && all.sample_numel() == 2) out.raw_points = all.clone();
+  if (o.val_split > 0.0 && all.size() >= 10 && !(o.judged_only && out.test)) {
+    // The same split as data::train_test_split, made in place: one copy of the data (peak memory).
+    const auto parts = data::train_test_split_indices(all, o.val_split, o.seed, o.stratify && all.is_classification());
+    out.val = all.subset(parts.test);
+    out.has_val = true;
+    if (!o.judged_only) all.keep(parts.train);
+  }
+  if (!(o.judged_only && (out.test || out.has_val))) out.train = std::move(all);
+
+  if (o.fitted) {
+    out.scaler = *o.fitted;
+  } else if (o.judged_only) {
+    fail("prepare_data: judged_only applies a fitted scaler; it has no training part to fit one on");
+  } else {
+    std::string scale = o.scale == "auto" ? (out.images ? "none" : "standard") : o.scale;
+    NN_CHECK(scale == "none" || scale == "standard" || scale == "minmax",
+             "--scale: expected auto, standard, minmax or none, found '", o.scale, "'");
+    out.scaler = data::Scaler(data::parse_scaler_kind(scale, "--scale"));
+    out.scaler.fit(out.train);
+  }
+  if (!out.train.empty()) out.scaler.transform(out.train);
+  if (out.has_val) out.scaler.transform(out.val);
+  if (out.test) out.scaler.transform(*out.test);
+  return out;
 }
 
 std::string data_spec_help() {

@@ -1,0 +1,63 @@
+// Scaler: the input scaling a model was trained with, as one serialisable value. Its kind is none,
+// standard (StandardScaler: a = mean, b = scale) or minmax (MinMaxScaler onto [0, 1]: a = data_min,
+// b = data_max). It is fitted on the training part only, applied to every part, and saved with the
+// model (JSON {"kind": "standard", "a": [...], "b": [...]}) so that evaluation and prediction prepare
+// their inputs the same way.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/data/dataset.hpp"
+#include "nn/data/transform.hpp"
+#include "nn/tensor.hpp"
+
+namespace nn::data {
+
+enum class ScalerKind { none, standard, minmax };
+
+// "none", "standard", "minmax".
+const char* scaler_kind_name(ScalerKind kind);
+// The kind a name means; nn::Error naming `what` ("--scale", a file's field) for any other name.
+ScalerKind parse_scaler_kind(std::string_view name, std::string_view what = "scaler kind");
+
+class Scaler {
+ public:
+  Scaler() = default;  // kind none: leaves inputs as they are
+  explicit Scaler(ScalerKind kind) : kind_(kind) {}
+
+  ScalerKind kind() const { return kind_; }
+  const char* kind_name() const { return scaler_kind_name(kind_); }
+  // A none scaler is always fitted; the others once fit() or from_json() gave them their state.
+  bool fitted() const { return kind_ == ScalerKind::none || !a_.empty(); }
+  int64_t num_features() const { return static_cast<int64_t>(a_.size()); }
+  // The fitted state: standard: mean and scale; minmax: data_min and data_max; none: empty.
+  const std::vector<float>& a() const { return a_; }
+  const std::vector<float>& b() const { return b_; }
+
+  // Fits the state on `data` (a no-op for none).
+  Scaler& fit(const Dataset& data);
+  // In place; a none scaler changes nothing (uint8 datasets stay uint8). nn::Error when not fitted
+  // or when the samples' width differs from the fitted one.
+  void transform(Dataset& data) const;
+  void transform(Tensor& x) const;  // x: [N, ...] with num_features() values per sample
+
+  nlohmann::json to_json() const;  // {"kind": ..., "a": [...], "b": [...]}
+  // Validates kind, sizes (a and b equal, empty for none, non-empty otherwise) and values (finite;
+  // standard: scale > 0; minmax: data_min <= data_max). Errors start with `what` and name the field.
+  static Scaler from_json(const nlohmann::json& j, std::string_view what = "scaler");
+
+  bool operator==(const Scaler& other) const { return kind_ == other.kind_ && a_ == other.a_ && b_ == other.b_; }
+
+ private:
+  ScalerKind kind_ = ScalerKind::none;
+  std::vector<float> a_, b_;
+  StandardScaler standard_;  // set from (a, b) for kind standard
+  MinMaxScaler minmax_;      // set from (a, b) for kind minmax
+  void set_state(std::vector<float> a, std::vector<float> b);
+};
+
+}  // namespace nn::data

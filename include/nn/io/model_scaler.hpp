@@ -1,0 +1,36 @@
+// A model file together with the Scaler that prepares its inputs: the scaler is kept in the file's
+// metadata under "nn.preprocess" as its JSON ({"kind": ..., "a": [...], "b": [...]}), the format
+// model files and checkpoints have always used. A file without the entry has no scaling (none).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "nn/data/scaler.hpp"
+#include "nn/io/model_io.hpp"
+#include "nn/layers/sequential.hpp"
+
+namespace nn::io {
+
+inline constexpr const char* kScalerMetadataKey = "nn.preprocess";
+
+// Puts the scaler into metadata (model files and checkpoint metadata alike).
+void put_scaler(std::map<std::string, std::string>& metadata, const data::Scaler& scaler);
+// The scaler metadata holds; none without the entry. nn::Error starting with `what` (the file) and
+// naming the field for an entry that is not valid JSON or not a valid scaler.
+data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& metadata, std::string_view what);
+
+// save() with the scaler added to options.metadata.
+void save_with_scaler(const Sequential& model, const data::Scaler& scaler, const std::filesystem::path& path,
+                      SaveOptions options = {});
+
+struct ScaledModel {
+  LoadedModel model;
+  data::Scaler scaler;
+};
+// load_model() and the scaler saved with it.
+ScaledModel load_with_scaler(const std::filesystem::path& path);
+
+}  // namespace nn::io

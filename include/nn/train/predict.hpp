@@ -1,0 +1,18 @@
+// Batched inference into a caller's buffer: the model's outputs for every sample of x, computed
+// batch_size samples at a time in evaluation mode (the model's mode is restored afterwards).
+#pragma once
+
+#include <cstdint>
+
+#include "nn/layers/module.hpp"
+#include "nn/tensor.hpp"
+
+namespace nn::train {
+
+// x: [N, sample...] as the model takes it. out is resized to [N, output...] (the model's output
+// shape per sample; [0, 0] when N is 0) and reuses its capacity, so repeated calls of the same
+// size allocate nothing once the buffers are sized. A single batch (N <= batch_size) runs on x
+// itself; otherwise each batch is copied into a buffer of the call.
+void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size = 1000);
+
+}  // namespace nn::train

@@ -1,0 +1,262 @@
+#include "options.hpp"
+
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+#include "nn/error.hpp"
+
+namespace nn::cli {
+
+namespace {
+
+// ---- the tables ------------------------------------------------------------------------------------
+
+struct LossEntry {
+  const char* name;
+  const char* note;  // shown in parentheses in the help
+  bool listed;       // false: an alias that help and errors do not name
+  std::unique_ptr<Loss> (*make)();
+};
+
+template <class L>
+std::unique_ptr<Loss> make() {
+  return std::make_unique<L>();
+}
+
+const LossEntry kLosses[] = {
+    {"cross-entropy", "softmax fused", true, make<SoftmaxCrossEntropyLoss>},
+    {"softmax-ce", "", false, make<SoftmaxCrossEntropyLoss>},
+    {"nll-probs", "", true, make<CrossEntropyLoss>},
+    {"mse", "", true, make<MSELoss>},
+    {"bce", "", true, make<BCELoss>},
+    {"bce-logits", "", true, make<BCEWithLogitsLoss>},
+};
+
+struct OptimizerEntry {
+  const char* name;
+  double default_lr;
+  std::unique_ptr<Optimizer> (*make)(std::vector<Parameter*> params, float lr, const TrainOptions& o);
+};
+
+float f32(double v) { return static_cast<float>(v); }
+
+const OptimizerEntry kOptimizers[] = {
+    {"sgd", 0.01,
+     [](std::vector<Parameter*> p, float lr, const TrainOptions& o) -> std::unique_ptr<Optimizer> {
+       return std::make_unique<SGD>(std::move(p), SGDOptions{.lr = lr, .momentum = f32(o.momentum),
+                                                             .weight_decay = f32(o.weight_decay),
+                                                             .nesterov = o.nesterov});
+     }},
+    {"adam", 1e-3,
+     [](std::vector<Parameter*> p, float lr, const TrainOptions& o) -> std::unique_ptr<Optimizer> {
+       return std::make_unique<Adam>(std::move(p), AdamOptions{.lr = lr, .weight_decay = f32(o.weight_decay)});
+     }},
+    {"adamw", 1e-3,
+     [](std::vector<Parameter*> p, float lr, const TrainOptions& o) -> std::unique_ptr<Optimizer> {
+       return std::make_unique<AdamW>(std::move(p), AdamOptions{.lr = lr, .weight_decay = f32(o.weight_decay)});
+     }},
+};
+
+// A scheduler spec split at ':' ("step:5:0.5" -> step, 5, 0.5).
+struct SchedulerSpec {
+  std::string text;
+  std::vector<std::string> parts;
+  double number(size_t i, double fallback) const {
+    if (parts.size() <= i) return fallback;
+    try {
+      size_t used = 0;
+      const double v = std::stod(parts[i], &used);
+      if (used == parts[i].size()) return v;
+    } catch (const std::logic_error&) {
+    }
+    fail("scheduler '", text, "': expected a number, found '", parts[i], "'");
+  }
+};
+
+struct SchedulerEntry {
+  const char* name;
+  const char* usage;
+  size_t min_parts, max_parts;  // the name included
+  std::unique_ptr<Scheduler> (*make)(const SchedulerSpec& s, Optimizer& opt, int64_t epochs);
+};
+
+const SchedulerEntry kSchedulers[] = {
+    {"step", "step:STEP[:GAMMA]", 2, 3,
+     [](const SchedulerSpec& s, Optimizer& opt, int64_t) -> std::unique_ptr<Scheduler> {
+       return std::make_unique<StepLR>(opt, static_cast<int64_t>(s.number(1, 1)), f32(s.number(2, 0.1)));
+     }},
+    {"multistep", "multistep:M1/M2[:GAMMA]", 2, 3,
+     [](const SchedulerSpec& s, Optimizer& opt, int64_t) -> std::unique_ptr<Scheduler> {
+       std::vector<int64_t> milestones;
+       std::stringstream ms(s.parts[1]);
+       for (std::string m; std::getline(ms, m, '/');) {
+         try {
+           milestones.push_back(std::stoll(m));
+         } catch (const std::logic_error&) {
+           fail("scheduler '", s.text, "': expected milestones like 5/10/15, found '", s.parts[1], "'");
+         }
+       }
+       return std::make_unique<MultiStepLR>(opt, milestones, f32(s.number(2, 0.1)));
+     }},
+    {"exp", "exp:GAMMA", 2, 2,
+     [](const SchedulerSpec& s, Optimizer& opt, int64_t) -> std::unique_ptr<Scheduler> {
+       return std::make_unique<ExponentialLR>(opt, f32(s.number(1, 0)));
+     }},
+    {"cosine", "cosine[:T_MAX[:ETA_MIN]]", 1, 3,
+     [](const SchedulerSpec& s, Optimizer& opt, int64_t epochs) -> std::unique_ptr<Scheduler> {
+       return std::make_unique<CosineAnnealingLR>(opt, static_cast<int64_t>(s.number(1, static_cast<double>(epochs))),
+                                                  f32(s.number(2, 0.0)));
+     }},
+};
+
+// "a, b, c" (last = ", ") or "a, b or c" (last = " or ").
+std::string join(const std::vector<std::string>& items, const char* last = ", ") {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? last : ", ") + items[i];
+  return out;
+}
+
+std::vector<std::string> loss_names(bool with_notes) {
+  std::vector<std::string> out;
+  for (const auto& e : kLosses)
+    if (e.listed) out.push_back(std::string(e.name) + (with_notes && *e.note ? std::string(" (") + e.note + ")" : ""));
+  return out;
+}
+
+std::vector<std::string> optimizer_names() {
+  std::vector<std::string> out;
+  for (const auto& e : kOptimizers) out.emplace_back(e.name);
+  return out;
+}
+
+std::vector<std::string> scheduler_usages() {
+  std::vector<std::string> out;
+  for (const auto& e : kSchedulers) out.emplace_back(e.usage);
+  return out;
+}
+
+// "0.01 for sgd, 0.001 for adam/adamw": optimizers of the same default rate grouped.
+std::string default_rates() {
+  std::vector<std::string> groups;
+  double rate = -1;
+  std::string names;
+  auto flush = [&] {
+    if (names.empty()) return;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", rate);
+    groups.push_back(std::string(buf) + " for " + names);
+  };
+  for (const auto& e : kOptimizers) {
+    if (e.default_lr != rate) {
+      flush();
+      rate = e.default_lr;
+      names.clear();
+    }
+    names += (names.empty() ? "" : "/") + std::string(e.name);
+  }
+  flush();
+  return join(groups);
+}
+
+// ---- flags more than one subcommand has ------------------------------------------------------------
+
+void add_threads(CLI::App& sub, int& threads) {
+  sub.add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+}
+
+void add_data(CLI::App& sub, std::string& data, std::string& data_dir, const char* help) {
+  sub.add_option("--data", data, help)->capture_default_str();
+  sub.add_option("--data-dir", data_dir, "Folder of the Fashion-MNIST files");
+}
+
+}  // namespace
+
+std::unique_ptr<Loss> make_loss(const std::string& name) {
+  for (const auto& e : kLosses)
+    if (name == e.name) return e.make();
+  fail("unknown loss '", name, "' (expected ", join(loss_names(false)), ")");
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const TrainOptions& o, std::vector<Parameter*> params) {
+  for (const auto& e : kOptimizers)
+    if (o.optimizer == e.name) return e.make(std::move(params), f32(o.lr < 0 ? e.default_lr : o.lr), o);
+  fail("unknown optimizer '", o.optimizer, "' (expected ", join(optimizer_names()), ")");
+}
+
+std::unique_ptr<Scheduler> make_scheduler(const std::string& spec, Optimizer& optimizer, int64_t epochs) {
+  if (spec.empty() || spec == "none") return nullptr;
+  SchedulerSpec s{spec, {}};
+  std::stringstream in(spec);
+  for (std::string p; std::getline(in, p, ':');) s.parts.push_back(p);
+  for (const auto& e : kSchedulers)
+    if (s.parts[0] == e.name && s.parts.size() >= e.min_parts && s.parts.size() <= e.max_parts)
+      return e.make(s, optimizer, epochs);
+  fail("unknown scheduler '", spec, "' (expected ", join(scheduler_usages()), " or none)");
+}
+
+void add_train_options(CLI::App& sub, TrainOptions& o) {
+  add_data(sub, o.data, o.data_dir, "Data spec (see below)");
+  sub.add_option("--label-column", o.label_column, "CSV label column (name or 0-based index; default: last)");
+  sub.add_option("--model", o.model,
+                 "Layers, e.g. linear:128,relu,linear:10, or a JSON file; or perceptron, adaline, adaline-sgd")
+      ->capture_default_str();
+  sub.add_option("--init", o.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
+      ->capture_default_str();
+  sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
+  sub.add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str();
+  sub.add_option("--optimizer", o.optimizer, join(optimizer_names(), " or "))->capture_default_str();
+  sub.add_option("--lr", o.lr, "Learning rate (default: " + default_rates() + ")");
+  sub.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
+  sub.add_flag("--nesterov", o.nesterov, "SGD with Nesterov momentum");
+  sub.add_option("--weight-decay", o.weight_decay, "Weight decay (L2 for sgd/adam, decoupled for adamw)")
+      ->capture_default_str();
+  sub.add_option("--scheduler", o.scheduler, "none, " + join(scheduler_usages()))->capture_default_str();
+  sub.add_option("--loss", o.loss, join(loss_names(true)))->capture_default_str();
+  sub.add_option("--scale", o.scale, "Input scaling fitted on the training part: auto, standard, minmax, none")
+      ->capture_default_str();
+  sub.add_option("--val-split", o.val_split, "Fraction of the training data held out for validation")
+      ->capture_default_str();
+  sub.add_option("--seed", o.seed, "Seed of all randomness")->capture_default_str();
+  add_threads(sub, o.threads);
+  sub.add_option("--metrics-out", o.metrics_out, "Write per-epoch metrics as JSON Lines to FILE");
+  sub.add_option("--save", o.save, "Save the trained model (safetensors) to FILE");
+  sub.add_option("--patience", o.patience, "Stop after this many epochs without improvement (0: never)")
+      ->capture_default_str();
+  sub.add_flag("--quiet", o.quiet, "Print only the result");
+  sub.add_flag("--progress-lines", o.progress_lines, "One line per epoch even on a terminal");
+  sub.add_option("--checkpoint-dir", o.checkpoint_dir,
+                 "Write checkpoints DIR/last.safetensors (every epoch end) and DIR/best.safetensors");
+  sub.add_option("--checkpoint-every", o.checkpoint_every, "Also write DIR/last.safetensors every N batches");
+  sub.add_option("--resume", o.resume, "Resume exactly from a checkpoint file, or DIR meaning DIR/last.safetensors");
+  sub.add_option("--log-steps", o.log_steps, "Write 'STEP LOSS' per optimizer step to FILE (appends on --resume)");
+  sub.add_option("--debug-kill-at-step", o.debug_kill_at_step)->group("");
+  sub.add_option("--debug-kill-in-save", o.debug_kill_in_save)->group("");
+  sub.add_option("--report", o.report_dir,
+                 "Write a run folder to DIR: report.html with pictures, metrics.jsonl, model.safetensors, run.json");
+}
+
+void add_eval_options(CLI::App& sub, EvalOptions& o) {
+  sub.add_option("MODEL", o.model_path, "Model file written by nn train --save")->required();
+  add_data(sub, o.data, o.data_dir, "Data spec");
+  sub.add_flag("--json", o.as_json, "Print one JSON object");
+  add_threads(sub, o.threads);
+}
+
+void add_predict_options(CLI::App& sub, PredictOptions& o) {
+  sub.add_option("MODEL", o.model_path, "Model file")->required();
+  sub.add_option("--input", o.input, "Samples as .npy [N, ...]")->required();
+  sub.add_option("--output", o.output, "Write the raw outputs [N, C] as .npy (default: print classes)");
+  add_threads(sub, o.threads);
+}
+
+void add_info_options(CLI::App& sub, InfoOptions& o) {
+  sub.add_option("MODEL", o.model_path, "Model or checkpoint file")->required();
+}
+
+void add_report_options(CLI::App& sub, ReportOptions& o) {
+  sub.add_option("RUN_DIR", o.run_dir, "Folder written by nn train --report")->required();
+  sub.add_option("--out", o.out_dir, "Write the report and pictures here (default: RUN_DIR)");
+}
+
+}  // namespace nn::cli

@@ -1,0 +1,95 @@
+// The options of every `nn` subcommand, the flags they share, and the tables of losses, optimizers
+// and schedulers (name -> factory; the help texts and error messages are made from the tables).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "nn/layers/module.hpp"
+#include "nn/losses/loss.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/optim/scheduler.hpp"
+
+namespace nn::cli {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+struct TrainOptions {
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  std::string label_column;
+  std::string model = "linear:128,relu,linear:32,relu,linear:10";
+  std::string init = "he";
+  int64_t epochs = 15;
+  int64_t batch_size = 64;
+  std::string optimizer = "adam";
+  double lr = -1;  // per optimizer default
+  double momentum = 0.9;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+  std::string scheduler = "none";
+  std::string loss = "cross-entropy";
+  std::string scale = "auto";
+  double val_split = 0.1;
+  bool stratify = true;
+  uint64_t seed = 42;
+  int threads = 0;
+  std::string metrics_out;
+  std::string save;
+  int64_t patience = 0;
+  bool quiet = false;
+  bool progress_lines = false;
+  std::string checkpoint_dir;
+  int64_t checkpoint_every = 0;
+  std::string resume;
+  std::string log_steps;
+  int64_t debug_kill_at_step = 0;  // hidden: SIGKILL right after the checkpoint of this step is written
+  int64_t debug_kill_in_save = 0;  // hidden: SIGKILL while saving this step's checkpoint, before the rename
+  std::string report_dir;          // --report DIR: a run folder with report.html
+};
+
+struct EvalOptions {
+  std::string model_path;
+  std::string data = "fashion-mnist:test";
+  std::string data_dir;
+  bool as_json = false;
+  int threads = 0;
+};
+
+struct PredictOptions {
+  std::string model_path;
+  std::string input;
+  std::string output;
+  int threads = 0;
+};
+
+struct InfoOptions {
+  std::string model_path;
+};
+
+struct ReportOptions {
+  std::string run_dir;
+  std::string out_dir;  // empty: run_dir
+};
+
+// Each registers its subcommand's options on `sub`, bound to `o`.
+void add_train_options(CLI::App& sub, TrainOptions& o);
+void add_eval_options(CLI::App& sub, EvalOptions& o);
+void add_predict_options(CLI::App& sub, PredictOptions& o);
+void add_info_options(CLI::App& sub, InfoOptions& o);
+void add_report_options(CLI::App& sub, ReportOptions& o);
+
+// The loss a name means (nn::Error listing the names for any other).
+std::unique_ptr<Loss> make_loss(const std::string& name);
+// The optimizer --optimizer names, with --lr (or the optimizer's default rate), --momentum,
+// --nesterov and --weight-decay.
+std::unique_ptr<Optimizer> make_optimizer(const TrainOptions& o, std::vector<Parameter*> params);
+// "step:STEP[:GAMMA]", "multistep:M1/M2/...[:GAMMA]", "exp:GAMMA", "cosine[:T_MAX[:ETA_MIN]]";
+// nullptr for "none" or "".
+std::unique_ptr<Scheduler> make_scheduler(const std::string& spec, Optimizer& optimizer, int64_t epochs);
+
+}  // namespace nn::cli

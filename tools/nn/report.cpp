@@ -1,0 +1,133 @@
+// Run folders: `nn train --report DIR` writes one from what the run has in memory, `nn report DIR`
+// reads one back; both write report.html through nn::report::RunFolder, so their reports are the
+// same. The report is judged on the run's test set, else its validation split, else its training data.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "nn/error.hpp"
+#include "nn/io/model_io.hpp"
+#include "nn/nn.hpp"
+#include "nn/report/run_folder.hpp"
+#include "nn/threads.hpp"
+
+namespace nn::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The learning rate as run.json records it: float32's digits, not its binary expansion.
+double lr_setting(const Optimizer& optimizer) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(optimizer.initial_lr()));
+  return std::strtod(buf, nullptr);
+}
+
+json run_settings(const TrainOptions& a, const Sequential& model, const Optimizer& optimizer,
+                  const data::Scaler& scaler) {
+  return {{"data", a.data},
+          {"data_dir", a.data_dir},
+          {"label_column", a.label_column},
+          {"model", io::to_compact(io::spec_of(model))},
+          {"init", a.init},
+          {"epochs", a.epochs},
+          {"batch_size", a.batch_size},
+          {"optimizer", optimizer.type_name()},
+          {"lr", lr_setting(optimizer)},
+          {"momentum", a.optimizer == "sgd" ? json(a.momentum) : json(nullptr)},
+          {"nesterov", a.optimizer == "sgd" ? json(a.nesterov) : json(nullptr)},
+          {"weight_decay", a.weight_decay},
+          {"scheduler", a.scheduler},
+          {"loss", a.loss},
+          {"scale", scaler.kind_name()},
+          {"val_split", a.val_split},
+          {"stratify", a.stratify},
+          {"patience", a.patience},
+          {"seed", a.seed},
+          {"threads", num_threads()}};
+}
+
+// report.html and its pictures in out_dir, judged on data.judged().
+void write_report(report::RunFolder& run, PreparedData& data, const fs::path& out_dir) {
+  auto loss = make_loss(saved_loss(run.model_metadata));
+  const report::ReportData judged{.loss = loss.get(),
+                                  .judged = &data.judged(),
+                                  .judged_on = data.judged_on(),
+                                  .raw_points = data.raw_points ? &*data.raw_points : nullptr};
+  const auto written = run.write_report(out_dir, judged);
+  std::printf("report written to %s\n", written.back().string().c_str());
+}
+
+}  // namespace
+
+void write_train_report(const TrainOptions& o, std::unique_ptr<Sequential> model, const Optimizer& optimizer,
+                        PreparedData& data, const train::History& history) {
+  report::RunFolder run;
+  report::RunInfo& info = run.info;
+  info.nn_version = kVersion;
+  info.finished = utc_now();
+  info.settings = run_settings(o, *model, optimizer, data.scaler);
+  info.data_description = data.description;
+  info.images = data.images;
+  info.train_samples = data.train.size();
+  info.val_samples = data.has_val ? data.val.size() : 0;
+  info.parameters = parameter_count(*model);
+  info.stop_reason = history.stop_reason;
+  for (const auto& r : history.epochs) info.train_seconds += r.seconds;
+  info.epochs_run = static_cast<int64_t>(history.size());
+  run.history = history;
+  run.model = std::move(model);
+  run.input_shape = data.train.sample_shape();
+  run.scaler = data.scaler;
+  run.model_metadata = model_metadata(o, data.train);
+  run.write(o.report_dir);
+  std::printf("model saved to %s\n", (fs::path(o.report_dir) / "model.safetensors").string().c_str());
+
+  // The report needs only the part it judges: free the others (peak memory).
+  const data::Dataset& judged = data.judged();
+  if (&judged != &data.train) data.train = data::Dataset();
+  if (&judged != &data.val) data.val = data::Dataset();
+  std::fflush(stdout);
+  write_report(run, data, o.report_dir);
+}
+
+int run_report(const ReportOptions& o) {
+  report::RunFolder run = report::RunFolder::read(o.run_dir);
+  const json& st = run.info.settings;
+  set_num_threads(st.value("threads", 0));
+  // The data the run trained on, split as the run split it (the same seed).
+  LoadedData loaded = load_data(st.at("data").get<std::string>(),
+                                {.data_dir = st.value("data_dir", ""), .label_column = st.value("label_column", "")});
+  const data::Dataset& all = loaded.train;
+  NN_CHECK(!all.is_classification() || all.sample_numel() == run.input_shape.numel(), all.name, ": samples have ",
+           all.sample_numel(), " features but the model expects ", run.input_shape.numel(), " (",
+           run.input_shape.str(), ")");
+  PreparedData data = prepare_data(std::move(loaded), {.val_split = st.value("val_split", 0.0),
+                                                       .seed = st.value("seed", uint64_t{0}),
+                                                       .stratify = st.value("stratify", true),
+                                                       .fitted = &run.scaler,
+                                                       .keep_raw_points = true,
+                                                       .judged_only = true});
+  if (data.judged().is_classification()) data.judged().reshape_samples(run.input_shape);
+  write_report(run, data, o.out_dir.empty() ? o.run_dir : o.out_dir);
+  return 0;
+}
+
+}  // namespace nn::cli

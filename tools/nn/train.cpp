@@ -1,0 +1,322 @@
+// `nn train` for networks: data, model, optimizer, the Trainer with its callbacks (progress, metrics
+// file, early stopping, step log, checkpoints), exact resume, the result line, --save and --report.
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "nn/io/atomic_file.hpp"
+#include "nn/io/checkpoint.hpp"
+#include "nn/io/model_io.hpp"
+#include "nn/io/model_scaler.hpp"
+#include "nn/nn.hpp"
+#include "nn/threads.hpp"
+#include "nn/train/callbacks.hpp"
+#include "nn/train/progress.hpp"
+#include "nn/train/trainer.hpp"
+
+namespace nn::cli {
+
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+// The shape one sample has for the model: images as [1, H, W] for convolutions, flat otherwise.
+void shape_for_model(data::Dataset& d, const io::ModelSpec& spec) {
+  if (io::expects_images(spec)) {
+    if (d.sample_shape().rank() == 1 && d.sample_numel() == 784) d.reshape_samples(Shape{1, 28, 28});
+    if (d.sample_shape().rank() == 2) d.reshape_samples(Shape{1, d.sample_shape()[0], d.sample_shape()[1]});
+  } else if (d.sample_shape().rank() != 1) {
+    d.reshape_samples(Shape{d.sample_numel()});
+  }
+}
+
+// Writes one JSON object per epoch to a temporary file that becomes FILE when training ends well.
+class MetricsWriter : public train::Callback {
+ public:
+  explicit MetricsWriter(const std::string& path) : file_(path) {}
+  void on_epoch_end(int64_t epoch, const train::EpochRecord& r) override {
+    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json j = {{"epoch", epoch + 1},           {"train_loss", num(r.train_loss)}, {"train_accuracy", num(r.train_accuracy)},
+              {"val_loss", num(r.val_loss)},  {"val_accuracy", num(r.val_accuracy)},
+              {"lr", r.lr},                   {"seconds", r.seconds},           {"samples_per_second", r.samples_per_second}};
+    file_.write(j.dump() + "\n");
+  }
+  void commit() { file_.commit(); }
+
+ private:
+  io::AtomicFile file_;
+};
+
+// In evaluation mode: BatchNorm refuses a batch of one when training, and neither its running
+// statistics nor a Dropout generator should move for a probe.
+int64_t output_width(Sequential& model, const data::Dataset& d) {
+  Tensor probe(d.sample_shape().batched(1));
+  model.eval();
+  const Tensor& y = model.forward(probe);
+  const int64_t width = y.rank() == 2 ? y.dim(1) : y.numel();
+  model.train();
+  return width;
+}
+
+// ---- checkpoints and resume ------------------------------------------------------------------------
+
+// FNV-1a 64 of a dataset's samples, labels and targets: a resumed run must see the same data.
+std::string data_fingerprint(const data::Dataset& d) {
+  uint64_t h = io::fnv1a64(nullptr, 0);
+  if (d.is_u8()) {
+    h = io::fnv1a64(d.features_u8().data(), d.features_u8().size(), h);
+  } else if (d.features().defined()) {
+    h = io::fnv1a64(d.features().data(), static_cast<size_t>(d.features().numel()) * sizeof(float), h);
+  }
+  h = io::fnv1a64(d.labels().data(), d.labels().size() * sizeof(int32_t), h);
+  if (d.targets().defined())
+    h = io::fnv1a64(d.targets().data(), static_cast<size_t>(d.targets().numel()) * sizeof(float), h);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Everything that must match for an exact resume; not the number of epochs, except where the
+// schedule depends on it (cosine without T_MAX).
+json resume_settings(const TrainOptions& a, const io::ModelSpec& spec, const Optimizer& optimizer,
+                     const data::Dataset& train, const data::Dataset* val) {
+  std::string scheduler = a.scheduler;
+  if (scheduler == "cosine") scheduler += ":" + std::to_string(a.epochs);
+  return {{"model", io::to_compact(spec)},
+          {"data", a.data},
+          {"label_column", a.label_column},
+          {"val_split", a.val_split},
+          {"stratify", a.stratify},
+          {"scale", a.scale},
+          {"data_hash", data_fingerprint(train) + (val ? "/" + data_fingerprint(*val) : std::string())},
+          {"loss", a.loss},
+          {"optimizer", io::optimizer_settings(optimizer)},
+          {"scheduler", scheduler},
+          {"batch_size", a.batch_size},
+          {"seed", a.seed}};
+}
+
+// --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), flushed
+// at once so that a killed run's log holds every step it took.
+class StepLog : public train::Callback {
+ public:
+  // A fresh run truncates the file; a resumed one keeps the lines up to its checkpoint's step
+  // (a killed run may have logged steps after it) and appends.
+  StepLog(const std::string& path, std::optional<int64_t> resume_step) {
+    if (resume_step) {
+      std::string kept;
+      std::ifstream in(path);
+      for (std::string line; std::getline(in, line);) {
+        long long step = 0;
+        if (std::sscanf(line.c_str(), "%lld", &step) == 1 && step <= *resume_step) kept += line + "\n";
+      }
+      io::write_file_atomic(path, kept);
+    }
+    file_ = std::fopen(path.c_str(), resume_step ? "a" : "w");
+    NN_CHECK(file_ != nullptr, "--log-steps: cannot open '", path, "'");
+  }
+  ~StepLog() override {
+    if (file_) std::fclose(file_);
+  }
+  StepLog(const StepLog&) = delete;
+  StepLog& operator=(const StepLog&) = delete;
+  void on_batch_end(const train::BatchEnd& b) override {
+    std::fprintf(file_, "%lld %.9g\n", static_cast<long long>(b.step), static_cast<double>(b.loss));
+    std::fflush(file_);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+// --resume: loads the checkpoint, refuses other settings, and puts model, optimizer, scheduler and
+// RNG back; the caller resumes fit at (epoch, batch) with its history.
+io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Sequential& model,
+                                const data::Dataset& train, Optimizer& optimizer, Scheduler* scheduler) {
+  const fs::path path = io::resolve_checkpoint_path(a.resume);
+  std::error_code ec;
+  NN_CHECK(fs::is_regular_file(path, ec), "--resume: no checkpoint at '", path.string(), "'");
+  io::CheckpointState ck = io::load_checkpoint(path);
+  io::check_resume_settings(ck, settings, path.string());
+  NN_CHECK(ck.epoch <= a.epochs, "--resume: ", path.string(), " has finished ", ck.epoch, " epochs; --epochs ",
+           a.epochs, " asks for fewer");
+  {
+    // Layers that infer their input size get their shapes from one forward in evaluation mode.
+    model.eval();
+    Tensor probe(train.sample_shape().batched(1));
+    model.forward(probe);
+    model.train();
+  }
+  io::restore_training_state(ck, model, optimizer, scheduler);
+  if (auto it = ck.metadata.find("nn.threads"); it != ck.metadata.end() && it->second != std::to_string(num_threads()))
+    std::cerr << "note: the checkpoint was written with " << it->second << " threads, this run uses "
+              << num_threads() << "; the results may differ in the last bits from an uninterrupted run\n";
+  return ck;
+}
+
+// --checkpoint-dir: last and best, with the hidden test hooks that kill the process.
+std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions& a, const json& settings,
+                                                             std::map<std::string, std::string> metadata) {
+  io::CheckpointWriterOptions o;
+  o.dir = a.checkpoint_dir;
+  o.every_batches = a.checkpoint_every;
+  o.settings = settings;
+  o.metadata = std::move(metadata);
+  if (a.debug_kill_at_step > 0)
+    o.after_write = [step = a.debug_kill_at_step](const fs::path&, const io::CheckpointState& st) {
+      if (st.step == step) std::raise(SIGKILL);
+    };
+  if (a.debug_kill_in_save > 0)
+    o.before_rename = [step = a.debug_kill_in_save](const fs::path&, const io::CheckpointState& st) {
+      if (st.step == step) std::raise(SIGKILL);
+    };
+  return std::make_unique<io::CheckpointWriter>(std::move(o));
+}
+
+}  // namespace
+
+std::map<std::string, std::string> model_metadata(const TrainOptions& o, const data::Dataset& train) {
+  std::map<std::string, std::string> m{{"nn.data", o.data}, {"nn.loss", o.loss}, {"nn.version", kVersion}};
+  if (!train.class_names.empty()) m["nn.class_names"] = json(train.class_names).dump();
+  return m;
+}
+
+int run_train(const TrainOptions& a) {
+  if (is_classic(a.model)) return run_classic(a);
+  set_num_threads(a.threads);
+  manual_seed(a.seed);
+  std::ostream& log = std::cerr;
+
+  LoadedData loaded = load_data(a.data, {.data_dir = a.data_dir, .label_column = a.label_column});
+  io::ModelSpec spec = a.model.ends_with(".json") ? io::read_model_spec_file(a.model) : io::parse_model_spec(a.model);
+  std::unique_ptr<Sequential> model = io::build_model(spec, {.default_init = parse_init(a.init)});
+  auto loss = make_loss(a.loss);
+  NN_CHECK(a.epochs > 0, "--epochs: expected a positive number, found ", a.epochs);
+  NN_CHECK(a.batch_size > 0, "--batch-size: expected a positive number, found ", a.batch_size);
+
+  // Scaling: images come as uint8 and are mapped to [0, 1] when batched; other data is
+  // standardised with statistics of the training part only.
+  // The report's decision regions need the 2-D points as loaded.
+  PreparedData prepared = prepare_data(std::move(loaded), {.val_split = a.val_split,
+                                                           .seed = a.seed,
+                                                           .stratify = a.stratify,
+                                                           .scale = a.scale,
+                                                           .keep_raw_points = !a.report_dir.empty()});
+  data::Dataset& train = prepared.train;
+  data::Dataset* val = prepared.has_val ? &prepared.val : nullptr;
+  std::optional<data::Dataset>& test = prepared.test;
+  shape_for_model(train, spec);
+  if (val) shape_for_model(*val, spec);
+  if (test) shape_for_model(*test, spec);
+
+  if (train.is_classification()) {
+    const int64_t outputs = output_width(*model, train);
+    const bool binary_single = outputs == 1 && train.num_classes() <= 2;
+    NN_CHECK(binary_single || outputs >= train.num_classes(), "model: the last layer has ", outputs,
+             " outputs but ", train.name, " has ", train.num_classes(), " classes (labels 0..", train.num_classes() - 1,
+             ")");
+  }
+  model->set_input_grad(false);  // no gradient for the data itself
+  auto optimizer = make_optimizer(a, model->parameters());
+  auto scheduler = make_scheduler(a.scheduler, *optimizer, a.epochs);
+  NN_CHECK(a.checkpoint_every >= 0, "--checkpoint-every: expected a number of batches >= 0, found ", a.checkpoint_every);
+  NN_CHECK(a.checkpoint_every == 0 || !a.checkpoint_dir.empty(), "--checkpoint-every needs --checkpoint-dir");
+  const json settings = resume_settings(a, spec, *optimizer, train, val);
+  std::optional<io::CheckpointState> resumed;
+  if (!a.resume.empty()) resumed = resume_from(a, settings, *model, train, *optimizer, scheduler.get());
+
+  if (!a.quiet) {
+    log << "data:  " << prepared.description << "; training on " << train.size()
+        << (val ? ", validating on " + std::to_string(val->size()) : std::string()) << "\n";
+    log << "model: " << io::to_compact(spec) << " (" << parameter_count(*model) << " parameters)\n";
+    log << "train: " << a.epochs << " epochs, batch " << a.batch_size << ", " << optimizer->type_name() << " lr "
+        << optimizer->lr() << ", loss " << loss->type_name() << ", " << num_threads() << " threads, seed " << a.seed
+        << "\n";
+  }
+
+  train::Trainer trainer;
+  train::ProgressReporter progress(
+      log, {.mode = a.quiet ? train::ProgressMode::quiet
+                            : (a.progress_lines ? train::ProgressMode::lines : train::ProgressMode::automatic)});
+  trainer.add_callback(progress);
+  std::unique_ptr<MetricsWriter> metrics;
+  if (!a.metrics_out.empty()) {
+    metrics = std::make_unique<MetricsWriter>(a.metrics_out);
+    trainer.add_callback(*metrics);
+  }
+  std::unique_ptr<train::EarlyStopping> early;
+  if (a.patience > 0) {
+    early = std::make_unique<train::EarlyStopping>(train::EarlyStoppingOptions{
+        .monitor = val ? "val_loss" : "train_loss", .patience = a.patience, .restore_best_weights = true});
+    trainer.add_callback(*early);
+  }
+  std::unique_ptr<StepLog> step_log;
+  if (!a.log_steps.empty()) {
+    step_log = std::make_unique<StepLog>(a.log_steps, resumed ? std::optional<int64_t>(resumed->step) : std::nullopt);
+    trainer.add_callback(*step_log);
+  }
+  std::unique_ptr<io::CheckpointWriter> checkpoints;
+  if (!a.checkpoint_dir.empty()) {
+    std::map<std::string, std::string> meta{{"nn.threads", std::to_string(num_threads())}, {"nn.version", kVersion}};
+    io::put_scaler(meta, prepared.scaler);
+    checkpoints = make_checkpoint_writer(a, settings, std::move(meta));
+    if (resumed) checkpoints->set_best(resumed->best, resumed->best_epoch);
+    trainer.add_callback(*checkpoints);
+  }
+  train::FitOptions fit{.epochs = a.epochs, .batch_size = a.batch_size, .seed = a.seed};
+  train::History start;
+  if (resumed) {
+    fit.start_epoch = resumed->epoch;
+    fit.start_batch = resumed->batch;
+    start = std::move(resumed->history);
+    if (metrics)
+      for (const auto& r : start.epochs) metrics->on_epoch_end(r.epoch, r);
+    if (!a.quiet)
+      log << "resume: from " << io::resolve_checkpoint_path(a.resume).string() << " at epoch " << fit.start_epoch + 1
+          << ", batch " << fit.start_batch + 1 << " (step " << resumed->step << ")\n";
+  }
+  train::History history =
+      trainer.fit(*model, *loss, *optimizer, train, val, fit, scheduler.get(), std::move(start));
+  if (!history.stop_reason.empty() && !a.quiet) log << "stopped early: " << history.stop_reason << "\n";
+
+  double train_seconds = 0.0;
+  for (const auto& r : history.epochs) train_seconds += r.seconds;
+  if (test) {
+    const auto ev = train::evaluate(*model, *loss, *test, {.batch_size = 1000});
+    std::printf("test: loss %.4f, accuracy %.2f%% on %lld samples of %s (training took %.1f s)\n", ev.loss,
+                100.0 * ev.accuracy, static_cast<long long>(ev.samples), test->name.c_str(), train_seconds);
+  } else if (!history.empty()) {
+    const auto& last = history.back();
+    if (val)
+      std::printf("validation: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.val_loss,
+                  100.0 * last.val_accuracy, train_seconds);
+    else
+      std::printf("train: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.train_loss,
+                  100.0 * last.train_accuracy, train_seconds);
+  }
+  if (metrics) metrics->commit();
+  if (!a.save.empty()) {
+    io::SaveOptions so;
+    const auto dims = train.sample_shape().dims();
+    so.input_shape.assign(dims.begin(), dims.end());
+    so.metadata = model_metadata(a, train);
+    io::save_with_scaler(*model, prepared.scaler, a.save, std::move(so));
+    std::printf("model saved to %s\n", a.save.c_str());
+  }
+  if (!a.report_dir.empty()) write_train_report(a, std::move(model), *optimizer, prepared, history);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace nn::cli
