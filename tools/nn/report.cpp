@@ -33,15 +33,10 @@ std::string utc_now() {
   return buf;
 }
 
-// The learning rate as run.json records it: float32's digits, not its binary expansion.
-double lr_setting(const Optimizer& optimizer) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(optimizer.initial_lr()));
-  return std::strtod(buf, nullptr);
-}
-
 json run_settings(const TrainOptions& a, const Sequential& model, const Optimizer& optimizer,
                   const data::Scaler& scaler) {
+  // The optimizer's type and learning rate as its own description (Optimizer::settings()) spells them.
+  const json described = optimizer.settings();
   return {{"data", a.data},
           {"data_dir", a.data_dir},
           {"label_column", a.label_column},
@@ -49,8 +44,8 @@ json run_settings(const TrainOptions& a, const Sequential& model, const Optimize
           {"init", a.init},
           {"epochs", a.epochs},
           {"batch_size", a.batch_size},
-          {"optimizer", optimizer.type_name()},
-          {"lr", lr_setting(optimizer)},
+          {"optimizer", described.at("type")},
+          {"lr", described.at("lr")},
           {"momentum", a.optimizer == "sgd" ? json(a.momentum) : json(nullptr)},
           {"nesterov", a.optimizer == "sgd" ? json(a.nesterov) : json(nullptr)},
           {"weight_decay", a.weight_decay},

@@ -41,32 +41,22 @@ void shape_for_model(data::Dataset& d, const io::ModelSpec& spec) {
   }
 }
 
-// Writes one JSON object per epoch to a temporary file that becomes FILE when training ends well.
+// Writes one JSON object per epoch (History's one JSON form) to a temporary file that becomes FILE
+// when training ends well.
 class MetricsWriter : public train::Callback {
  public:
   explicit MetricsWriter(const std::string& path) : file_(path) {}
-  void on_epoch_end(int64_t epoch, const train::EpochRecord& r) override {
-    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-    json j = {{"epoch", epoch + 1},           {"train_loss", num(r.train_loss)}, {"train_accuracy", num(r.train_accuracy)},
-              {"val_loss", num(r.val_loss)},  {"val_accuracy", num(r.val_accuracy)},
-              {"lr", r.lr},                   {"seconds", r.seconds},           {"samples_per_second", r.samples_per_second}};
-    file_.write(j.dump() + "\n");
-  }
+  void on_epoch_end(int64_t, const train::EpochRecord& r) override { file_.write(train::to_json(r, 1).dump() + "\n"); }
   void commit() { file_.commit(); }
 
  private:
   io::AtomicFile file_;
 };
 
-// In evaluation mode: BatchNorm refuses a batch of one when training, and neither its running
-// statistics nor a Dropout generator should move for a probe.
+// The model's output size for one sample, from Module::build (no forward, nothing moves).
 int64_t output_width(Sequential& model, const data::Dataset& d) {
-  Tensor probe(d.sample_shape().batched(1));
-  model.eval();
-  const Tensor& y = model.forward(probe);
-  const int64_t width = y.rank() == 2 ? y.dim(1) : y.numel();
-  model.train();
-  return width;
+  const Shape out = model.build(d.sample_shape());
+  return out.rank() == 1 ? out[0] : out.numel();
 }
 
 // ---- checkpoints and resume ------------------------------------------------------------------------
@@ -151,13 +141,7 @@ io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Seq
   io::check_resume_settings(ck, settings, path.string());
   NN_CHECK(ck.epoch <= a.epochs, "--resume: ", path.string(), " has finished ", ck.epoch, " epochs; --epochs ",
            a.epochs, " asks for fewer");
-  {
-    // Layers that infer their input size get their shapes from one forward in evaluation mode.
-    model.eval();
-    Tensor probe(train.sample_shape().batched(1));
-    model.forward(probe);
-    model.train();
-  }
+  model.build(train.sample_shape());  // layers that infer their input size get their shapes
   io::restore_training_state(ck, model, optimizer, scheduler);
   if (auto it = ck.metadata.find("nn.threads"); it != ck.metadata.end() && it->second != std::to_string(num_threads()))
     std::cerr << "note: the checkpoint was written with " << it->second << " threads, this run uses "
