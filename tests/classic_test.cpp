@@ -73,7 +73,7 @@ TEST(Perceptron, OneEpochFollowsTheRuleByHand) {
   int64_t errors = 0;
   for (int64_t i = 0; i < d.size(); ++i) {
     const double z = w[0] * d.feature(i, 0) + w[1] * d.feature(i, 1) + b;
-    const double update = eta * (d.labels()[static_cast<size_t>(i)] - (z >= 0.0 ? 1 : 0));
+    const double update = eta * (d.labels()[static_cast<size_t>(i)] - (z >= 0.5 ? 1 : 0));
     w[0] += update * d.feature(i, 0);
     w[1] += update * d.feature(i, 1);
     b += update;
@@ -123,7 +123,10 @@ TEST(Perceptron, PredictsWithTheThreshold) {
   const std::vector<float> x = {1.0f, 2.0f};
   const double z = p.net_input(x);
   EXPECT_DOUBLE_EQ(z, p.weights()[0] * 1.0 + p.weights()[1] * 2.0 + p.bias());
-  EXPECT_EQ(p.predict(x), z >= 0.0 ? 1 : 0);
+  // The classic perceptron's default threshold: 0.5, between the labels 0 and 1.
+  EXPECT_EQ(nn::classic::PerceptronOptions{}.threshold, 0.5);
+  EXPECT_EQ(p.threshold(), 0.5);
+  EXPECT_EQ(p.predict(x), z >= 0.5 ? 1 : 0);
   Perceptron high({.n_iter = 0, .threshold = 1e9});
   high.fit(tiny());
   EXPECT_EQ(high.predict(x), 0);

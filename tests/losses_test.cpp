@@ -1,6 +1,7 @@
 // Loss values and gradients against PyTorch, gradient checks, and the error messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/nn.hpp"
@@ -124,6 +125,7 @@ TEST_P(LossGradcheck, EveryLossDenseAndIndexTargets) {
   } cases[] = {
       {"MSE dense", nn::gradcheck(mse, logits, dense, o)},
       {"MSE indices", nn::gradcheck(mse, logits, labels, o)},
+      {"MSE binary indices", nn::gradcheck(mse, random_tensor(nn::Shape{n, 1}, 8, -1, 2), labels01, o)},
       {"BCE dense", nn::gradcheck(bce, probs, binary, o)},
       {"BCE indices", nn::gradcheck(bce, probs1, labels01, o)},
       {"BCEWithLogits dense", nn::gradcheck(bcel, logits, binary, o)},
@@ -163,6 +165,58 @@ TEST(LossErrors, MismatchedBatchAndLabelOutOfRange) {
   EXPECT_THROW(bce(nn::Tensor(nn::Shape{2, 1}), nn::Labels(two)), nn::Error);
   EXPECT_THROW(bce(nn::Tensor(nn::Shape{2, 3}), nn::Labels(two)), nn::Error);
   EXPECT_THROW(nn::CrossEntropyLoss()(nn::Tensor(nn::Shape{0, 3}), nn::Labels()), nn::Error);
+}
+
+// A one-output model trained with MSE on two-class labels (the XOR network): the label is the target.
+TEST(LossBinary, MseOnOneOutputUsesTheLabelAsTarget) {
+  nn::Tensor pred(nn::Shape{4, 1});
+  const float p[] = {0.1f, 0.8f, 0.6f, -0.2f};
+  std::copy(p, p + 4, pred.data());
+  const std::vector<int32_t> y{0, 1, 1, 0};
+  nn::Tensor dense(nn::Shape{4, 1});
+  for (int i = 0; i < 4; ++i) dense[i] = static_cast<float>(y[static_cast<size_t>(i)]);
+  nn::MSELoss by_labels, by_dense;
+  const float a = by_labels(pred, nn::Labels(y));
+  const float b = by_dense(pred, dense);
+  EXPECT_FLOAT_EQ(a, b);
+  EXPECT_NEAR(a, (0.01 + 0.04 + 0.16 + 0.04) / 4.0, 1e-6);
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(by_labels.backward()[i], by_dense.backward()[i]);
+  const std::vector<int32_t> bad{0, 1, 2, 0};
+  try {
+    by_labels(pred, nn::Labels(bad));
+    FAIL();
+  } catch (const nn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("label 2 at index 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected 0 or 1"), std::string::npos) << e.what();
+  }
+}
+
+// Logits given to the cross-entropy on probabilities: an error that names the fused loss, not NaN.
+TEST(LossErrors, CrossEntropyOnLogitsPointsToTheFusedLoss) {
+  nn::Tensor logits(nn::Shape{2, 3});
+  const float z[] = {2.0f, -1.0f, 0.5f, 0.1f, 0.2f, 0.7f};
+  std::copy(z, z + 6, logits.data());
+  const std::vector<int32_t> y{0, 2};
+  nn::CrossEntropyLoss ce;
+  for (int dense = 0; dense < 2; ++dense) {
+    try {
+      if (dense) {
+        ce(logits, nn::Tensor(nn::Shape{2, 3}));
+      } else {
+        ce(logits, nn::Labels(y));
+      }
+      FAIL();
+    } catch (const nn::Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("expected probabilities in [0, 1]"), std::string::npos) << m;
+      EXPECT_NE(m.find("found 2 at row 0, column 0"), std::string::npos) << m;
+      EXPECT_NE(m.find("SoftmaxCrossEntropyLoss"), std::string::npos) << m;
+    }
+  }
+  // Rows of a softmax pass.
+  nn::Tensor probs(nn::Shape{2, 3});
+  nn::ops::softmax_rows(logits.data(), probs.data(), 2, 3);
+  EXPECT_TRUE(std::isfinite(ce(probs, nn::Labels(y))));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <memory>
 
 #include "nn/nn.hpp"
@@ -160,6 +161,76 @@ TEST(Schedulers, SeedFormulasAndResume) {
   EXPECT_NEAR(o.lr(), 0.01, 1e-8);
   EXPECT_THROW(nn::StepLR(o, 0), nn::Error);
   EXPECT_THROW(nn::MultiStepLR(o, {5, 2}), nn::Error);
+}
+
+// clip_grad_norm_ and clip_grad_value_ against the definitions (PyTorch's torch.nn.utils).
+TEST(ClipGrad, NormScalesAllGradientsTogether) {
+  nn::Parameter a{"a", nn::Tensor(nn::Shape{2}), nn::Tensor(nn::Shape{2})};
+  nn::Parameter b{"b", nn::Tensor(nn::Shape{1}), nn::Tensor(nn::Shape{1})};
+  a.grad[0] = 3.0f;
+  a.grad[1] = 0.0f;
+  b.grad[0] = -4.0f;  // total 2-norm 5
+  std::vector<nn::Parameter*> ps{&a, &b};
+  EXPECT_FLOAT_EQ(nn::clip_grad_norm_(ps, 10.0f), 5.0f);  // below the limit: unchanged
+  EXPECT_FLOAT_EQ(a.grad[0], 3.0f);
+  EXPECT_FLOAT_EQ(nn::clip_grad_norm_(ps, 1.0f), 5.0f);
+  const float c = static_cast<float>(1.0 / (5.0 + 1e-6));
+  EXPECT_FLOAT_EQ(a.grad[0], 3.0f * c);
+  EXPECT_FLOAT_EQ(b.grad[0], -4.0f * c);
+  EXPECT_NEAR(nn::clip_grad_norm_(ps, 100.0f), 1.0f, 1e-5f);
+  // The infinity norm: the largest magnitude.
+  a.grad[0] = 3.0f;
+  b.grad[0] = -4.0f;
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_FLOAT_EQ(nn::clip_grad_norm_(ps, 2.0f, inf), 4.0f);
+  EXPECT_NEAR(b.grad[0], -2.0f, 1e-5f);
+  EXPECT_NEAR(a.grad[0], 1.5f, 1e-5f);
+  // A non-finite gradient: reported, nothing scaled.
+  a.grad[1] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(nn::clip_grad_norm_(ps, 1.0f)));
+  EXPECT_TRUE(std::isnan(nn::clip_grad_norm_(ps, 1.0f, inf)));
+  EXPECT_NEAR(b.grad[0], -2.0f, 1e-5f);
+  EXPECT_THROW(nn::clip_grad_norm_(ps, 0.0f), nn::Error);
+  EXPECT_THROW(nn::clip_grad_norm_(ps, 1.0f, 1.0f), nn::Error);
+}
+
+TEST(ClipGrad, ValueClampsEachElement) {
+  nn::Parameter a{"a", nn::Tensor(nn::Shape{4}), nn::Tensor(nn::Shape{4})};
+  const float g[] = {-3.0f, -0.5f, 0.25f, 7.0f};
+  for (int i = 0; i < 4; ++i) a.grad[i] = g[i];
+  std::vector<nn::Parameter*> ps{&a};
+  nn::clip_grad_value_(ps, 1.0f);
+  const float want[] = {-1.0f, -0.5f, 0.25f, 1.0f};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(a.grad[i], want[i]);
+  try {
+    nn::clip_grad_value_(ps, -1.0f);
+    FAIL();
+  } catch (const nn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected clip_value > 0, found -1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Optimizer, ReportsWhetherTheLastStepLeftEveryWeightFinite) {
+  nn::Parameter p{"w", nn::Tensor(nn::Shape{3}), nn::Tensor(nn::Shape{3})};
+  p.data.fill(1.0f);
+  p.grad.fill(1.0f);
+  nn::SGD sgd({&p}, {.lr = 0.1f});
+  sgd.step();
+  EXPECT_TRUE(sgd.last_step_finite());
+  p.grad[2] = 3e38f;
+  nn::SGD big({&p}, {.lr = 10.0f});
+  big.step();
+  EXPECT_FALSE(big.last_step_finite());
+  nn::Parameter q{"w", nn::Tensor(nn::Shape{2}), nn::Tensor(nn::Shape{2})};
+  q.grad[0] = std::numeric_limits<float>::quiet_NaN();
+  nn::Adam adam({&q}, {});
+  adam.step();
+  EXPECT_FALSE(adam.last_step_finite());
+  q.data.zero();
+  q.grad.fill(1.0f);
+  nn::Adam fresh({&q}, {});  // the first one's moments hold the NaN now
+  fresh.step();
+  EXPECT_TRUE(fresh.last_step_finite());
 }
 
 }  // namespace

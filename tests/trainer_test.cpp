@@ -434,6 +434,67 @@ TEST(Trainer, HugeLearningRateDiverges) {
   }
 }
 
+// An MSE whose gradient is scaled far beyond any sane step: the update overflows the weights while
+// the loss of that batch is still finite.
+class HugeGradientLoss : public nn::MSELoss {
+ public:
+  using nn::MSELoss::forward;
+  float forward(const nn::Tensor& pred, nn::Labels labels) override {
+    const float l = nn::MSELoss::forward(pred, labels);
+    for (int64_t i = 0; i < grad_.numel(); ++i) grad_[i] *= 1e38f;
+    return l;
+  }
+};
+
+TEST(Trainer, StepThatMakesAWeightNonFiniteStopsBeforeAnyCallback) {
+  auto data = blobs(3);
+  auto model = mlp(3);
+  HugeGradientLoss loss;
+  nn::SGD sgd(model.parameters(), {.lr = 10.0f});
+  struct SeenWeights : train::Callback {
+    nn::Module* model = nullptr;
+    int64_t batches = 0;
+    bool all_seen_finite = true;
+    void on_train_begin(const train::TrainBegin& info) override { model = &info.model; }
+    void on_batch_end(const train::BatchEnd&) override {
+      ++batches;
+      all_seen_finite = all_seen_finite && all_finite(weights(*model));
+    }
+  } seen;
+  train::Trainer trainer({&seen});
+  try {
+    trainer.fit(model, loss, sgd, data.train, nullptr, {.epochs = 2, .batch_size = 32});
+    FAIL() << "expected nn::Error";
+  } catch (const nn::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("training diverged: the optimizer step at epoch 1/2, batch 1/25 (step 1) made a weight "
+                       "non-finite"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_FALSE(sgd.last_step_finite());
+  EXPECT_EQ(seen.batches, 0);  // no callback (checkpoint writer, step log) saw the diverged step
+  EXPECT_TRUE(seen.all_seen_finite);
+}
+
+TEST(Trainer, GradientClippingKeepsTheHugeGradientRunFinite) {
+  auto data = blobs(3);
+  auto model = mlp(3);
+  HugeGradientLoss loss;
+  nn::SGD sgd(model.parameters(), {.lr = 0.1f});
+  train::Trainer trainer;
+  const auto h = trainer.fit(model, loss, sgd, data.train, &data.val,
+                             {.epochs = 3, .batch_size = 32, .clip_grad_norm = 1.0f});
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_TRUE(sgd.last_step_finite());
+  EXPECT_TRUE(all_finite(weights(model)));
+  EXPECT_GT(h.back().val_accuracy, 0.8);  // clipped steps of length <= lr still learn the blobs
+  auto model2 = mlp(3);
+  nn::SGD sgd2(model2.parameters(), {.lr = 0.1f});
+  EXPECT_THROW(trainer.fit(model2, loss, sgd2, data.train, nullptr, {.epochs = 1, .clip_grad_norm = -1.0f}),
+               nn::Error);
+}
+
 TEST(Progress, PlainModeWritesOneLinePerEpoch) {
   auto data = blobs(3);
   auto model = mlp(3);

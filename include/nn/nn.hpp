@@ -37,6 +37,7 @@
 #include "nn/losses/loss.hpp"
 #include "nn/ops/elementwise.hpp"
 #include "nn/ops/gemm.hpp"
+#include "nn/optim/clip_grad.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
 #include "nn/parallel.hpp"

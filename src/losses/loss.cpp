@@ -89,6 +89,21 @@ float MSELoss::forward(const Tensor& pred, const Tensor& target) {
 }
 
 float MSELoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.rank() == 2 && pred.dim(1) == 1) {
+    // One output per sample (a binary model such as the XOR network): the label is the 0/1 target.
+    check_binary_labels(type_name(), pred, labels);
+    const int64_t n = pred.numel();
+    NN_CHECK(n > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
+    grad_.resize(pred.shape());
+    double total = 0.0;
+    const float scale = 2.0f / static_cast<float>(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = pred[i] - static_cast<float>(labels[static_cast<size_t>(i)]);
+      total += static_cast<double>(d) * d;
+      grad_[i] = scale * d;
+    }
+    return static_cast<float>(total / static_cast<double>(n));
+  }
   check_labels(pred, labels);
   const int64_t n = pred.numel(), classes = pred.dim(1);
   NN_CHECK(n > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
@@ -141,9 +156,26 @@ float BCEWithLogitsLoss::forward(const Tensor& pred, Labels labels) {
 
 // ---- cross-entropy on probabilities -------------------------------------------------------------
 
+namespace {
+// CrossEntropyLoss takes probabilities (rows of a softmax); logits would give log of negative
+// numbers, NaN without a word. Values a little outside [0, 1] from rounding are accepted.
+void check_probabilities(const Loss& who, const Tensor& pred) {
+  constexpr float kSlack = 1e-3f;
+  const float* p = pred.data();
+  for (int64_t i = 0; i < pred.numel(); ++i) {
+    if (p[i] >= -kSlack && p[i] <= 1.0f + kSlack) continue;
+    const int64_t c = pred.rank() == 2 ? pred.dim(1) : 1;
+    fail(who.type_name(), ": expected probabilities in [0, 1] (rows of a softmax), found ", p[i], " at row ", i / c,
+         ", column ", i % c, "; for logits use the fused softmax cross-entropy (SoftmaxCrossEntropyLoss, "
+         "--loss cross-entropy)");
+  }
+}
+}  // namespace
+
 float CrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
   NN_CHECK(pred.rank() == 2, type_name(), ": expected prediction of shape [N, C], found ", pred.shape().str());
   check_same_shape(pred, target);
+  check_probabilities(*this, pred);
   const int64_t n = pred.dim(0);
   NN_CHECK(n > 0, type_name(), ": expected a non-empty batch, found ", pred.shape().str());
   grad_.resize(pred.shape());
@@ -159,6 +191,7 @@ float CrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
 
 float CrossEntropyLoss::forward(const Tensor& pred, Labels labels) {
   check_labels(pred, labels);
+  check_probabilities(*this, pred);
   const int64_t n = pred.dim(0), classes = pred.dim(1);
   NN_CHECK(n > 0, type_name(), ": expected a non-empty batch, found ", pred.shape().str());
   grad_.resize(pred.shape());

@@ -1,8 +1,11 @@
 #include "nn/optim/optimizer.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +49,12 @@ void Optimizer::ensure_like(Tensor& buf, const Parameter& p) {
     buf.resize(p.data.shape());
     buf.zero();
   }
+}
+
+bool Optimizer::all_finite(const float* w, int64_t n) {
+  uint32_t bad = 0;
+  for (int64_t j = 0; j < n; ++j) bad |= (std::bit_cast<uint32_t>(w[j]) & 0x7f800000u) == 0x7f800000u ? 1u : 0u;
+  return bad == 0;
 }
 
 // ---- SGD ------------------------------------------------------------------------------------------
@@ -92,13 +101,17 @@ void sgd_momentum(float* __restrict w, const float* __restrict g, float* __restr
 void SGD::step() {
   const float lr = lr_, mu = options_.momentum, wd = options_.weight_decay, damp = options_.dampening;
   const bool nesterov = options_.nesterov;
+  std::atomic<bool> finite{true};
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     float* w = p.data.data();
     const float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
-      parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) { sgd_plain(w + lo, g + lo, hi - lo, lr, wd); });
+      parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) {
+        sgd_plain(w + lo, g + lo, hi - lo, lr, wd);
+        if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
+      });
       continue;
     }
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
@@ -108,8 +121,10 @@ void SGD::step() {
       const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
                                 : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
       kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
+      if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
     });
   }
+  last_step_finite_ = finite.load();
   ++steps_;
 }
 
@@ -179,6 +194,7 @@ void Adam::step() {
   const float sqrt_bc2 = static_cast<float>(std::sqrt(bc2));
   const float lr = lr_;
   const bool decoupled = decoupled_, amsgrad = options_.amsgrad;
+  std::atomic<bool> finite{true};
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     ensure_like(m_[i], p);
@@ -194,8 +210,10 @@ void Adam::step() {
                                     : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
       kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,
              sqrt_bc2);
+      if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
     });
   }
+  last_step_finite_ = finite.load();
   steps_ = t;
 }
 

@@ -9,6 +9,7 @@
 
 #include "nn/data/loader.hpp"
 #include "nn/error.hpp"
+#include "nn/optim/clip_grad.hpp"
 
 namespace nn::train {
 
@@ -119,6 +120,10 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   NN_CHECK(options.epochs >= 0, "Trainer: expected epochs >= 0, found ", options.epochs);
   NN_CHECK(options.batch_size > 0, "Trainer: expected batch_size > 0, found ", options.batch_size);
   NN_CHECK(options.eval_batch_size >= 0, "Trainer: expected eval_batch_size >= 0, found ", options.eval_batch_size);
+  NN_CHECK(options.clip_grad_norm >= 0.0f && std::isfinite(options.clip_grad_norm),
+           "Trainer: expected clip_grad_norm >= 0 (0: off), found ", options.clip_grad_norm);
+  NN_CHECK(options.clip_grad_value >= 0.0f && std::isfinite(options.clip_grad_value),
+           "Trainer: expected clip_grad_value >= 0 (0: off), found ", options.clip_grad_value);
   NN_CHECK(!train.empty(), "Trainer: the training set", train.name.empty() ? "" : " '", train.name,
            train.name.empty() ? "" : "'", " is empty");
   const bool classification = train.is_classification();
@@ -209,7 +214,14 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
       if (classification) totals.correct += count_correct(out, batch.labels, threshold, nullptr);
       optimizer.zero_grad();
       model.backward(loss.backward());
+      if (options.clip_grad_norm > 0.0f) clip_grad_norm_(optimizer.params(), options.clip_grad_norm);
+      if (options.clip_grad_value > 0.0f) clip_grad_value_(optimizer.params(), options.clip_grad_value);
       optimizer.step();
+      if (!optimizer.last_step_finite()) {
+        fail("training diverged: the optimizer step at epoch ", epoch + 1, "/", options.epochs, ", batch ", b + 1, "/",
+             nb, " (step ", epoch * nb + b + 1, ") made a weight non-finite (loss before the step: ", l,
+             "); nothing of that step was saved (lower the learning rate, or clip the gradients)");
+      }
 
       totals.batches += 1;
       totals.samples += batch.size;

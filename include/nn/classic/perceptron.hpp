@@ -16,9 +16,9 @@ struct PerceptronOptions {
   double learning_rate = 0.01;  // eta > 0
   int64_t n_iter = 50;          // epochs (passes over the data), >= 0
   uint64_t random_state = 1;    // seed of the weight initialisation
-  // predict() gives 1 where w.x + b >= threshold. 0 is the unit step once the threshold is folded
-  // into the bias (seed 001's derivation); the seed's code passes th = 0.5.
-  double threshold = 0.0;
+  // predict() gives 1 where w.x + b >= threshold; 0.5 is the classic perceptron's default threshold
+  // (between the labels 0 and 1). Training uses the same rule, so the bias learns around it.
+  double threshold = 0.5;
 };
 
 class Perceptron : public LinearNeuron {

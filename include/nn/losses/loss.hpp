@@ -31,7 +31,8 @@ class Loss {
 };
 
 // Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
-// rows of width C (seed 003).
+// rows of width C; with one output per sample ([N, 1]) a label (0 or 1) is the target itself, as in
+// the XOR network.
 class MSELoss : public Loss {
  public:
   using Loss::forward;
@@ -64,6 +65,7 @@ class BCEWithLogitsLoss : public Loss {
 };
 
 // Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
+// A prediction outside [0, 1] (logits) is an nn::Error pointing to SoftmaxCrossEntropyLoss.
 class CrossEntropyLoss : public Loss {
  public:
   explicit CrossEntropyLoss(float eps = 1e-7f) : eps_(eps) {}

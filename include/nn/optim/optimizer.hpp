@@ -34,6 +34,9 @@ class Optimizer {
   // The learning rate the optimizer was built with; schedulers scale it.
   float initial_lr() const { return initial_lr_; }
   int64_t step_count() const { return steps_; }
+  // Whether every weight the latest step() wrote is finite (checked in the update loops, on data
+  // already in cache). The Trainer stops a diverging run on the first step that breaks it.
+  bool last_step_finite() const { return last_step_finite_; }
   const std::vector<Parameter*>& params() const { return params_; }
   virtual std::string type_name() const = 0;
   // What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
@@ -47,10 +50,13 @@ class Optimizer {
  protected:
   // Makes sure `buf` matches p's current shape (zero-filled when it had to change).
   static void ensure_like(Tensor& buf, const Parameter& p);
+  // Whether w[0..n) are all finite: an integer OR over the exponent bits, which vectorises.
+  static bool all_finite(const float* w, int64_t n);
   std::vector<Parameter*> params_;
   float lr_;
   float initial_lr_;
   int64_t steps_ = 0;
+  bool last_step_finite_ = true;
 };
 
 struct SGDOptions {

@@ -3,9 +3,11 @@
 // validation set in eval mode, records an EpochRecord, runs the callbacks and steps the scheduler.
 //
 // Steady state allocates nothing per batch: the loader's batch buffers, the model's and the
-// loss's buffers are sized on the first batch and reused. A non-finite batch loss stops training
-// at once with nn::Error ("training diverged: loss is nan at epoch 3/10, batch 17/938 ...") before
-// backward and the optimizer step, so the weights stay those of the last finite step.
+// loss's buffers are sized on the first batch and reused. Divergence is checked on every step: a
+// non-finite batch loss stops training at once with nn::Error ("training diverged: loss is nan at
+// epoch 3/10, batch 17/938 ...") before backward and the optimizer step, so the weights stay those
+// of the last finite step; an optimizer step that writes a non-finite weight stops it right after
+// that step, before any callback, so no checkpoint or model of that step is ever written.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,11 @@ struct FitOptions {
   bool drop_last = false;
   int64_t eval_batch_size = 0;  // validation batch size; 0: batch_size
   PredictionRule prediction{};
+  // Gradient clipping after backward, before the optimizer step (0: off): the total 2-norm of all
+  // gradients to at most clip_grad_norm (clip_grad_norm_), each element into
+  // [-clip_grad_value, clip_grad_value] (clip_grad_value_).
+  float clip_grad_norm = 0.0f;
+  float clip_grad_value = 0.0f;
   // Resume: start at batch start_batch of epoch start_epoch (0 <= start_batch <= batches per
   // epoch). With the history passed to fit (History::partial holding the sums of start_epoch's
   // first start_batch batches) and the same model and optimizer state, the run continues exactly

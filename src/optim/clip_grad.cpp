@@ -1,0 +1,58 @@
+#include "nn/optim/clip_grad.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nn/error.hpp"
+
+namespace nn {
+
+float clip_grad_norm_(std::span<Parameter* const> params, float max_norm, float norm_type) {
+  NN_CHECK(std::isfinite(max_norm) && max_norm > 0.0f, "clip_grad_norm_: expected max_norm > 0, found ", max_norm);
+  const bool inf_norm = std::isinf(norm_type) && norm_type > 0.0f;
+  NN_CHECK(inf_norm || norm_type == 2.0f, "clip_grad_norm_: expected norm_type 2 or inf, found ", norm_type);
+  double total = 0.0;
+  for (const Parameter* p : params) {
+    const float* g = p->grad.data();
+    const int64_t n = p->grad.numel();
+    if (inf_norm) {
+      float m = 0.0f;
+      for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(g[i]));
+      // std::max drops a NaN: look for one separately.
+      for (int64_t i = 0; i < n && std::isfinite(m); ++i)
+        if (std::isnan(g[i])) m = std::numeric_limits<float>::quiet_NaN();
+      total = std::isnan(m) || std::isnan(total) ? std::numeric_limits<double>::quiet_NaN()
+                                                 : std::max(total, static_cast<double>(m));
+    } else {
+      double s = 0.0;
+      for (int64_t i = 0; i < n; ++i) s += static_cast<double>(g[i]) * g[i];
+      total += s;
+    }
+  }
+  if (!inf_norm) total = std::sqrt(total);
+  const auto norm = static_cast<float>(total);
+  if (!std::isfinite(total)) return norm;
+  const double coef = static_cast<double>(max_norm) / (total + 1e-6);
+  if (coef < 1.0) {
+    const auto c = static_cast<float>(coef);
+    for (Parameter* p : params) {
+      float* g = p->grad.data();
+      const int64_t n = p->grad.numel();
+      for (int64_t i = 0; i < n; ++i) g[i] *= c;
+    }
+  }
+  return norm;
+}
+
+void clip_grad_value_(std::span<Parameter* const> params, float clip_value) {
+  NN_CHECK(std::isfinite(clip_value) && clip_value > 0.0f, "clip_grad_value_: expected clip_value > 0, found ",
+           clip_value);
+  for (Parameter* p : params) {
+    float* g = p->grad.data();
+    const int64_t n = p->grad.numel();
+    for (int64_t i = 0; i < n; ++i) g[i] = std::clamp(g[i], -clip_value, clip_value);
+  }
+}
+
+}  // namespace nn
