@@ -18,6 +18,7 @@
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_spec.hpp"
 #include "nn/io/safetensors.hpp"
+#include "nn/io/state_dict_model.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batchnorm.hpp"
 #include "nn/layers/conv2d.hpp"
