@@ -28,6 +28,7 @@
 #include "nn/report/chart.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
+#include "nn/io/state_dict_model.hpp"
 #include "nn/report/curves.hpp"
 #include "nn/report/metrics_file.hpp"
 #include "nn/report/report.hpp"
@@ -608,7 +609,11 @@ struct Loaded {
   std::string loss = "cross-entropy";
 };
 
-Loaded load(const std::string& path) {
+Loaded load(const std::string& path, const std::string& spec = "", const std::string& input_shape = "") {
+  if (!spec.empty())  // a plain state dict (PyTorch's): the architecture comes from --model
+    return Loaded{nn::io::load_model_with_spec(path, nn::io::resolve_model_spec(spec), nn::io::parse_input_shape(input_shape))
+                      .loaded,
+                  {}, "cross-entropy"};
   Loaded l{nn::io::load_model(path), {}, "cross-entropy"};
   if (auto it = l.m.metadata.find("nn.preprocess"); it != l.m.metadata.end()) {
     try {
@@ -629,9 +634,9 @@ void fit_input(nn::data::Dataset& d, const Loaded& l, const std::string& what) {
 }
 
 int run_eval(const std::string& model_path, const std::string& data_spec, const std::string& data_dir, bool as_json,
-             int threads) {
+             int threads, const std::string& spec, const std::string& input_shape) {
   nn::set_num_threads(threads);
-  Loaded l = load(model_path);
+  Loaded l = load(model_path, spec, input_shape);
   nn::cli::LoadedData loaded = nn::cli::load_data(data_spec, {.data_dir = data_dir, .label_column = {}});
   // A source with a test part is evaluated on it; "fashion-mnist:test" names it directly.
   nn::data::Dataset d = loaded.test ? std::move(*loaded.test) : std::move(loaded.train);
@@ -670,9 +675,10 @@ int run_eval(const std::string& model_path, const std::string& data_spec, const 
   return 0;
 }
 
-int run_predict(const std::string& model_path, const std::string& input, const std::string& output, int threads) {
+int run_predict(const std::string& model_path, const std::string& input, const std::string& output, int threads,
+                const std::string& spec, const std::string& input_shape) {
   nn::set_num_threads(threads);
-  Loaded l = load(model_path);
+  Loaded l = load(model_path, spec, input_shape);
   // The input: an .npy array [N, ...] or a CSV of features only.
   nn::Tensor x;
   if (input.ends_with(".npy")) {
@@ -1022,7 +1028,14 @@ int main(int argc, char** argv) {
   train->add_option("--report", t.report_dir,
                     "Write a run folder to DIR: report.html with pictures, metrics.jsonl, model.safetensors, run.json");
 
-  std::string model_path, data_spec = "fashion-mnist:test", data_dir, input, output;
+  std::string model_path, data_spec = "fashion-mnist:test", data_dir, input, output, spec, input_shape;
+  // A plain state dict (PyTorch's safetensors.torch.save_file) has no architecture: --model gives it.
+  auto add_spec_options = [&](CLI::App* cmd) {
+    auto* m = cmd->add_option("--model", spec, "MODEL is a plain state dict (e.g. saved by PyTorch) of these layers "
+                                               "(as nn train --model)");
+    cmd->add_option("--input-shape", input_shape, "With --model: one sample's shape, e.g. 1,28,28 (default: the "
+                                                  "first linear layer's input size)")->needs(m);
+  };
   bool as_json = false;
   int threads = 0;
   auto* eval = app.add_subcommand("eval", "Evaluate a saved model: loss, accuracy, per-class metrics");
@@ -1031,12 +1044,14 @@ int main(int argc, char** argv) {
   eval->add_option("--data-dir", data_dir, "Folder of the Fashion-MNIST files");
   eval->add_flag("--json", as_json, "Print one JSON object");
   eval->add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+  add_spec_options(eval);
 
   auto* predict = app.add_subcommand("predict", "Run a saved model on inputs");
   predict->add_option("MODEL", model_path, "Model file")->required();
   predict->add_option("--input", input, "Samples as .npy [N, ...]")->required();
   predict->add_option("--output", output, "Write the raw outputs [N, C] as .npy (default: print classes)");
   predict->add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+  add_spec_options(predict);
 
   auto* info = app.add_subcommand("info", "Describe a saved model or checkpoint");
   info->add_option("MODEL", model_path, "Model or checkpoint file")->required();
@@ -1054,8 +1069,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (*train) return run_train(t);
-    if (*eval) return run_eval(model_path, data_spec, data_dir, as_json, threads);
-    if (*predict) return run_predict(model_path, input, output, threads);
+    if (*eval) return run_eval(model_path, data_spec, data_dir, as_json, threads, spec, input_shape);
+    if (*predict) return run_predict(model_path, input, output, threads, spec, input_shape);
     if (*info) return run_info(model_path);
     if (*report) return run_report(run_dir, report_out.empty() ? run_dir : report_out);
   } catch (const std::exception& e) {
