@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nn needs (only those missing) and configures + builds a preset.
+# python3-torch, python3-numpy and python3-venv serve the PyTorch interoperability test (interop.torch),
+# which makes its own venv under the build folder for the one package Debian lacks (safetensors).
 # Usage: scripts/setup.sh [preset...]   (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium)
+          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium
+          python3-torch python3-numpy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

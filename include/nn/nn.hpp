@@ -21,6 +21,7 @@
 #include "nn/io/model_spec.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/io/state_binding.hpp"
+#include "nn/io/state_dict_model.hpp"
 #include "nn/labels.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batchnorm.hpp"

@@ -16,6 +16,24 @@ namespace nn::io {
 namespace {
 using json = nlohmann::json;
 constexpr uint64_t kMaxHeader = 100ull << 20;  // as the reference implementation: 100 MB
+constexpr int64_t kExactFloatInt = int64_t{1} << 24;  // every integer up to this is a float32
+
+// Bytes per element of the integer dtypes integers_as_float accepts; 0 for any other dtype.
+uint64_t integer_size(const std::string& dtype) {
+  if (dtype == "I64") return 8;
+  if (dtype == "I32") return 4;
+  if (dtype == "I16") return 2;
+  if (dtype == "I8" || dtype == "U8") return 1;
+  return 0;
+}
+
+// The little-endian integer of `size` bytes at p (signed unless the dtype is U8).
+int64_t integer_at(const unsigned char* p, uint64_t size, bool is_signed) {
+  uint64_t v = 0;
+  for (uint64_t i = size; i-- > 0;) v = (v << 8) | p[i];
+  if (is_signed && size < 8 && (v >> (8 * size - 1)) & 1) v |= ~uint64_t{0} << (8 * size);
+  return static_cast<int64_t>(v);
+}
 
 void put_u64le(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -62,7 +80,7 @@ void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string
     if (t->numel() > 0) file.write(t->data(), static_cast<size_t>(t->numel()) * sizeof(float));
 }
 
-SafetensorsFile read_safetensors(const std::filesystem::path& path) {
+SafetensorsFile read_safetensors(const std::filesystem::path& path, const ReadOptions& options) {
   const std::string where = path.string();
   std::ifstream in(path, std::ios::binary);
   NN_CHECK(in.good(), where, ": cannot open the file");
@@ -111,6 +129,8 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     uint64_t begin, end;
     std::string name;
     std::vector<int64_t> shape;
+    std::string dtype;
+    uint64_t int_size;  // 0: F32
   };
   std::vector<Span> spans;
   for (auto& [key, value] : header.items()) {
@@ -126,7 +146,10 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
              where, ": tensor '", key, "': expected an object with dtype, shape and data_offsets");
     NN_CHECK(value["dtype"].is_string(), where, ": tensor '", key, "': dtype must be a string");
     const std::string dtype = value["dtype"].get<std::string>();
-    NN_CHECK(dtype == "F32", where, ": tensor '", key, "': dtype ", dtype, " is not supported (expected F32)");
+    const uint64_t int_size = options.integers_as_float ? integer_size(dtype) : 0;
+    NN_CHECK(dtype == "F32" || int_size > 0, where, ": tensor '", key, "': dtype ", dtype, " is not supported (expected F32",
+             options.integers_as_float ? ", I64, I32, I16, I8 or U8" : "", ")");
+    const uint64_t elem = int_size > 0 ? int_size : sizeof(float);
     const json& shape = value["shape"];
     NN_CHECK(shape.is_array() && shape.size() <= static_cast<size_t>(Shape::kMaxRank), where, ": tensor '", key,
              "': expected a shape of at most ", Shape::kMaxRank, " dimensions, found ", shape.dump());
@@ -147,9 +170,9 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     const uint64_t b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
     NN_CHECK(b <= e && e <= data_size, where, ": tensor '", key, "': data_offsets [", b, ", ", e,
              "] out of the data section's ", data_size, " bytes");
-    NN_CHECK(e - b == count * sizeof(float), where, ": tensor '", key, "': shape ", shape.dump(), " needs ",
-             count * sizeof(float), " bytes, data_offsets give ", e - b);
-    spans.push_back({b, e, key, std::move(dims)});
+    NN_CHECK(e - b == count * elem, where, ": tensor '", key, "': shape ", shape.dump(), " needs ", count * elem,
+             " bytes, data_offsets give ", e - b);
+    spans.push_back({b, e, key, std::move(dims), dtype, int_size});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
@@ -166,8 +189,20 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     Tensor t{Shape(std::span<const int64_t>(s.shape))};
     if (s.end > s.begin) {
       in.seekg(static_cast<std::streamoff>(8 + n + s.begin));
-      in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(s.end - s.begin));
-      NN_CHECK(in.good(), where, ": cannot read the data of tensor '", s.name, "'");
+      if (s.int_size == 0) {
+        in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(s.end - s.begin));
+        NN_CHECK(in.good(), where, ": cannot read the data of tensor '", s.name, "'");
+      } else {
+        std::vector<unsigned char> raw(static_cast<size_t>(s.end - s.begin));
+        in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+        NN_CHECK(in.good(), where, ": cannot read the data of tensor '", s.name, "'");
+        for (int64_t i = 0; i < t.numel(); ++i) {
+          const int64_t v = integer_at(raw.data() + static_cast<uint64_t>(i) * s.int_size, s.int_size, s.dtype != "U8");
+          NN_CHECK(v >= -kExactFloatInt && v <= kExactFloatInt, where, ": tensor '", s.name, "' (", s.dtype,
+                   "): value ", v, " at index ", i, " is not exactly representable as float32 (|v| <= 2^24)");
+          t[i] = static_cast<float>(v);
+        }
+      }
     }
     out.tensors.emplace_back(s.name, std::move(t));
   }

@@ -248,6 +248,60 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("none.safetensors", r.stderr)
 
+    # ---- plain state dicts (PyTorch's) with --model ---------------------------------------------------
+
+    def test_predict_and_eval_a_torch_state_dict_with_model_spec(self):
+        """tests/data/torch_mlp.safetensors was written by PyTorch (tests/interop/make_torch_fixture.py);
+        torch_mlp_expected.safetensors holds torch's inputs, outputs and the nn model spec."""
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+        weights = os.path.join(data, "torch_mlp.safetensors")
+        with open(os.path.join(data, "torch_mlp_expected.safetensors"), "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            header = json.loads(f.read(n))
+            raw = f.read()
+
+        def floats(name):
+            b, e = header[name]["data_offsets"]
+            return list(struct.unpack("<%df" % ((e - b) // 4), raw[b:e]))
+
+        spec = header["__metadata__"]["model_spec"]
+        inputs, outputs = floats("input"), floats("output")
+        rows, width = header["output"]["shape"]
+        x = self.write("x.npy", npy_bytes("<f4", header["input"]["shape"], struct.pack("<%df" % len(inputs), *inputs)))
+        y = os.path.join(self.out, "y.npy")
+        r = run("predict", weights, "--model", spec, "--input", x, "--output", y)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(y, "rb") as f:
+            blob = f.read()
+        hlen = struct.unpack("<H", blob[8:10])[0]
+        ours = struct.unpack("<%df" % (rows * width), blob[10 + hlen:])
+        for a, b in zip(ours, outputs):
+            self.assertLessEqual(abs(a - b), 1e-5 + 1e-5 * abs(b), (ours, outputs))
+        # Without --output: the classes, torch's argmax; the same with the shape given.
+        classes = [max(range(width), key=lambda c: outputs[i * width + c]) for i in range(rows)]
+        for extra in [[], ["--input-shape", "4"]]:
+            r = run("predict", weights, "--model", spec, *extra, "--input", x)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual([int(c) for c in r.stdout.split()], classes)
+        # eval on labels equal to torch's classes: accuracy 1.
+        labels = self.write("labels.npy", npy_bytes("<i8", (rows,), struct.pack("<%dq" % rows, *classes)))
+        r = run("eval", weights, "--model", spec, "--data", "npy:%s,%s" % (x, labels), "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["accuracy"], 1.0)
+        # Errors: a spec that does not fit names the keys; --input-shape alone is a usage error.
+        r = run("predict", weights, "--model", "linear:8,batchnorm,tanh,linear:3,relu,linear:2", "--input", x)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing keys: 5.weight, 5.bias", r.stderr)
+        self.assertIn("torch_mlp.safetensors", r.stderr)
+        r = run("predict", weights, "--model", "conv:2:3,flatten,linear:3", "--input", x)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the input shape is unknown", r.stderr)
+        self.assertEqual(run("predict", weights, "--input-shape", "4", "--input", x).returncode, 2)
+        # Without --model it is read as an nn model file, which it is not (torch's I64 buffer is refused first).
+        r = run("predict", weights, "--input", x)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("torch_mlp.safetensors", r.stderr)
+
 
 if __name__ == "__main__":
     NN = os.path.abspath(sys.argv.pop(1))

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data_spec.hpp"
+#include "nn/io/model_scaler.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/train/history.hpp"
@@ -26,6 +27,9 @@ bool is_classic(const std::string& model);
 // The metadata `nn train` saves with a model besides its scaler: the data spec, the loss, the
 // version and the class names (train.cpp).
 std::map<std::string, std::string> model_metadata(const TrainOptions& o, const data::Dataset& train);
+// A model to run (predict.cpp): an nn model file with its scaler, or, with a spec, a plain state
+// dict (PyTorch's) of those layers, unscaled.
+io::ScaledModel load_for_inference(const std::string& path, const std::string& spec, const std::string& input_shape);
 // The loss a saved model trained with ("nn.loss"; cross-entropy when the file does not say).
 std::string saved_loss(const std::map<std::string, std::string>& metadata);
 

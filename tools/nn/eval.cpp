@@ -62,7 +62,7 @@ void print_table(const std::string& model_path, const train::Evaluation& ev, con
 
 int run_eval(const EvalOptions& o) {
   set_num_threads(o.threads);
-  io::ScaledModel m = io::load_with_scaler(o.model_path);
+  io::ScaledModel m = load_for_inference(o.model_path, o.spec, o.input_shape);
   LoadedData loaded = load_data(o.data, {.data_dir = o.data_dir, .label_column = {}});
   // A source with a test part is evaluated on it; "fashion-mnist:test" names it directly.
   data::Dataset d = loaded.test ? std::move(*loaded.test) : std::move(loaded.train);

@@ -236,11 +236,21 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
                  "Write a run folder to DIR: report.html with pictures, metrics.jsonl, model.safetensors, run.json");
 }
 
+// A plain state dict (PyTorch's safetensors.torch.save_file) has no architecture: --model gives it.
+void add_state_dict_options(CLI::App& sub, std::string& spec, std::string& input_shape) {
+  auto* m = sub.add_option("--model", spec,
+                           "MODEL is a plain state dict (e.g. saved by PyTorch) of these layers (as nn train --model)");
+  sub.add_option("--input-shape", input_shape,
+                 "With --model: one sample's shape, e.g. 1,28,28 (default: the first linear layer's input size)")
+      ->needs(m);
+}
+
 void add_eval_options(CLI::App& sub, EvalOptions& o) {
   sub.add_option("MODEL", o.model_path, "Model file written by nn train --save")->required();
   add_data(sub, o.data, o.data_dir, "Data spec");
   sub.add_flag("--json", o.as_json, "Print one JSON object");
   add_threads(sub, o.threads);
+  add_state_dict_options(sub, o.spec, o.input_shape);
 }
 
 void add_predict_options(CLI::App& sub, PredictOptions& o) {
@@ -248,6 +258,7 @@ void add_predict_options(CLI::App& sub, PredictOptions& o) {
   sub.add_option("--input", o.input, "Samples as .npy [N, ...]")->required();
   sub.add_option("--output", o.output, "Write the raw outputs [N, C] as .npy (default: print classes)");
   add_threads(sub, o.threads);
+  add_state_dict_options(sub, o.spec, o.input_shape);
 }
 
 void add_info_options(CLI::App& sub, InfoOptions& o) {

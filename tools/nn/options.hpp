@@ -54,6 +54,8 @@ struct TrainOptions {
 
 struct EvalOptions {
   std::string model_path;
+  std::string spec;         // --model: MODEL is a plain state dict (PyTorch's) of these layers
+  std::string input_shape;  // --input-shape, with --model
   std::string data = "fashion-mnist:test";
   std::string data_dir;
   bool as_json = false;
@@ -62,6 +64,8 @@ struct EvalOptions {
 
 struct PredictOptions {
   std::string model_path;
+  std::string spec;         // as EvalOptions
+  std::string input_shape;
   std::string input;
   std::string output;
   int threads = 0;

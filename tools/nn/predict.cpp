@@ -7,14 +7,20 @@
 #include "nn/data/npy.hpp"
 #include "nn/error.hpp"
 #include "nn/io/model_scaler.hpp"
+#include "nn/io/state_dict_model.hpp"
 #include "nn/threads.hpp"
 #include "nn/train/predict.hpp"
 
 namespace nn::cli {
 
+io::ScaledModel load_for_inference(const std::string& path, const std::string& spec, const std::string& input_shape) {
+  if (spec.empty()) return io::load_with_scaler(path);
+  return {io::load_model_with_spec(path, io::resolve_model_spec(spec), io::parse_input_shape(input_shape)).loaded, {}};
+}
+
 int run_predict(const PredictOptions& o) {
   set_num_threads(o.threads);
-  io::ScaledModel m = io::load_with_scaler(o.model_path);
+  io::ScaledModel m = load_for_inference(o.model_path, o.spec, o.input_shape);
   const Shape& input = m.model.input_shape;
   NN_CHECK(o.input.ends_with(".npy"), o.input, ": expected a .npy file of samples");
   auto arr = data::read_npy(o.input);
