@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <limits>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -548,64 +547,6 @@ TEST(Checkpoint, MissingOrForeignFilesAreErrors) {
   for (auto& [n, t] : file.tensors) tensors.emplace_back(n, &t);
   nn::io::write_safetensors(dir.path() / "edited.safetensors", tensors, file.metadata);
   EXPECT_HAS(error_of([&] { nn::io::load_checkpoint(dir.path() / "edited.safetensors"); }), "hash");
-}
-
-// Checkpoints written before non-finite figures became null spelled them "nan" (and "inf"); they
-// still load, and a checkpoint written now has null there.
-TEST(Checkpoint, NonFiniteFiguresAreNullAndOldSpellingsStillLoad) {
-  const Split data = blobs();
-  Rig s(Opt::sgd);
-  CheckpointState st = trained_state(s, data);
-  st.history.epochs[0].val_accuracy = std::numeric_limits<double>::quiet_NaN();
-  st.history.epochs[0].samples_per_second = std::numeric_limits<double>::infinity();
-  st.best = std::numeric_limits<double>::quiet_NaN();
-  TempDir dir;
-  nn::io::save_checkpoint(dir.path() / "c.safetensors", st);
-  auto file = nn::io::read_safetensors(dir.path() / "c.safetensors");
-  json state = json::parse(file.metadata.at("state"));
-  json& epoch0 = state["history"]["epochs"][0];
-  EXPECT_TRUE(epoch0["val_accuracy"].is_null());
-  EXPECT_TRUE(epoch0["samples_per_second"].is_null());
-  EXPECT_TRUE(state["best"]["value"].is_null());
-  EXPECT_TRUE(std::isnan(nn::io::load_checkpoint(dir.path() / "c.safetensors").best));
-
-  epoch0["val_accuracy"] = "nan";
-  epoch0["samples_per_second"] = "inf";
-  epoch0["lr"] = "-inf";
-  state["best"]["value"] = "nan";
-  file.metadata["state"] = state.dump();
-  std::vector<std::pair<std::string, const nn::Tensor*>> tensors;
-  for (auto& [n, t] : file.tensors) tensors.emplace_back(n, &t);
-  nn::io::write_safetensors(dir.path() / "old.safetensors", tensors, file.metadata);
-  const CheckpointState back = nn::io::load_checkpoint(dir.path() / "old.safetensors");
-  ASSERT_EQ(back.history.size(), 1u);
-  EXPECT_TRUE(std::isnan(back.history[0].val_accuracy));
-  EXPECT_EQ(back.history[0].samples_per_second, std::numeric_limits<double>::infinity());
-  EXPECT_EQ(back.history[0].lr, -std::numeric_limits<double>::infinity());
-  EXPECT_EQ(back.history[0].train_loss, st.history[0].train_loss);
-  EXPECT_TRUE(std::isnan(back.best));
-
-  epoch0["lr"] = "fast";
-  file.metadata["state"] = state.dump();
-  nn::io::write_safetensors(dir.path() / "bad.safetensors", tensors, file.metadata);
-  EXPECT_HAS(error_of([&] { nn::io::load_checkpoint(dir.path() / "bad.safetensors"); }),
-             "bad.safetensors: bad checkpoint state.history: epochs[0]: \"lr\": expected a number or null, found \"fast\"");
-}
-
-// The optimizer describes itself; checkpoints store and compare that description, so its text is
-// fixed.
-TEST(Checkpoint, OptimizerSettingsAreTheOptimizersOwnDescription) {
-  nn::Parameter w{"w", nn::Tensor(nn::Shape{2}), nn::Tensor(nn::Shape{2})};
-  nn::SGD sgd({&w}, {.lr = 0.1f, .momentum = 0.9f, .weight_decay = 1e-4f, .nesterov = true});
-  EXPECT_EQ(nn::io::optimizer_settings(sgd).dump(),
-            "{\"dampening\":0.0,\"lr\":0.1,\"momentum\":0.9,\"nesterov\":true,\"type\":\"SGD\",\"weight_decay\":0.0001}");
-  nn::Adam adam({&w});
-  EXPECT_EQ(nn::io::optimizer_settings(adam).dump(),
-            "{\"amsgrad\":false,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-08,\"lr\":0.001,\"type\":\"Adam\",\"weight_decay\":0.0}");
-  nn::AdamW adamw({&w});
-  EXPECT_EQ(adamw.settings().dump(),
-            "{\"amsgrad\":false,\"beta1\":0.9,\"beta2\":0.999,\"eps\":1e-08,\"lr\":0.001,\"type\":\"AdamW\",\"weight_decay\":0.01}");
-  EXPECT_EQ(nn::io::optimizer_settings(sgd), sgd.settings());
 }
 
 TEST(Checkpoint, JsonFloatIsShortest) {
