@@ -1,8 +1,9 @@
+// The Trainer: learning blobs and regressions, same-seed reproducibility, exact resume, callbacks
+// and schedulers, and bad options (divergence, EarlyStopping and ProgressReporter have files of
+// their own).
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <numeric>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,69 +17,18 @@
 #include "nn/optim/scheduler.hpp"
 #include "nn/train/callbacks.hpp"
 #include "nn/train/metrics.hpp"
-#include "nn/train/progress.hpp"
 #include "nn/train/trainer.hpp"
 
-#include "support/support.hpp"
+#include "support/trainer_rig.hpp"
 
 namespace {
 
-using nn::test::error_of;
-
 using nn::data::Dataset;
+using nn::test::trainer_rig::blobs;
+using nn::test::trainer_rig::mlp;
+using nn::test::trainer_rig::Split;
+using nn::test::trainer_rig::weights;
 namespace train = nn::train;
-
-// Standardises every feature column of both sets with the training set's mean and deviation.
-void standardise(Dataset& tr, Dataset& va) {
-  nn::Tensor& x = tr.mutable_features();
-  const int64_t n = x.dim(0), d = x.dim(1);
-  for (int64_t j = 0; j < d; ++j) {
-    double mean = 0.0, var = 0.0;
-    for (int64_t i = 0; i < n; ++i) mean += x.at(i, j);
-    mean /= static_cast<double>(n);
-    for (int64_t i = 0; i < n; ++i) var += (x.at(i, j) - mean) * (x.at(i, j) - mean);
-    const double sd = std::sqrt(var / static_cast<double>(n));
-    for (Dataset* ds : {&tr, &va}) {
-      nn::Tensor& f = ds->mutable_features();
-      for (int64_t i = 0; i < f.dim(0); ++i) f.at(i, j) = static_cast<float>((f.at(i, j) - mean) / sd);
-    }
-  }
-}
-
-struct Split {
-  Dataset train, val;
-};
-
-// 1000 blobs of `centers` classes, 2 features; the first 800 train, the last 200 validate.
-Split blobs(int64_t centers = 3) {
-  Dataset all = nn::data::make_blobs({.n_samples = 1000, .n_features = 2, .centers = centers, .seed = 4});
-  std::vector<int64_t> idx(1000);
-  std::iota(idx.begin(), idx.end(), int64_t{0});
-  nn::Rng rng(9);
-  rng.shuffle(std::span<int64_t>(idx));
-  Split s{all.subset(std::span<const int64_t>(idx.data(), 800)),
-          all.subset(std::span<const int64_t>(idx.data() + 800, 200))};
-  standardise(s.train, s.val);
-  return s;
-}
-
-nn::Sequential mlp(int64_t outputs, uint64_t seed = 7) {
-  nn::manual_seed(seed);
-  return nn::Sequential(nn::Linear(2, 16), nn::ReLU(), nn::Linear(16, outputs));
-}
-
-std::vector<float> weights(nn::Module& m) {
-  std::vector<float> w;
-  for (auto* p : m.parameters()) w.insert(w.end(), p->data.span().begin(), p->data.span().end());
-  return w;
-}
-
-bool all_finite(const std::vector<float>& w) {
-  for (float v : w) {
-    if (!std::isfinite(v)) return false;
-  }
-  return true;
-}
 
 // Requests a stop after a given batch of a given epoch (a checkpoint taken mid-epoch).
 class StopAfter : public train::Callback {
@@ -324,228 +274,6 @@ TEST(Trainer, SchedulerStepsOncePerEpoch) {
   EXPECT_FLOAT_EQ(static_cast<float>(lr[1]), 0.04f);
   EXPECT_FLOAT_EQ(static_cast<float>(lr[3]), 0.01f);
   EXPECT_EQ(sched.epoch(), 4);
-}
-
-TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::SoftmaxCrossEntropyLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 0.0f});  // nothing can improve after epoch 0
-  train::EarlyStopping stop({.monitor = "val_loss", .patience = 3});
-  train::Trainer trainer;
-  trainer.add_callback(stop);
-  const auto h = trainer.fit(model, loss, sgd, data.train, &data.val, {.epochs = 20, .batch_size = 64});
-  ASSERT_EQ(h.size(), 4u);  // epoch 0 sets the best, epochs 1, 2, 3 do not improve on it
-  EXPECT_EQ(stop.best_epoch(), 0);
-  EXPECT_EQ(stop.stopped_epoch(), 3);
-  EXPECT_EQ(stop.best_value(), h[0].val_loss);
-  EXPECT_FALSE(stop.maximizing());
-  EXPECT_NE(h.stop_reason.find("early stopping: val_loss did not improve"), std::string::npos) << h.stop_reason;
-  EXPECT_NE(h.stop_reason.find("(epoch 1)"), std::string::npos) << h.stop_reason;
-}
-
-TEST(EarlyStopping, MinDeltaAndMaxModeAndChecks) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::SoftmaxCrossEntropyLoss loss;
-  nn::Adam adam(model.parameters(), {.lr = 0.01f});
-  // The loss falls, but never by more than min_delta: stops after 1 + patience epochs.
-  train::EarlyStopping stop({.monitor = "train_loss", .patience = 2, .min_delta = 100.0});
-  train::Trainer trainer({&stop});
-  auto h = trainer.fit(model, loss, adam, data.train, nullptr, {.epochs = 10, .batch_size = 64});
-  EXPECT_EQ(h.size(), 3u);
-  EXPECT_LT(h.back().train_loss, h[0].train_loss);
-
-  train::EarlyStopping acc({.monitor = "val_accuracy"});
-  EXPECT_TRUE(acc.maximizing());
-  EXPECT_THROW(train::EarlyStopping({.monitor = "val_los"}), nn::Error);
-  // val_ monitors need a validation set.
-  train::Trainer t2({&acc});
-  EXPECT_THROW(t2.fit(model, loss, adam, data.train, nullptr, {.epochs = 1}), nn::Error);
-}
-
-TEST(EarlyStopping, RestoresTheBestWeights) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::SoftmaxCrossEntropyLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 0.05f});
-  // Keeps the weights at every epoch end, to compare with what is restored.
-  struct Snapshots : train::Callback {
-    nn::Module* model = nullptr;
-    std::vector<std::vector<float>> w;
-    void on_train_begin(const train::TrainBegin& info) override { model = &info.model; }
-    void on_epoch_end(int64_t, const train::EpochRecord&) override { w.push_back(weights(*model)); }
-  } snaps;
-  train::EarlyStopping stop({.monitor = "val_accuracy", .patience = 100, .restore_best_weights = true});
-  train::Trainer trainer({&snaps, &stop});
-  const auto h = trainer.fit(model, loss, sgd, data.train, &data.val, {.epochs = 4, .batch_size = 64});
-  ASSERT_EQ(h.size(), 4u);
-  ASSERT_GE(stop.best_epoch(), 0);
-  EXPECT_EQ(weights(model), snaps.w[static_cast<size_t>(stop.best_epoch())]);
-}
-
-// A loss that returns NaN on its n-th training call (counting from 1).
-class NanOnCall : public nn::SoftmaxCrossEntropyLoss {
- public:
-  explicit NanOnCall(int64_t n) : n_(n) {}
-  using nn::SoftmaxCrossEntropyLoss::forward;
-  float forward(const nn::Tensor& pred, nn::Labels labels) override {
-    const float l = nn::SoftmaxCrossEntropyLoss::forward(pred, labels);
-    return ++calls_ == n_ ? std::nanf("") : l;
-  }
-
- private:
-  int64_t n_, calls_ = 0;
-};
-
-TEST(Trainer, NanLossStopsAtOnceNamingEpochAndBatch) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  NanOnCall loss(30);  // 25 batches an epoch: the 30th is epoch 2, batch 5 (counting from 1)
-  nn::SGD sgd(model.parameters(), {.lr = 0.05f, .momentum = 0.9f});
-  struct LastWeights : train::Callback {
-    nn::Module* model = nullptr;
-    std::vector<float> w;
-    void on_train_begin(const train::TrainBegin& info) override { model = &info.model; }
-    void on_batch_end(const train::BatchEnd&) override { w = weights(*model); }
-  } last;
-  train::Trainer trainer({&last});
-  EXPECT_HAS(error_of([&] { trainer.fit(model, loss, sgd, data.train, nullptr, {.epochs = 5, .batch_size = 32}); }),
-             "training diverged: loss is nan at epoch 2/5, batch 5/25");
-  EXPECT_EQ(sgd.step_count(), 29);         // no step for the NaN batch
-  EXPECT_EQ(weights(model), last.w);       // the weights after the last finite step
-  EXPECT_TRUE(all_finite(weights(model)));
-  EXPECT_EQ(trainer.history().size(), 1u);  // epoch 1 recorded, epoch 2 in progress
-  EXPECT_EQ(trainer.history().partial.batches, 4);
-  EXPECT_TRUE(model.input_grad());  // the trainer's settings were undone
-}
-
-TEST(Trainer, HugeLearningRateDiverges) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::MSELoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 1e18f});
-  train::Trainer trainer;
-  {
-    const std::string msg =
-        error_of([&] { trainer.fit(model, loss, sgd, data.train, nullptr, {.epochs = 3, .batch_size = 32}); });
-    EXPECT_EQ(msg.rfind("training diverged: loss is ", 0), 0u) << msg;
-    EXPECT_NE(msg.find(" at epoch 1/3, batch "), std::string::npos) << msg;
-  }
-}
-
-// An MSE whose gradient is scaled far beyond any sane step: the update overflows the weights while
-// the loss of that batch is still finite.
-class HugeGradientLoss : public nn::MSELoss {
- public:
-  using nn::MSELoss::forward;
-  float forward(const nn::Tensor& pred, nn::Labels labels) override {
-    const float l = nn::MSELoss::forward(pred, labels);
-    for (int64_t i = 0; i < grad_.numel(); ++i) grad_[i] *= 1e38f;
-    return l;
-  }
-};
-
-TEST(Trainer, StepThatMakesAWeightNonFiniteStopsBeforeAnyCallback) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  HugeGradientLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 10.0f});
-  struct SeenWeights : train::Callback {
-    nn::Module* model = nullptr;
-    int64_t batches = 0;
-    bool all_seen_finite = true;
-    void on_train_begin(const train::TrainBegin& info) override { model = &info.model; }
-    void on_batch_end(const train::BatchEnd&) override {
-      ++batches;
-      all_seen_finite = all_seen_finite && all_finite(weights(*model));
-    }
-  } seen;
-  train::Trainer trainer({&seen});
-  try {
-    trainer.fit(model, loss, sgd, data.train, nullptr, {.epochs = 2, .batch_size = 32});
-    FAIL() << "expected nn::Error";
-  } catch (const nn::Error& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("training diverged: the optimizer step at epoch 1/2, batch 1/25 (step 1) made a weight "
-                       "non-finite"),
-              std::string::npos)
-        << msg;
-  }
-  EXPECT_FALSE(sgd.last_step_finite());
-  EXPECT_EQ(seen.batches, 0);  // no callback (checkpoint writer, step log) saw the diverged step
-  EXPECT_TRUE(seen.all_seen_finite);
-}
-
-TEST(Trainer, GradientClippingKeepsTheHugeGradientRunFinite) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  HugeGradientLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 0.1f});
-  train::Trainer trainer;
-  const auto h = trainer.fit(model, loss, sgd, data.train, &data.val,
-                             {.epochs = 3, .batch_size = 32, .clip_grad_norm = 1.0f});
-  ASSERT_EQ(h.size(), 3u);
-  EXPECT_TRUE(sgd.last_step_finite());
-  EXPECT_TRUE(all_finite(weights(model)));
-  EXPECT_GT(h.back().val_accuracy, 0.8);  // clipped steps of length <= lr still learn the blobs
-  auto model2 = mlp(3);
-  nn::SGD sgd2(model2.parameters(), {.lr = 0.1f});
-  EXPECT_THROW(trainer.fit(model2, loss, sgd2, data.train, nullptr, {.epochs = 1, .clip_grad_norm = -1.0f}),
-               nn::Error);
-}
-
-TEST(Progress, PlainModeWritesOneLinePerEpoch) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::SoftmaxCrossEntropyLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 0.05f});
-  std::ostringstream out;
-  train::ProgressReporter progress(out);
-  EXPECT_EQ(progress.mode(), train::ProgressMode::lines);  // a string stream is no terminal
-  train::Trainer trainer({&progress});
-  trainer.fit(model, loss, sgd, data.train, &data.val, {.epochs = 3, .batch_size = 64});
-  const std::string text = out.str();
-  EXPECT_EQ(text.find('\r'), std::string::npos);
-  std::istringstream lines(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    EXPECT_EQ(line.rfind("epoch " + std::to_string(n) + "/3  train_loss ", 0), 0u) << line;
-    for (const char* part : {"train_acc ", "%  val_loss ", "val_acc ", "lr 0.05", "s  ", " samples/s"}) {
-      EXPECT_NE(line.find(part), std::string::npos) << part << " missing from: " << line;
-    }
-  }
-  EXPECT_EQ(n, 3);
-}
-
-TEST(Progress, BarModeRedrawsAndQuietPrintsNothing) {
-  auto data = blobs(3);
-  auto model = mlp(3);
-  nn::SoftmaxCrossEntropyLoss loss;
-  nn::SGD sgd(model.parameters(), {.lr = 0.05f});
-  std::ostringstream bar_out, quiet_out;
-  train::ProgressReporter bar(bar_out, {.mode = train::ProgressMode::bar});
-  train::ProgressReporter quiet(quiet_out, {.mode = train::ProgressMode::quiet});
-  train::Trainer trainer({&bar, &quiet});
-  trainer.fit(model, loss, sgd, data.train, nullptr, {.epochs = 2, .batch_size = 64});
-  const std::string text = bar_out.str();
-  // The last batch of each epoch is always drawn, then the summary replaces the bar.
-  EXPECT_NE(text.find("\repoch 1/2 ["), std::string::npos);
-  EXPECT_NE(text.find("] 13/13  loss "), std::string::npos) << text;
-  EXPECT_NE(text.find("acc "), std::string::npos);
-  EXPECT_NE(text.find("ETA "), std::string::npos);
-  EXPECT_NE(text.find("\repoch 2/2  train_loss "), std::string::npos);
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
-  EXPECT_TRUE(quiet_out.str().empty());
-
-  EXPECT_EQ(train::ProgressReporter::group_thousands(41230), "41,230");
-  EXPECT_EQ(train::ProgressReporter::group_thousands(1234567), "1,234,567");
-  EXPECT_EQ(train::ProgressReporter::group_thousands(999), "999");
-  EXPECT_EQ(train::ProgressReporter::duration(4.2), "4s");
-  EXPECT_EQ(train::ProgressReporter::duration(65), "1m05s");
-  EXPECT_EQ(train::ProgressReporter::duration(3720), "1h02m");
 }
 
 TEST(Trainer, RejectsBadOptionsAndMismatchedData) {
