@@ -109,4 +109,40 @@ TEST(CheckpointFile, JsonFloatOfANonFiniteSettingIsNull) {
   EXPECT_EQ(nn::json_float(1e-4f).dump(), "0.0001");
 }
 
+// Values no checkpoint written by nn holds are refused by name: negative counts, a generator in
+// the all-zero state (it would give zeros forever).
+TEST(CheckpointFile, ImpossibleStateValuesAreRefusedByName) {
+  nn::manual_seed(1);
+  nn::Sequential model(nn::Linear(2, 3));
+  nn::SGD sgd(model.parameters(), {.lr = 0.1f});
+  CheckpointState st;
+  nn::io::capture_training_state(st, model, sgd, nullptr);
+  st.epoch = 1;
+  st.step = 4;
+  TempDir dir;
+  nn::io::save_checkpoint(dir / "c.safetensors", st);
+  const json good = json::parse(nn::io::read_safetensors(dir / "c.safetensors").metadata.at("state"));
+  EXPECT_EQ(nn::io::load_checkpoint(dir / "c.safetensors").step, 4);
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* expect;
+  } cases[] = {
+      {"/step", -3, "expected epoch, batch and step >= 0, found 1, 0 and -3"},
+      {"/epoch", -1, "expected epoch, batch and step >= 0, found -1"},
+      {"/optimizer/steps", -5, "state.optimizer.steps: expected a count >= 0, found -5"},
+      {"/scheduler_epoch", -7, "state.scheduler_epoch: expected an epoch >= 0 (or -1: no scheduler), found -7"},
+      {"/best/epoch", -2, "state.best.epoch: expected an epoch >= 0 (or -1: none yet), found -2"},
+      {"/rngs/global/s", json::array({0, 0, 0, 0}), "state.rngs.global: expected a generator state, found all zeros"},
+  };
+  for (const auto& c : cases) {
+    json bad = good;
+    bad[json::json_pointer(c.pointer)] = c.value;
+    rewrite_state(dir / "c.safetensors", dir / "bad.safetensors", bad);
+    const std::string msg = error_of([&] { nn::io::load_checkpoint(dir / "bad.safetensors"); });
+    EXPECT_HAS(msg, c.expect);
+    EXPECT_HAS(msg, "bad.safetensors");
+  }
+}
+
 }  // namespace

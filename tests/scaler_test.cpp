@@ -2,6 +2,7 @@
 // errors naming the field; and the scaler saved with a model (io/model_scaler).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -16,6 +17,7 @@
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_scaler.hpp"
 #include "nn/io/model_spec.hpp"
+#include "support/support.hpp"
 
 namespace {
 
@@ -63,6 +65,29 @@ TEST(Scaler, StandardAndMinMaxMatchTheirTransforms) {
   minmax.transform(x);
   mref.transform(y);
   EXPECT_EQ(x.to_vector(), y.to_vector());
+}
+
+// range: every value onto [0, 1] by the overall minimum and maximum (images), one pair for all
+// features, saved and read back like the others.
+TEST(Scaler, RangeMapsTheOverallMinimumAndMaximumOntoZeroAndOne) {
+  nn::Tensor x(nn::Shape{2, 3});
+  const float v[] = {10, 50, 250, 30, 10, 90};
+  std::copy(v, v + 6, x.data());
+  auto data = nn::data::Dataset::classification(x.clone(), std::vector<int32_t>{0, 1});
+  Scaler range(ScalerKind::range);
+  range.fit(data);
+  EXPECT_EQ(range.a(), std::vector<float>{10.0f});
+  EXPECT_EQ(range.b(), std::vector<float>{250.0f});
+  range.transform(data);
+  const auto out = data.features().to_vector();
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(out[static_cast<size_t>(i)], (v[i] - 10.0f) / 240.0f);
+  const Scaler back = Scaler::from_json(range.to_json());
+  EXPECT_TRUE(back == range);
+  EXPECT_EQ(nn::data::parse_scaler_kind("range"), ScalerKind::range);
+  EXPECT_HAS(nn::test::error_of([] {
+               Scaler::from_json(nlohmann::json::parse(R"({"kind": "range", "a": [0, 1], "b": [1, 2]})"), "m.safetensors");
+             }),
+             "expected one value (the overall minimum and maximum) for kind range, found 2");
 }
 
 TEST(Scaler, NoneLeavesDataAsItIs) {

@@ -1,6 +1,8 @@
 #include "nn/data/scaler.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "nn/error.hpp"
@@ -15,6 +17,8 @@ const char* scaler_kind_name(ScalerKind kind) {
       return "standard";
     case ScalerKind::minmax:
       return "minmax";
+    case ScalerKind::range:
+      return "range";
     case ScalerKind::none:
       break;
   }
@@ -25,7 +29,8 @@ ScalerKind parse_scaler_kind(std::string_view name, std::string_view what) {
   if (name == "none") return ScalerKind::none;
   if (name == "standard") return ScalerKind::standard;
   if (name == "minmax") return ScalerKind::minmax;
-  fail(what, ": expected none, standard or minmax, found '", name, "'");
+  if (name == "range") return ScalerKind::range;
+  fail(what, ": expected none, standard, minmax or range, found '", name, "'");
 }
 
 void Scaler::set_state(std::vector<float> a, std::vector<float> b) {
@@ -35,8 +40,34 @@ void Scaler::set_state(std::vector<float> a, std::vector<float> b) {
   b_ = std::move(b);
 }
 
+namespace {
+
+// x -> (x - lo) / (hi - lo) over every value (hi == lo: x - lo).
+void range_transform(float* x, int64_t n, float lo, float hi) {
+  const float inv = hi > lo ? 1.0f / (hi - lo) : 1.0f;
+  for (int64_t i = 0; i < n; ++i) x[i] = (x[i] - lo) * inv;
+}
+
+}  // namespace
+
 Scaler& Scaler::fit(const Dataset& data) {
-  if (kind_ == ScalerKind::standard) {
+  if (kind_ == ScalerKind::range) {
+    NN_CHECK(data.size() > 0, "Scaler (range): expected a non-empty dataset to fit");
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+    if (data.is_u8()) {
+      const auto [mn, mx] = std::minmax_element(data.features_u8().begin(), data.features_u8().end());
+      lo = static_cast<float>(*mn) * data.u8_scale();
+      hi = static_cast<float>(*mx) * data.u8_scale();
+    } else {
+      for (float v : data.features().span()) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    NN_CHECK(std::isfinite(lo) && std::isfinite(hi), "Scaler (range): ", data.name,
+             " holds a non-finite value; cannot scale it");
+    set_state({lo}, {hi});
+  } else if (kind_ == ScalerKind::standard) {
     StandardScaler s;
     s.fit(data);
     set_state(s.mean(), s.scale());
@@ -52,12 +83,17 @@ void Scaler::transform(Dataset& data) const {
   NN_CHECK(fitted(), "Scaler (", kind_name(), "): not fitted: call fit() on the training data first");
   if (kind_ == ScalerKind::standard) standard_.transform(data);
   if (kind_ == ScalerKind::minmax) minmax_.transform(data);
+  if (kind_ == ScalerKind::range) {
+    Tensor& x = data.mutable_features();
+    range_transform(x.data(), x.numel(), a_[0], b_[0]);
+  }
 }
 
 void Scaler::transform(Tensor& x) const {
   NN_CHECK(fitted(), "Scaler (", kind_name(), "): not fitted: call fit() on the training data first");
   if (kind_ == ScalerKind::standard) standard_.transform(x);
   if (kind_ == ScalerKind::minmax) minmax_.transform(x);
+  if (kind_ == ScalerKind::range) range_transform(x.data(), x.numel(), a_[0], b_[0]);
 }
 
 json Scaler::to_json() const { return {{"kind", kind_name()}, {"a", a_}, {"b", b_}}; }
@@ -100,6 +136,9 @@ Scaler Scaler::from_json(const json& j, std::string_view what) {
   }
   NN_CHECK(!a.empty(), what, ": fields 'a' and 'b': expected one value per feature for kind ", s.kind_name(),
            ", found none");
+  NN_CHECK(s.kind_ != ScalerKind::range || a.size() == 1, what,
+           ": fields 'a' and 'b': expected one value (the overall minimum and maximum) for kind range, found ",
+           a.size());
   for (size_t i = 0; i < a.size(); ++i) {
     if (s.kind_ == ScalerKind::standard)
       NN_CHECK(b[i] > 0.0f, what, ": field 'b'[", i, "] (scale): expected a positive value, found ", b[i]);

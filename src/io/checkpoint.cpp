@@ -1,6 +1,7 @@
 #include "nn/io/checkpoint.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <set>
 #include <string_view>
@@ -38,11 +39,16 @@ std::string hex64(uint64_t v) {
 json rng_to_json(const Rng::State& s) {
   return {{"s", s.s}, {"spare_bits", std::bit_cast<uint64_t>(s.spare)}, {"has_spare", s.has_spare}};
 }
-Rng::State rng_from_json(const json& j) {
+Rng::State rng_from_json(const json& j, const std::string& name) {
   Rng::State s;
   s.s = j.at("s").get<std::array<uint64_t, 4>>();
   s.spare = std::bit_cast<double>(j.at("spare_bits").get<uint64_t>());
   s.has_spare = j.at("has_spare").get<bool>();
+  // xoshiro256** never leaves the all-zero state: such a generator would give zeros forever.
+  NN_CHECK(s.s[0] != 0 || s.s[1] != 0 || s.s[2] != 0 || s.s[3] != 0, "state.rngs.", name,
+           ": expected a generator state, found all zeros (a generator in that state only ever gives 0)");
+  NN_CHECK(!s.has_spare || std::isfinite(s.spare), "state.rngs.", name, ": expected a finite spare normal, found ",
+           s.spare);
   return s;
 }
 
@@ -67,8 +73,8 @@ std::map<std::string, std::string> checkpoint_metadata(const CheckpointState& st
                        {{"monitor", st.monitor}, {"value", train::figure_to_json(st.best)}, {"epoch", st.best_epoch}}}};
   meta["format"] = kCheckpointFormat;
   meta["format_version"] = std::to_string(kCheckpointFormatVersion);
-  meta["state"] = state.dump();
-  meta["settings"] = st.settings.dump();
+  meta["state"] = state.dump(-1, ' ', false, json::error_handler_t::replace);
+  meta["settings"] = st.settings.dump(-1, ' ', false, json::error_handler_t::replace);
   meta["settings_hash"] = hex64(settings_hash(st.settings));
   return meta;
 }
@@ -77,6 +83,8 @@ using TensorRefs = std::vector<std::pair<std::string, const Tensor*>>;
 
 void write_checkpoint(const fs::path& path, const std::map<std::string, std::string>& metadata,
                       const TensorRefs& tensors, const std::function<void(const fs::path&)>& before_rename) {
+  require_finite(tensors, "checkpoint: " + path.string(),
+                 "refusing to write a checkpoint of a diverged state (it would resume into the divergence)");
   AtomicFile file(path);
   write_safetensors(file, tensors, metadata);
   if (before_rename) before_rename(file.temporary_path());
@@ -151,7 +159,7 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, std
   if (j.is_object() && !j.empty()) {
     for (auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
   } else {
-    out[prefix.empty() ? "settings" : prefix] = j.is_string() ? j.get<std::string>() : j.dump();
+    out[prefix.empty() ? "settings" : prefix] = j.is_string() ? j.get<std::string>() : j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 }
 
@@ -167,7 +175,7 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t hash) {
 }
 
 uint64_t settings_hash(const json& settings) {
-  const std::string text = settings.dump();
+  const std::string text = settings.dump(-1, ' ', false, json::error_handler_t::replace);
   return fnv1a64(text.data(), text.size());
 }
 
@@ -299,20 +307,25 @@ CheckpointState load_checkpoint(const fs::path& path) {
     st.epoch = s.at("epoch").get<int64_t>();
     st.batch = s.at("batch").get<int64_t>();
     st.step = s.at("step").get<int64_t>();
-    NN_CHECK(st.epoch >= 0 && st.batch >= 0 && st.step >= 0, "state: negative epoch, batch or step");
+    NN_CHECK(st.epoch >= 0 && st.batch >= 0 && st.step >= 0, "state: expected epoch, batch and step >= 0, found ",
+             st.epoch, ", ", st.batch, " and ", st.step);
     field = "state.optimizer";
     st.optimizer_type = s.at("optimizer").at("type").get<std::string>();
     st.optimizer_steps = s.at("optimizer").at("steps").get<int64_t>();
+    NN_CHECK(st.optimizer_steps >= 0, "state.optimizer.steps: expected a count >= 0, found ", st.optimizer_steps);
     field = "state.scheduler_epoch";
     st.scheduler_epoch = s.at("scheduler_epoch").get<int64_t>();
+    NN_CHECK(st.scheduler_epoch >= -1, "state.scheduler_epoch: expected an epoch >= 0 (or -1: no scheduler), found ",
+             st.scheduler_epoch);
     field = "state.rngs";
-    for (auto& [name, r] : s.at("rngs").items()) st.rngs[name] = rng_from_json(r);
+    for (auto& [name, r] : s.at("rngs").items()) st.rngs[name] = rng_from_json(r, name);
     field = "state.history";
     st.history = train::history_from_json(s.at("history"), "state.history");
     field = "state.best";
     st.monitor = s.at("best").at("monitor").get<std::string>();
     st.best = train::figure_from_json(s.at("best").at("value"), "state.best.value");
     st.best_epoch = s.at("best").at("epoch").get<int64_t>();
+    NN_CHECK(st.best_epoch >= -1, "state.best.epoch: expected an epoch >= 0 (or -1: none yet), found ", st.best_epoch);
   } catch (const json::exception& e) {
     fail(where, ": bad checkpoint ", field, ": ", e.what());
   } catch (const Error& e) {  // its message names the field

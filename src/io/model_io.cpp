@@ -78,7 +78,9 @@ void save(const Sequential& model, const std::filesystem::path& path, const Save
   metadata["format_version"] = std::to_string(kModelFormatVersion);
   metadata["model_spec"] = to_json(spec_of(model)).dump();
   metadata["input_shape"] = json(input_shape).dump();
-  write_safetensors(path, named_tensors(model), metadata);
+  const auto tensors = named_tensors(model);
+  require_finite(tensors, "save: " + path.string(), "refusing to save a model with non-finite weights");
+  write_safetensors(path, tensors, metadata);
 }
 
 LoadedModel load_model(const std::filesystem::path& path) {

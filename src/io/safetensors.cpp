@@ -69,7 +69,8 @@ void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  std::string text = header.dump();
+  // Invalid UTF-8 in a metadata value (a file name) is replaced, never an exception mid-save.
+  std::string text = header.dump(-1, ' ', false, json::error_handler_t::replace);
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string prefix;
   put_u64le(prefix, text.size());

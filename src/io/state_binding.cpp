@@ -1,5 +1,6 @@
 #include "nn/io/state_binding.hpp"
 
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -72,6 +73,17 @@ void TensorBinding::apply() const {
       target->copy_from(*source);
     else
       *target = Tensor();
+  }
+}
+
+void require_finite(const std::vector<std::pair<std::string, const Tensor*>>& tensors, std::string_view where,
+                    std::string_view why) {
+  for (const auto& [name, t] : tensors) {
+    const float* v = t->data();
+    for (int64_t i = 0; i < t->numel(); ++i)
+      if (!std::isfinite(v[i]))
+        fail(where, ": tensor '", name, "' holds ", std::isnan(v[i]) ? "nan" : (v[i] > 0 ? "inf" : "-inf"),
+             " at index ", i, "; ", why);
   }
 }
 

@@ -39,13 +39,13 @@ std::string val4(double v) { return std::isfinite(v) ? fmt("%.4f", v) : std::str
 std::string text(const json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>().empty() ? std::string("-") : v.get<std::string>();
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The order in which the report lists the settings; any others follow by name.
 const char* const kSettingsOrder[] = {"data",     "data_dir",  "label_column", "model",     "init",
                                       "loss",     "scale",     "epochs",       "batch_size", "optimizer",
-                                      "lr",       "momentum",  "nesterov",     "weight_decay", "scheduler",
+                                      "lr",       "momentum",  "nesterov",     "weight_decay", "clip_grad_norm", "scheduler",
                                       "val_split", "stratify", "patience",     "seed",      "threads"};
 
 // The decision-region classifier: raw 2-D points -> scaled as in training -> the model's classes.
@@ -119,7 +119,7 @@ void RunFolder::write(const fs::path& dir) const {
   so.metadata = model_metadata;
   io::save_with_scaler(*model, scaler, dir / "model.safetensors", std::move(so));
   io::write_file_atomic(dir / "metrics.jsonl", metrics_jsonl(history));
-  io::write_file_atomic(dir / "run.json", info.to_json().dump(2) + "\n");
+  io::write_file_atomic(dir / "run.json", info.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 RunFolder RunFolder::read(const fs::path& dir) {

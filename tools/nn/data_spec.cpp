@@ -187,10 +187,11 @@ std::string PreparedData::judged_on() const {
 PreparedData prepare_data(LoadedData loaded, const PrepareOptions& o) {
   PreparedData out;
   out.description = std::move(loaded.description);
-  out.images = loaded.images;
-  out.test = std::move(loaded.test);
   data::Dataset& all = loaded.train;
   NN_CHECK(!all.empty(), all.name, ": no samples");
+  // Samples of two or more dimensions ([H, W], [C, H, W]) are images, whatever file they came from.
+  out.images = loaded.images || all.sample_shape().rank() >= 2;
+  out.test = std::move(loaded.test);
   NN_CHECK(o.val_split >= 0.0 && o.val_split < 1.0, "--val-split: expected a fraction in [0, 1), found ", o.val_split);
   if (o.keep_raw_points && all.is_classification() && all.sample_numel() == 2) out.raw_points = all.clone();
   if (o.val_split > 0.0 && all.size() >= 10 && !(o.judged_only && out.test)) {
@@ -207,9 +208,12 @@ PreparedData prepare_data(LoadedData loaded, const PrepareOptions& o) {
   } else if (o.judged_only) {
     fail("prepare_data: judged_only applies a fitted scaler; it has no training part to fit one on");
   } else {
-    std::string scale = o.scale == "auto" ? (out.images ? "none" : "standard") : o.scale;
-    NN_CHECK(scale == "none" || scale == "standard" || scale == "minmax",
-             "--scale: expected auto, standard, minmax or none, found '", o.scale, "'");
+    // auto: images onto [0, 1] (bytes already are, when batched; other values by their overall
+    // range), tabular data standardised per feature.
+    std::string scale = o.scale;
+    if (scale == "auto") scale = !out.images ? "standard" : out.train.is_u8() ? "none" : "range";
+    NN_CHECK(scale == "none" || scale == "standard" || scale == "minmax" || scale == "range",
+             "--scale: expected auto, standard, minmax, range or none, found '", o.scale, "'");
     out.scaler = data::Scaler(data::parse_scaler_kind(scale, "--scale"));
     out.scaler.fit(out.train);
   }

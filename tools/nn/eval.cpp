@@ -42,7 +42,7 @@ void print_json(const train::Evaluation& ev, const train::ConfusionMatrix& cm,
               {"macro_recall", report.macro_recall},
               {"macro_f1", report.macro_f1},
               {"per_class", per_class}};
-  std::cout << out.dump() << "\n";
+  std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
 }
 
 void print_table(const std::string& model_path, const train::Evaluation& ev, const train::ConfusionMatrix& cm,

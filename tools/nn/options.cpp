@@ -1,6 +1,10 @@
 #include "options.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -161,8 +165,55 @@ std::string default_rates() {
 
 // ---- flags more than one subcommand has ------------------------------------------------------------
 
+// Checks of a flag's text before CLI11 converts it, so that "-1" for an unsigned seed or "nan" for a
+// rate is refused, not wrapped or let through. CLI11 reports "--flag: <message>", a usage error.
+CLI::Validator integer_at_least(int64_t low) {
+  return CLI::Validator(
+      [low](std::string& text) -> std::string {
+        int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || v < low)
+          return "expected an integer >= " + std::to_string(low) + ", found '" + text + "'";
+        return {};
+      },
+      "INT>=" + std::to_string(low));
+}
+
+// A finite number > low (strict) or >= low, and below `high` when it is given.
+CLI::Validator number_in(double low, bool strict, double high = std::numeric_limits<double>::infinity()) {
+  char bound[64];
+  std::snprintf(bound, sizeof bound, "%g", low);
+  std::string want = std::string("a number ") + (strict ? "> " : ">= ") + bound;
+  if (std::isfinite(high)) {
+    std::snprintf(bound, sizeof bound, "%g", high);
+    want += std::string(" and < ") + bound;
+  }
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) &&
+                        (strict ? v > low : v >= low) && v < high;
+        return ok ? std::string() : "expected " + want + ", found '" + text + "'";
+      },
+      "NUMBER");
+}
+
+// A seed: a whole number in [0, 2^64).
+CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+          return "expected an integer in [0, 2^64), found '" + text + "'";
+        return {};
+      },
+      "UINT64");
+}
+
 void add_threads(CLI::App& sub, int& threads) {
-  sub.add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str();
+  sub.add_option("--threads", threads, "Threads (0: all cores)")->capture_default_str()->check(integer_at_least(0));
 }
 
 void add_data(CLI::App& sub, std::string& data, std::string& data_dir, const char* help) {
@@ -203,31 +254,39 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
       ->capture_default_str();
   sub.add_option("--init", o.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
       ->capture_default_str();
-  sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
-  sub.add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str();
+  sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str()->check(integer_at_least(1));
+  sub.add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str()->check(integer_at_least(1));
   sub.add_option("--optimizer", o.optimizer, join(optimizer_names(), " or "))->capture_default_str();
-  sub.add_option("--lr", o.lr, "Learning rate (default: " + default_rates() + ")");
-  sub.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
+  sub.add_option("--lr", o.lr, "Learning rate (default: " + default_rates() + ")")->check(number_in(0, true));
+  sub.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str()->check(number_in(0, false));
   sub.add_flag("--nesterov", o.nesterov, "SGD with Nesterov momentum");
   sub.add_option("--weight-decay", o.weight_decay, "Weight decay (L2 for sgd/adam, decoupled for adamw)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, false));
   sub.add_option("--scheduler", o.scheduler, "none, " + join(scheduler_usages()))->capture_default_str();
   sub.add_option("--loss", o.loss, join(loss_names(true)))->capture_default_str();
-  sub.add_option("--scale", o.scale, "Input scaling fitted on the training part: auto, standard, minmax, none")
+  sub.add_option("--scale", o.scale, "Input scaling fitted on the training part: auto (images onto [0, 1], other data standard), standard (per "
+                 "feature), minmax (per feature onto [0, 1]), range (all values onto [0, 1]), none")
       ->capture_default_str();
   sub.add_option("--val-split", o.val_split, "Fraction of the training data held out for validation")
-      ->capture_default_str();
-  sub.add_option("--seed", o.seed, "Seed of all randomness")->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, false, 1));
+  sub.add_option("--seed", o.seed, "Seed of all randomness")->capture_default_str()->check(seed_value());
   add_threads(sub, o.threads);
   sub.add_option("--metrics-out", o.metrics_out, "Write per-epoch metrics as JSON Lines to FILE");
   sub.add_option("--save", o.save, "Save the trained model (safetensors) to FILE");
   sub.add_option("--patience", o.patience, "Stop after this many epochs without improvement (0: never)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_at_least(0));
+  sub.add_option("--clip-grad-norm", o.clip_grad_norm,
+                 "Clip the total 2-norm of all gradients to this value before each step (default: no clipping)")
+      ->check(number_in(0, true));
   sub.add_flag("--quiet", o.quiet, "Print only the result");
   sub.add_flag("--progress-lines", o.progress_lines, "One line per epoch even on a terminal");
   sub.add_option("--checkpoint-dir", o.checkpoint_dir,
                  "Write checkpoints DIR/last.safetensors (every epoch end) and DIR/best.safetensors");
-  sub.add_option("--checkpoint-every", o.checkpoint_every, "Also write DIR/last.safetensors every N batches");
+  sub.add_option("--checkpoint-every", o.checkpoint_every, "Also write DIR/last.safetensors every N batches")
+      ->check(integer_at_least(0));
   sub.add_option("--resume", o.resume, "Resume exactly from a checkpoint file, or DIR meaning DIR/last.safetensors");
   sub.add_option("--log-steps", o.log_steps, "Write 'STEP LOSS' per optimizer step to FILE (appends on --resume)");
   sub.add_option("--debug-kill-at-step", o.debug_kill_at_step)->group("");

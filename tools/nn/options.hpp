@@ -30,6 +30,7 @@ struct TrainOptions {
   double lr = -1;  // per optimizer default
   double momentum = 0.9;
   double weight_decay = 0.0;
+  double clip_grad_norm = 0.0;  // 0: no clipping
   bool nesterov = false;
   std::string scheduler = "none";
   std::string loss = "cross-entropy";

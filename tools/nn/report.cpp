@@ -37,7 +37,7 @@ json run_settings(const TrainOptions& a, const Sequential& model, const Optimize
                   const data::Scaler& scaler) {
   // The optimizer's type and learning rate as its own description (Optimizer::settings()) spells them.
   const json described = optimizer.settings();
-  return {{"data", a.data},
+  json settings = {{"data", a.data},
           {"data_dir", a.data_dir},
           {"label_column", a.label_column},
           {"model", io::to_compact(io::spec_of(model))},
@@ -57,6 +57,8 @@ json run_settings(const TrainOptions& a, const Sequential& model, const Optimize
           {"patience", a.patience},
           {"seed", a.seed},
           {"threads", num_threads()}};
+  if (a.clip_grad_norm > 0.0) settings["clip_grad_norm"] = a.clip_grad_norm;
+  return settings;
 }
 
 // report.html and its pictures in out_dir, judged on data.judged().

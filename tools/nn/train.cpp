@@ -83,7 +83,7 @@ json resume_settings(const TrainOptions& a, const io::ModelSpec& spec, const Opt
                      const data::Dataset& train, const data::Dataset* val) {
   std::string scheduler = a.scheduler;
   if (scheduler == "cosine") scheduler += ":" + std::to_string(a.epochs);
-  return {{"model", io::to_compact(spec)},
+  json settings = {{"model", io::to_compact(spec)},
           {"data", a.data},
           {"label_column", a.label_column},
           {"val_split", a.val_split},
@@ -95,6 +95,9 @@ json resume_settings(const TrainOptions& a, const io::ModelSpec& spec, const Opt
           {"scheduler", scheduler},
           {"batch_size", a.batch_size},
           {"seed", a.seed}};
+  // Only when set, so that checkpoints written before the option existed still match.
+  if (a.clip_grad_norm > 0.0) settings["clip_grad_norm"] = a.clip_grad_norm;
+  return settings;
 }
 
 // --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), flushed
@@ -172,7 +175,7 @@ std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions&
 
 std::map<std::string, std::string> model_metadata(const TrainOptions& o, const data::Dataset& train) {
   std::map<std::string, std::string> m{{"nn.data", o.data}, {"nn.loss", o.loss}, {"nn.version", kVersion}};
-  if (!train.class_names.empty()) m["nn.class_names"] = json(train.class_names).dump();
+  if (!train.class_names.empty()) m["nn.class_names"] = json(train.class_names).dump(-1, ' ', false, json::error_handler_t::replace);
   return m;
 }
 
@@ -258,7 +261,10 @@ int run_train(const TrainOptions& a) {
     if (resumed) checkpoints->set_best(resumed->best, resumed->best_epoch);
     trainer.add_callback(*checkpoints);
   }
-  train::FitOptions fit{.epochs = a.epochs, .batch_size = a.batch_size, .seed = a.seed};
+  train::FitOptions fit{.epochs = a.epochs,
+                        .batch_size = a.batch_size,
+                        .seed = a.seed,
+                        .clip_grad_norm = static_cast<float>(a.clip_grad_norm)};
   train::History start;
   if (resumed) {
     fit.start_epoch = resumed->epoch;

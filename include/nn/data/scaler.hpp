@@ -1,6 +1,7 @@
 // Scaler: the input scaling a model was trained with, as one serialisable value. Its kind is none,
-// standard (StandardScaler: a = mean, b = scale) or minmax (MinMaxScaler onto [0, 1]: a = data_min,
-// b = data_max). It is fitted on the training part only, applied to every part, and saved with the
+// standard (StandardScaler: a = mean, b = scale), minmax (MinMaxScaler onto [0, 1]: a = data_min,
+// b = data_max, per feature) or range (every value onto [0, 1] by the overall minimum a[0] and
+// maximum b[0]: for images, where per-pixel statistics would distort them). It is fitted on the training part only, applied to every part, and saved with the
 // model (JSON {"kind": "standard", "a": [...], "b": [...]}) so that evaluation and prediction prepare
 // their inputs the same way.
 #pragma once
@@ -17,9 +18,9 @@
 
 namespace nn::data {
 
-enum class ScalerKind { none, standard, minmax };
+enum class ScalerKind { none, standard, minmax, range };
 
-// "none", "standard", "minmax".
+// "none", "standard", "minmax", "range".
 const char* scaler_kind_name(ScalerKind kind);
 // The kind a name means; nn::Error naming `what` ("--scale", a file's field) for any other name.
 ScalerKind parse_scaler_kind(std::string_view name, std::string_view what = "scaler kind");
@@ -34,7 +35,8 @@ class Scaler {
   // A none scaler is always fitted; the others once fit() or from_json() gave them their state.
   bool fitted() const { return kind_ == ScalerKind::none || !a_.empty(); }
   int64_t num_features() const { return static_cast<int64_t>(a_.size()); }
-  // The fitted state: standard: mean and scale; minmax: data_min and data_max; none: empty.
+  // The fitted state: standard: mean and scale; minmax: data_min and data_max; range: the overall
+  // minimum and maximum (one value each); none: empty.
   const std::vector<float>& a() const { return a_; }
   const std::vector<float>& b() const { return b_; }
 

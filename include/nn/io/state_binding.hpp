@@ -30,6 +30,11 @@ struct LoadReport {
 // The module's parameters, then its buffers (BatchNorm's running statistics), by dotted name.
 std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module);
 
+// nn::Error unless every value of every tensor is finite: "<where>: tensor '0.weight' holds inf at
+// index 3; <why>". Models and checkpoints are never written with a non-finite weight.
+void require_finite(const std::vector<std::pair<std::string, const Tensor*>>& tensors, std::string_view where,
+                    std::string_view why);
+
 struct BindTarget {
   std::string name;
   Tensor* tensor = nullptr;
