@@ -1,6 +1,6 @@
-"""PyTorch's side of bench/xor_step.cpp: microseconds per training step of seed 004's XOR network
+"""PyTorch's side of bench/xor_step.cpp: microseconds per training step of the XOR network
 (Linear(2, 3), Tanh, Linear(3, 1), Tanh), MSE loss, plain SGD (lr 0.1), one sample per step. A step
-is forward, the loss value added to the error (loss.item(), as seed 004's loop sums the error),
+is forward, the loss value added to the error (loss.item(), as the XOR example's loop sums the error),
 backward, optimizer.step(), optimizer.zero_grad() (each release's default). The four samples are
 preloaded tensors, cycled; the first --warmup steps are not timed. Prints one JSON object.
 

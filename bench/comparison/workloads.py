@@ -43,7 +43,7 @@ WORKLOADS = [
              ["torch_train_cnn.py", "--epochs", "1", "--batch", "64", "--lr", "0.002", "--skip-test"],
              "samples_per_second", ["--max-batches", "150"]),
     Workload("xor", "XOR 2-3-1 tanh, 1 sample",
-             "seed 004's XOR network (Linear 2->3, tanh, Linear 3->1, tanh), MSE, SGD lr 0.1, one sample per "
+             "the XOR network (Linear 2->3, tanh, Linear 3->1, tanh), MSE, SGD lr 0.1, one sample per "
              "step: microseconds per step (forward, loss value, backward, step, zero_grad)", "us/step", False,
              ["xor_step", "--steps", "400000", "--warmup", "40000"],
              ["torch_xor_step.py", "--steps", "10000", "--warmup", "1000"], "us_per_step",
