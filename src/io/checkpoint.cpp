@@ -9,6 +9,7 @@
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/json.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/layers/dropout.hpp"
 
@@ -48,7 +49,7 @@ double number_from(const json& j) {
     if (s == "-inf") return -std::numeric_limits<double>::infinity();
     fail("expected a number, found \"", s, "\"");
   }
-  NN_CHECK(j.is_number(), "expected a number, found ", j.dump());
+  NN_CHECK(j.is_number(), "expected a number, found ", short_dump(j));
   return j.get<double>();
 }
 
@@ -403,11 +404,11 @@ CheckpointState load_checkpoint(const fs::path& path) {
   CheckpointState st;
   std::string field = "settings";
   try {
-    st.settings = json::parse(get("settings"));
+    st.settings = parse_json(get("settings"), "settings");
     NN_CHECK(get("settings_hash") == hex64(settings_hash(st.settings)), "the settings hash ", get("settings_hash"),
              " does not match the settings (", hex64(settings_hash(st.settings)), ")");
     field = "state";
-    const json s = json::parse(get("state"));
+    const json s = parse_json(get("state"), "state");
     st.epoch = s.at("epoch").get<int64_t>();
     st.batch = s.at("batch").get<int64_t>();
     st.step = s.at("step").get<int64_t>();

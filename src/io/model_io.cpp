@@ -1,11 +1,16 @@
 #include "nn/io/model_io.hpp"
 
+#include <algorithm>
+
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "nn/io/json.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batchnorm.hpp"
@@ -29,9 +34,11 @@ std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
 
 json size2_json(Size2 s) { return s.h == s.w ? json(s.h) : json::array({s.h, s.w}); }
 
+// At most 20 items (a crafted file may bring 200,000 unexpected keys), then how many more.
 std::string join(const std::vector<std::string>& items) {
   std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  for (size_t k = 0; k < items.size() && k < 20; ++k) s += (s.empty() ? "" : ", ") + items[k].substr(0, 80);
+  if (items.size() > 20) s += " and " + std::to_string(items.size() - 20) + " more";
   return s;
 }
 }  // namespace
@@ -58,11 +65,12 @@ LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict) {
   for (auto& [name, t] : targets) known.insert(name);
   for (auto& [name, t] : dict)
     if (!known.count(name)) report.unexpected.push_back(name);
+  std::unordered_map<std::string_view, const Tensor*> by_name;  // linear: a file may hold 200,000 entries
+  for (auto& [n, t] : dict) by_name[n] = &t;
   std::vector<std::pair<Tensor*, const Tensor*>> copies;
   for (auto& [name, target] : targets) {
-    const Tensor* source = nullptr;
-    for (auto& [n, t] : dict)
-      if (n == name) source = &t;
+    const auto it = by_name.find(name);
+    const Tensor* source = it == by_name.end() ? nullptr : it->second;
     if (!source) {
       report.missing.push_back(name);
     } else if (!(source->shape() == target->shape())) {
@@ -178,14 +186,14 @@ LoadedModel load_model(const std::filesystem::path& path) {
   NN_CHECK(out.format_version >= 1 && out.format_version <= kModelFormatVersion, where, ": format version ",
            out.format_version, " is not supported (this nn reads versions 1 to ", kModelFormatVersion, ")");
   try {
-    out.spec = model_spec_from_json(json::parse(get("model_spec")));
-    const json shape = json::parse(get("input_shape"));
+    out.spec = model_spec_from_json(parse_json(get("model_spec"), "model_spec"));
+    const json shape = parse_json(get("input_shape"), "input_shape");
     NN_CHECK(shape.is_array() && !shape.empty() && shape.size() < static_cast<size_t>(Shape::kMaxRank),
-             "input_shape must be a list of 1 to 3 sizes, found ", shape.dump());
+             "input_shape must be a list of 1 to 3 sizes, found ", short_dump(shape));
     std::vector<int64_t> dims;
     for (const json& d : shape) {
       NN_CHECK(d.is_number_unsigned() && d.get<int64_t>() > 0 && d.get<int64_t>() <= (1 << 24),
-               "input_shape must hold positive sizes, found ", shape.dump());
+               "input_shape must hold positive sizes, found ", short_dump(shape));
       dims.push_back(d.get<int64_t>());
     }
     out.input_shape = Shape(std::span<const int64_t>(dims));
@@ -194,6 +202,11 @@ LoadedModel load_model(const std::filesystem::path& path) {
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }
+  // What the file describes is built under a per-tensor limit tied to the file (its tensor data, at
+  // least 1 GiB for activations), so a small crafted file cannot make the probe allocate terabytes.
+  int64_t data_bytes = 0;
+  for (const auto& [name, t] : file.tensors) data_bytes += t.numel() * int64_t{sizeof(float)};
+  const TensorSizeLimit limit(std::max<int64_t>(data_bytes, int64_t{1} << 30));
   out.model = build_model(out.spec);
   out.model->eval();
   // One forward on a zero sample sizes every layer whose input size is inferred.

@@ -1,12 +1,14 @@
 #include "nn/io/model_spec.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
 
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
+#include "nn/io/limits.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batchnorm.hpp"
 #include "nn/layers/conv2d.hpp"
@@ -40,13 +42,14 @@ struct LayerKind {
 int64_t get_int(const json& p, const std::string& key, const std::string& type, int64_t fallback) {
   if (!p.contains(key)) return fallback;
   NN_CHECK(p[key].is_number_integer(), "model spec: ", type, ": expected an integer for '", key, "', found ",
-           p[key].dump());
-  return p[key].get<int64_t>();
+           short_dump(p[key]));
+  const int64_t v = p[key].get<int64_t>();
+  return v > 0 ? check_size(v, "model spec: " + type + ": '" + key + "'") : v;
 }
 
 double get_number(const json& p, const std::string& key, const std::string& type, double fallback) {
   if (!p.contains(key)) return fallback;
-  NN_CHECK(p[key].is_number(), "model spec: ", type, ": expected a number for '", key, "', found ", p[key].dump());
+  NN_CHECK(p[key].is_number(), "model spec: ", type, ": expected a number for '", key, "', found ", short_dump(p[key]));
   return p[key].get<double>();
 }
 
@@ -54,10 +57,12 @@ double get_number(const json& p, const std::string& key, const std::string& type
 Size2 get_size2(const json& p, const std::string& key, const std::string& type, Size2 fallback) {
   if (!p.contains(key)) return fallback;
   const json& v = p[key];
-  if (v.is_number_integer()) return Size2(v.get<int64_t>());
+  const std::string what = "model spec: " + type + ": '" + key + "'";
+  if (v.is_number_integer()) return Size2(v.get<int64_t>() > 0 ? check_size(v.get<int64_t>(), what) : v.get<int64_t>());
   NN_CHECK(v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer(), "model spec: ",
-           type, ": expected an integer or [height, width] for '", key, "', found ", v.dump());
-  return Size2(v[0].get<int64_t>(), v[1].get<int64_t>());
+           type, ": expected an integer or [height, width] for '", key, "', found ", short_dump(v));
+  const int64_t h = v[0].get<int64_t>(), w = v[1].get<int64_t>();
+  return Size2(h > 0 ? check_size(h, what) : h, w > 0 ? check_size(w, what) : w);
 }
 
 const std::map<std::string, LayerKind>& kinds() {
@@ -178,7 +183,7 @@ std::string trim(std::string_view s) {
 void validate(const LayerSpec& layer) {
   const LayerKind& kind = kind_of(layer.type);
   NN_CHECK(layer.params.is_object(), "model spec: ", layer.type, ": expected an object of settings, found ",
-           layer.params.dump());
+           short_dump(layer.params));
   for (const auto& key : kind.required)
     NN_CHECK(layer.params.contains(key), "model spec: ", layer.type, ": missing '", key, "'");
   // Building once checks every value's type and range (a size taken from the layer before is
@@ -193,13 +198,7 @@ ModelSpec parse_model_spec(std::string_view text) {
   const std::string t = trim(text);
   NN_CHECK(!t.empty(), "model spec: empty (expected e.g. linear:128,relu,linear:10)");
   if (t[0] == '[' || t[0] == '{') {
-    json j;
-    try {
-      j = json::parse(t);
-    } catch (const json::parse_error& e) {
-      fail("model spec: invalid JSON: ", e.what());
-    }
-    return model_spec_from_json(j);
+    return model_spec_from_json(parse_json(t, "model spec"));
   }
   ModelSpec spec;
   std::stringstream items{t};
@@ -226,12 +225,9 @@ ModelSpec parse_model_spec(std::string_view text) {
 }
 
 ModelSpec read_model_spec_file(const std::string& path) {
-  std::ifstream in(path);
-  NN_CHECK(in.good(), path, ": cannot open the model spec file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  const std::string text = read_file(path, kMaxTextFileBytes, path + ": the model spec file");
   try {
-    return parse_model_spec(buffer.str());
+    return parse_model_spec(text);
   } catch (const Error& e) {
     fail(path, ": ", e.what());
   }
@@ -255,7 +251,7 @@ ModelSpec model_spec_from_json(const json& j) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const json& l = layers[i];
     NN_CHECK(l.is_object() && l.contains("type") && l["type"].is_string(), "model spec: layer ", i,
-             ": expected an object with a string \"type\", found ", l.dump());
+             ": expected an object with a string \"type\", found ", short_dump(l));
     LayerSpec layer;
     layer.type = l["type"].get<std::string>();
     layer.params = l;

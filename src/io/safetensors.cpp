@@ -3,19 +3,24 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <fstream>
-#include <set>
+#include <climits>
+#include <cstdint>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
+#include "nn/io/limits.hpp"
 
 namespace nn::io {
 
 namespace {
 using json = nlohmann::json;
 constexpr uint64_t kMaxHeader = 100ull << 20;  // as the reference implementation: 100 MB
+constexpr uint64_t kMaxFileBytes = kMaxTensorBytes * 4;
 
 void put_u64le(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -41,7 +46,7 @@ void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
-  std::set<std::string> names;
+  std::unordered_set<std::string> names;
   for (auto& [name, t] : tensors) {
     NN_CHECK(!name.empty() && name != "__metadata__", path.string(), ": invalid tensor name '", name, "'");
     NN_CHECK(names.insert(name).second, path.string(), ": tensor '", name, "' given twice");
@@ -64,45 +69,21 @@ void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
   const std::string where = path.string();
-  std::ifstream in(path, std::ios::binary);
-  NN_CHECK(in.good(), where, ": cannot open the file");
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
+  InputFile in(path, kMaxFileBytes, where);
+  const uint64_t file_size = in.size();
   NN_CHECK(file_size >= 8, where, ": not a safetensors file: expected at least 8 bytes, found ", file_size);
   unsigned char len_bytes[8];
-  in.read(reinterpret_cast<char*>(len_bytes), 8);
+  in.read_at(0, len_bytes, 8);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
   NN_CHECK(n <= kMaxHeader, where, ": header length ", n, " exceeds the limit of ", kMaxHeader, " bytes");
   NN_CHECK(n <= file_size - 8, where, ": header length ", n, " exceeds the file's ", file_size - 8,
            " bytes after the length field (truncated file?)");
   std::string text(static_cast<size_t>(n), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(n));
-  NN_CHECK(in.good(), where, ": cannot read the header");
+  in.read_at(8, text.data(), n);
 
-  // Parse with a callback that refuses duplicate keys (a later value silently winning is how a
-  // crafted file would show one thing to one reader and another to the next).
-  std::vector<std::set<std::string>> keys_at_depth(8);
-  std::string duplicate;
-  json header;
-  try {
-    header = json::parse(text, [&](int depth, json::parse_event_t event, json& parsed) {
-      const auto d = static_cast<size_t>(depth);
-      if (event == json::parse_event_t::object_start) {
-        if (d + 1 >= keys_at_depth.size()) keys_at_depth.resize(d + 2);
-        keys_at_depth[d + 1].clear();
-      } else if (event == json::parse_event_t::key) {
-        if (d >= keys_at_depth.size()) keys_at_depth.resize(d + 1);
-        if (!keys_at_depth[d].insert(parsed.get<std::string>()).second && duplicate.empty())
-          duplicate = parsed.get<std::string>();
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {
-    fail(where, ": invalid header JSON: ", e.what());
-  }
-  NN_CHECK(duplicate.empty(), where, ": header has the key '", duplicate, "' twice");
+  // Depth-checked, duplicate keys refused (see parse_json).
+  const json header = parse_json(text, where + ": header");
   NN_CHECK(header.is_object(), where, ": expected the header to be a JSON object, found ", header.type_name());
 
   SafetensorsFile out;
@@ -113,6 +94,7 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     std::vector<int64_t> shape;
   };
   std::vector<Span> spans;
+  spans.reserve(header.size());
   for (auto& [key, value] : header.items()) {
     if (key == "__metadata__") {
       NN_CHECK(value.is_object(), where, ": __metadata__ must be an object of strings");
@@ -124,31 +106,33 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     }
     NN_CHECK(value.is_object() && value.contains("dtype") && value.contains("shape") && value.contains("data_offsets"),
              where, ": tensor '", key, "': expected an object with dtype, shape and data_offsets");
-    NN_CHECK(value["dtype"].is_string(), where, ": tensor '", key, "': dtype must be a string");
-    const std::string dtype = value["dtype"].get<std::string>();
-    NN_CHECK(dtype == "F32", where, ": tensor '", key, "': dtype ", dtype, " is not supported (expected F32)");
-    const json& shape = value["shape"];
+    const json& dt = value.at("dtype");
+    NN_CHECK(dt.is_string(), where, ": tensor '", key, "': dtype must be a string");
+    const std::string& dtype = dt.get_ref<const std::string&>();
+    NN_CHECK(dtype == "F32", where, ": tensor '", key, "': dtype ", dtype.substr(0, 16),
+             " is not supported (expected F32)");
+    const json& shape = value.at("shape");
     NN_CHECK(shape.is_array() && shape.size() <= static_cast<size_t>(Shape::kMaxRank), where, ": tensor '", key,
-             "': expected a shape of at most ", Shape::kMaxRank, " dimensions, found ", shape.dump());
+             "': expected a shape of at most ", Shape::kMaxRank, " dimensions, found ", short_dump(shape));
     std::vector<int64_t> dims;
-    uint64_t count = 1;
     for (const json& d : shape) {
-      NN_CHECK(d.is_number_unsigned(), where, ": tensor '", key, "': shape must hold non-negative integers, found ",
-               shape.dump());
-      const uint64_t v = d.get<uint64_t>();
-      NN_CHECK(v <= (1ull << 40) && (v == 0 || count <= (1ull << 40) / v), where, ": tensor '", key,
-               "': shape ", shape.dump(), " is too large");
-      count *= v;
-      dims.push_back(static_cast<int64_t>(v));
+      NN_CHECK(d.is_number_unsigned() && d.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX), where, ": tensor '",
+               key, "': shape must hold non-negative integers, found ", short_dump(shape));
+      dims.push_back(d.get<int64_t>());
     }
-    const json& off = value["data_offsets"];
+    // Checked before any use: the byte count may not overflow, and no tensor is larger than the
+    // data section (which bounds every allocation by the file's size).
+    uint64_t count = 0, bytes = 0;
+    NN_CHECK(checked_bytes(dims, sizeof(float), data_size, count, bytes), where, ": tensor '", key, "': shape ",
+             short_dump(shape), " needs more than the data section's ", data_size, " bytes");
+    const json& off = value.at("data_offsets");
     NN_CHECK(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() && off[1].is_number_unsigned(), where,
-             ": tensor '", key, "': data_offsets must be two non-negative integers, found ", off.dump());
+             ": tensor '", key, "': data_offsets must be two non-negative integers, found ", short_dump(off));
     const uint64_t b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
     NN_CHECK(b <= e && e <= data_size, where, ": tensor '", key, "': data_offsets [", b, ", ", e,
              "] out of the data section's ", data_size, " bytes");
-    NN_CHECK(e - b == count * sizeof(float), where, ": tensor '", key, "': shape ", shape.dump(), " needs ",
-             count * sizeof(float), " bytes, data_offsets give ", e - b);
+    NN_CHECK(e - b == bytes, where, ": tensor '", key, "': shape ", short_dump(shape), " needs ", bytes,
+             " bytes, data_offsets give ", e - b);
     spans.push_back({b, e, key, std::move(dims)});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
@@ -162,14 +146,11 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
   }
   NN_CHECK(expected == data_size, where, ": the tensors cover ", expected, " bytes but the data section has ",
            data_size);
-  for (const Span& s : spans) {
+  out.tensors.reserve(spans.size());
+  for (Span& s : spans) {
     Tensor t{Shape(std::span<const int64_t>(s.shape))};
-    if (s.end > s.begin) {
-      in.seekg(static_cast<std::streamoff>(8 + n + s.begin));
-      in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(s.end - s.begin));
-      NN_CHECK(in.good(), where, ": cannot read the data of tensor '", s.name, "'");
-    }
-    out.tensors.emplace_back(s.name, std::move(t));
+    if (s.end > s.begin) in.read_at(8 + n + s.begin, t.data(), s.end - s.begin);
+    out.tensors.emplace_back(std::move(s.name), std::move(t));
   }
   return out;
 }

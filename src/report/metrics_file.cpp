@@ -1,13 +1,14 @@
 #include "nn/report/metrics_file.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
 
 namespace nn::report {
 
@@ -35,12 +36,7 @@ train::History parse_metrics_jsonl(std::string_view text, std::string_view what)
   while (std::getline(in, line)) {
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      fail(what, ": line ", number, ": expected a JSON object, found bad JSON (", e.what(), ")");
-    }
+    const json j = io::parse_json(line, detail::concat(what, ": line ", number));
     NN_CHECK(j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer(), what, ": line ", number,
              ": expected an object with an integer \"epoch\"");
     auto get = [&](const char* key) {
@@ -63,11 +59,8 @@ train::History parse_metrics_jsonl(std::string_view text, std::string_view what)
 }
 
 train::History read_metrics_jsonl(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  NN_CHECK(in.good(), path.string(), ": cannot open the metrics file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_metrics_jsonl(text.str(), path.string());
+  const std::string text = io::read_file(path, io::kMaxTextFileBytes, path.string());
+  return parse_metrics_jsonl(text, path.string());
 }
 
 }  // namespace nn::report
