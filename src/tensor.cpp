@@ -20,15 +20,26 @@ std::string str_of(std::span<const int64_t> dims) {
 }
 
 thread_local int64_t tensor_limit_bytes = Shape::kMaxElements * int64_t{sizeof(float)};
+thread_local int64_t tensor_total_left = INT64_MAX;
 }  // namespace
 
-TensorSizeLimit::TensorSizeLimit(int64_t max_bytes) : previous_(tensor_limit_bytes) {
+TensorSizeLimit::TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes)
+    : previous_(tensor_limit_bytes), previous_total_(tensor_total_left) {
   if (max_bytes < tensor_limit_bytes) tensor_limit_bytes = max_bytes < 0 ? 0 : max_bytes;
+  if (max_total_bytes < tensor_total_left) tensor_total_left = max_total_bytes < 0 ? 0 : max_total_bytes;
+  entry_total_ = tensor_total_left;
 }
 
-TensorSizeLimit::~TensorSizeLimit() { tensor_limit_bytes = previous_; }
+TensorSizeLimit::~TensorSizeLimit() {
+  tensor_limit_bytes = previous_;
+  // What was taken inside this scope counts against the enclosing one as well.
+  const int64_t used = entry_total_ - tensor_total_left;
+  tensor_total_left = previous_total_ == INT64_MAX ? INT64_MAX : previous_total_ - used;
+}
 
 int64_t TensorSizeLimit::current_bytes() { return tensor_limit_bytes; }
+
+int64_t TensorSizeLimit::total_left() { return tensor_total_left; }
 
 void Shape::invalid(std::span<const int64_t> dims) {
   NN_CHECK(dims.size() <= static_cast<size_t>(kMaxRank), "Shape: expected at most ", kMaxRank,
@@ -118,6 +129,12 @@ void Tensor::grow(int64_t n) {
   const int64_t limit = tensor_limit_bytes;
   NN_CHECK(n >= 0 && n <= limit / int64_t{sizeof(float)}, "Tensor: ", n, " elements need ",
            n * int64_t{sizeof(float)}, " bytes, more than the limit of ", limit, " bytes");
+  if (tensor_total_left != INT64_MAX) {
+    const int64_t bytes = n * int64_t{sizeof(float)};
+    NN_CHECK(bytes <= tensor_total_left, "Tensor: ", n, " elements need ", bytes, " bytes, more than the ",
+             tensor_total_left, " bytes left of the budget for what is being loaded");
+    tensor_total_left -= bytes;
+  }
   data_.reset(allocate_floats(n));
   capacity_ = n;
 }

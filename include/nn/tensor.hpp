@@ -64,20 +64,22 @@ class Shape {
   int rank_ = 0;
 };
 
-// Within its scope, on this thread, no tensor may grow beyond `max_bytes` (scopes nest: the
-// smallest limit applies): a reader of an untrusted file builds what the file describes under a
-// limit tied to the file, so a tiny file cannot make it allocate terabytes. Outside any scope the
-// limit is Shape::kMaxElements floats.
+// Within its scope, on this thread, no tensor may grow beyond `max_bytes`, and all the tensors that
+// grow within it together may take at most `max_total_bytes` (memory freed meanwhile is not given
+// back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
+// what the file describes under limits tied to the file, so a tiny file cannot make it allocate
+// terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
 class TensorSizeLimit {
  public:
-  explicit TensorSizeLimit(int64_t max_bytes);
+  explicit TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes = INT64_MAX);
   ~TensorSizeLimit();
   TensorSizeLimit(const TensorSizeLimit&) = delete;
   TensorSizeLimit& operator=(const TensorSizeLimit&) = delete;
-  static int64_t current_bytes();  // the limit in force on this thread
+  static int64_t current_bytes();  // the per-tensor limit in force on this thread
+  static int64_t total_left();     // what is left of the total budget on this thread
 
  private:
-  int64_t previous_;
+  int64_t previous_, previous_total_, entry_total_;
 };
 
 // Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies

@@ -34,7 +34,7 @@ InputFile::InputFile(const std::filesystem::path& path, uint64_t max_bytes, std:
   } while (fd_ < 0 && errno == EINTR);
   if (fd_ < 0) {
     const int err = errno;
-    if (err == ENOENT) fail(what_, ": no such file");
+    if (err == ENOENT) fail(what_, ": no such file; cannot open it");
     if (err == EISDIR) fail(what_, ": is a directory, expected a file");
     fail(what_, ": cannot open (", std::strerror(err), ")");
   }

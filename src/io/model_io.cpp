@@ -202,11 +202,13 @@ LoadedModel load_model(const std::filesystem::path& path) {
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }
-  // What the file describes is built under a per-tensor limit tied to the file (its tensor data, at
-  // least 1 GiB for activations), so a small crafted file cannot make the probe allocate terabytes.
+  // What the file describes is built under limits tied to the file: a tensor may hold at most its
+  // data size or 1 GiB (activations of the probe), all of them together four times the data and
+  // 4 GiB, so a small crafted file cannot make the loader allocate terabytes.
   int64_t data_bytes = 0;
   for (const auto& [name, t] : file.tensors) data_bytes += t.numel() * int64_t{sizeof(float)};
-  const TensorSizeLimit limit(std::max<int64_t>(data_bytes, int64_t{1} << 30));
+  const TensorSizeLimit limit(std::max<int64_t>(data_bytes, int64_t{1} << 30),
+                              4 * data_bytes + (int64_t{4} << 30));
   out.model = build_model(out.spec);
   out.model->eval();
   // One forward on a zero sample sizes every layer whose input size is inferred.

@@ -120,11 +120,11 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
                key, "': shape must hold non-negative integers, found ", short_dump(shape));
       dims.push_back(d.get<int64_t>());
     }
-    // Checked before any use: the byte count may not overflow, and no tensor is larger than the
-    // data section (which bounds every allocation by the file's size).
+      // Checked before any use: the byte count may not overflow, and must equal the tensor's span of
+    // the data section (which bounds every allocation by the file's size).
     uint64_t count = 0, bytes = 0;
-    NN_CHECK(checked_bytes(dims, sizeof(float), data_size, count, bytes), where, ": tensor '", key, "': shape ",
-             short_dump(shape), " needs more than the data section's ", data_size, " bytes");
+    NN_CHECK(checked_bytes(dims, sizeof(float), UINT64_MAX, count, bytes), where, ": tensor '", key, "': shape ",
+             short_dump(shape), " has more elements than 64 bits can count");
     const json& off = value.at("data_offsets");
     NN_CHECK(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() && off[1].is_number_unsigned(), where,
              ": tensor '", key, "': data_offsets must be two non-negative integers, found ", short_dump(off));
