@@ -252,7 +252,7 @@ TEST(HostileNesting, DeepSpecsAndHeadersAreRefused) {
   write_bytes(dir / "t.safetensors",
               safetensors_bytes(R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,0]}})", ""));
   const std::string m = error_of([&] { nn::io::read_safetensors(dir / "t.safetensors"); });
-  EXPECT_HAS(m, "shape must hold non-negative integers, found [[[[");
+  EXPECT_HAS(m, "shape must hold non-negative integers, found [[...]]");
   EXPECT_LT(m.size(), 300u);
 }
 
