@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium)
+          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium
+          clang libomp-dev)  # clang, libomp-dev: the fuzz targets (fuzz/run.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -189,7 +189,11 @@ void validate(const LayerSpec& layer) {
   // Building once checks every value's type and range (a size taken from the layer before is
   // checked when the whole model is built).
   Context ctx{1, false, true};
-  kind.build(layer.params, BuildOptions{}, ctx);
+  try {
+    kind.build(layer.params, BuildOptions{}, ctx);
+  } catch (const json::exception& e) {  // a setting of the wrong JSON type ("bias": "yes")
+    fail("model spec: ", layer.type, ": ", e.what());
+  }
 }
 
 }  // namespace
@@ -287,7 +291,13 @@ std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOption
   NN_CHECK(!spec.empty(), "model spec: no layers");
   auto model = std::make_unique<Sequential>();
   Context ctx;
-  for (const auto& layer : spec.layers) model->add(kind_of(layer.type).build(layer.params, options, ctx));
+  for (const auto& layer : spec.layers) {
+    try {
+      model->add(kind_of(layer.type).build(layer.params, options, ctx));
+    } catch (const json::exception& e) {
+      fail("model spec: ", layer.type, ": ", e.what());
+    }
+  }
   return model;
 }
 
