@@ -67,10 +67,17 @@ class GzReader {
     return got;
   }
 
-  // Whether any data follows (reads at most one byte: trailing data is never decompressed to the end).
-  bool more() {
-    unsigned char c;
-    return read(&c, 1) == 1;
+  // How many bytes follow, counted up to `cap` (then cap + 1): trailing data is never decompressed
+  // without bound.
+  size_t count_rest(size_t cap) {
+    std::array<unsigned char, 1 << 14> buf;
+    size_t total = 0;
+    while (total <= cap) {
+      const size_t r = read(buf.data(), buf.size());
+      total += r;
+      if (r < buf.size()) return std::min(total, cap + 1);
+    }
+    return cap + 1;
   }
 
   const std::string& name() const { return path_; }
@@ -151,9 +158,14 @@ std::vector<uint8_t> read_idx_u8(const std::filesystem::path& path, int ndims, c
   if (got < total)
     fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
          " bytes, found ", header + got);
-  if (in.more())
+  constexpr size_t kCountUpTo = size_t{1} << 20;
+  const size_t extra = in.count_rest(kCountUpTo);
+  if (extra > kCountUpTo)
     fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
-         " bytes, found more");
+         " bytes, found more than ", header + total + kCountUpTo);
+  if (extra > 0)
+    fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
+         " bytes, found ", header + total + extra);
   return data;
 }
 
