@@ -159,7 +159,8 @@ size_t resolve_column(const Table& t, const std::string& spec) {
   }
   if (t.names.empty()) fail(t.file, ": no column named '", spec, "' (the file has no header row)");
   std::string list;
-  for (const auto& n : t.names) list += (list.empty() ? "'" : ", '") + n + "'";
+  for (size_t j = 0; j < t.names.size() && j < 20; ++j) list += (list.empty() ? "'" : ", '") + cut(t.names[j]) + "'";
+  if (t.names.size() > 20) list += " and " + std::to_string(t.names.size() - 20) + " more";
   fail(t.file, ": no column named '", spec, "' (columns: ", list, ")");
 }
 

@@ -176,9 +176,9 @@ NpyArray read_npy(const std::filesystem::path& path) {
   else if (a.dtype == "<f8" || a.dtype == "<i8") itemsize = 8;
   else if (a.dtype == "|u1") itemsize = 1;
   else if (!a.dtype.empty() && a.dtype[0] == '>')
-    fail("NPY file '", file, "': unsupported dtype '", a.dtype, "' (big-endian; supported: ", kSupported, ")");
+    fail("NPY file '", file, "': unsupported dtype '", a.dtype.substr(0, 20), "' (big-endian; supported: ", kSupported, ")");
   else
-    fail("NPY file '", file, "': unsupported dtype '", a.dtype, "' (supported: ", kSupported, ")");
+    fail("NPY file '", file, "': unsupported dtype '", a.dtype.substr(0, 20), "' (supported: ", kSupported, ")");
   NN_CHECK(!fortran, "NPY file '", file, "': fortran_order True is not supported (save the array in C order, ",
            "e.g. np.ascontiguousarray)");
 
