@@ -9,22 +9,59 @@
 
 namespace nn {
 
+namespace {
+std::string str_of(std::span<const int64_t> dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+thread_local int64_t tensor_limit_bytes = Shape::kMaxElements * int64_t{sizeof(float)};
+thread_local int64_t tensor_total_left = INT64_MAX;
+}  // namespace
+
+TensorSizeLimit::TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes)
+    : previous_(tensor_limit_bytes), previous_total_(tensor_total_left) {
+  if (max_bytes < tensor_limit_bytes) tensor_limit_bytes = max_bytes < 0 ? 0 : max_bytes;
+  if (max_total_bytes < tensor_total_left) tensor_total_left = max_total_bytes < 0 ? 0 : max_total_bytes;
+  entry_total_ = tensor_total_left;
+}
+
+TensorSizeLimit::~TensorSizeLimit() {
+  tensor_limit_bytes = previous_;
+  // What was taken inside this scope counts against the enclosing one as well.
+  const int64_t used = entry_total_ - tensor_total_left;
+  tensor_total_left = previous_total_ == INT64_MAX ? INT64_MAX : previous_total_ - used;
+}
+
+int64_t TensorSizeLimit::current_bytes() { return tensor_limit_bytes; }
+
+int64_t TensorSizeLimit::total_left() { return tensor_total_left; }
+
 void Shape::invalid(std::span<const int64_t> dims) {
   NN_CHECK(dims.size() <= static_cast<size_t>(kMaxRank), "Shape: expected at most ", kMaxRank,
            " dimensions, found ", dims.size());
   for (size_t i = 0; i < dims.size(); ++i)
     NN_CHECK(dims[i] >= 0, "Shape: expected non-negative extents, found ", dims[i], " in dimension ", i);
-  throw Error("Shape: invalid extents");
+  fail("Shape: ", str_of(dims), " has more than ", kMaxElements, " elements (", kMaxElements * 4,
+       " bytes of float32)");
+}
+
+void Shape::too_large() const {
+  fail("Shape: ", str_of(dims()), " has more than ", kMaxElements, " elements (", kMaxElements * 4,
+       " bytes of float32)");
 }
 
 Shape Shape::batched(int64_t n) const {
   NN_CHECK(rank_ < kMaxRank, "Shape: cannot add a batch dimension to ", str(), ", which has ", kMaxRank,
            " dimensions already");
-  Shape s;
-  s.rank_ = rank_ + 1;
-  s.dims_[0] = n;
-  for (int i = 0; i < rank_; ++i) s.dims_[static_cast<size_t>(i + 1)] = dims_[static_cast<size_t>(i)];
-  return s;
+  std::array<int64_t, kMaxRank> d{};
+  d[0] = n;
+  for (int i = 0; i < rank_; ++i) d[static_cast<size_t>(i + 1)] = dims_[static_cast<size_t>(i)];
+  return Shape(std::span<const int64_t>(d.data(), static_cast<size_t>(rank_ + 1)));
 }
 
 Shape Shape::sample() const {
@@ -89,6 +126,15 @@ void Tensor::copy_from(const Tensor& other) {
 }
 
 void Tensor::grow(int64_t n) {
+  const int64_t limit = tensor_limit_bytes;
+  NN_CHECK(n >= 0 && n <= limit / int64_t{sizeof(float)}, "Tensor: ", n, " elements need ",
+           n * int64_t{sizeof(float)}, " bytes, more than the limit of ", limit, " bytes");
+  if (tensor_total_left != INT64_MAX) {
+    const int64_t bytes = n * int64_t{sizeof(float)};
+    NN_CHECK(bytes <= tensor_total_left, "Tensor: ", n, " elements need ", bytes, " bytes, more than the ",
+             tensor_total_left, " bytes left of the budget for what is being loaded");
+    tensor_total_left -= bytes;
+  }
   data_.reset(allocate_floats(n));
   capacity_ = n;
 }

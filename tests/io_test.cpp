@@ -110,7 +110,7 @@ TEST(Safetensors, LoaderRefusesBrokenFiles) {
   EXPECT_NE(err("{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1],\"data_offsets\":[0,4]}}", 4).find("at most 4"),
             std::string::npos);
   EXPECT_NE(err("{\"__metadata__\":{\"x\":1}}", 0).find("must be a string"), std::string::npos);
-  EXPECT_NE(err("not json", 0).find("invalid header JSON"), std::string::npos);
+  EXPECT_NE(err("not json", 0).find("header: invalid JSON"), std::string::npos);
   EXPECT_NE(err("[1,2]", 0).find("JSON object"), std::string::npos);
   {  // a header length beyond the file
     std::ofstream out(p, std::ios::binary);

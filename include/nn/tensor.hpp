@@ -16,6 +16,9 @@ namespace nn {
 class Shape {
  public:
   static constexpr int kMaxRank = 4;
+  // The most elements one shape may describe: 2^38 floats, 2^40 bytes (1 TiB). A larger product,
+  // or one that overflows 64 bits, is an nn::Error when the shape is made, never a wrapped size.
+  static constexpr int64_t kMaxElements = int64_t{1} << 38;
 
   Shape() = default;  // rank 0: a scalar with one element
   // Inline: layers build shapes on every forward and backward.
@@ -23,8 +26,9 @@ class Shape {
   explicit Shape(std::span<const int64_t> dims) {
     if (dims.size() > static_cast<size_t>(kMaxRank)) invalid(dims);
     rank_ = static_cast<int>(dims.size());
+    int64_t n = 1;
     for (size_t i = 0; i < dims.size(); ++i) {
-      if (dims[i] < 0) invalid(dims);
+      if (dims[i] < 0 || __builtin_mul_overflow(n, dims[i], &n) || n > kMaxElements) invalid(dims);
       dims_[i] = dims[i];
     }
   }
@@ -32,9 +36,11 @@ class Shape {
   int rank() const { return rank_; }
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
   int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
+  // Checked: a shape changed through operator[] past kMaxElements throws nn::Error.
   int64_t numel() const {
     int64_t n = 1;
-    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
+    for (int i = 0; i < rank_; ++i)
+      if (__builtin_mul_overflow(n, dims_[static_cast<size_t>(i)], &n) || n > kMaxElements || n < 0) too_large();
     return n;
   }
   std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
@@ -53,8 +59,27 @@ class Shape {
 
  private:
   [[noreturn]] static void invalid(std::span<const int64_t> dims);  // throws nn::Error
+  [[noreturn]] void too_large() const;                               // throws nn::Error
   std::array<int64_t, kMaxRank> dims_{};
   int rank_ = 0;
+};
+
+// Within its scope, on this thread, no tensor may grow beyond `max_bytes`, and all the tensors that
+// grow within it together may take at most `max_total_bytes` (memory freed meanwhile is not given
+// back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
+// what the file describes under limits tied to the file, so a tiny file cannot make it allocate
+// terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
+class TensorSizeLimit {
+ public:
+  explicit TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes = INT64_MAX);
+  ~TensorSizeLimit();
+  TensorSizeLimit(const TensorSizeLimit&) = delete;
+  TensorSizeLimit& operator=(const TensorSizeLimit&) = delete;
+  static int64_t current_bytes();  // the per-tensor limit in force on this thread
+  static int64_t total_left();     // what is left of the total budget on this thread
+
+ private:
+  int64_t previous_, previous_total_, entry_total_;
 };
 
 // Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies

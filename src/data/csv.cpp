@@ -3,23 +3,28 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <string_view>
 #include <unordered_map>
 
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/limits.hpp"
 
 namespace nn::data {
 
 namespace {
 
+constexpr uint64_t kMaxFileBytes = uint64_t{4} << 30;
+
 struct Line {
   int64_t number;  // 1-based
   std::string_view text;
 };
+
+// A field as quoted in an error message: at most 40 characters of it.
+std::string cut(std::string_view s) { return s.size() > 40 ? std::string(s.substr(0, 37)) + "..." : std::string(s); }
 
 std::string_view trim(std::string_view s) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -95,13 +100,8 @@ struct Table {
 Table load_table(const std::filesystem::path& path, const CsvOptions& options) {
   Table t;
   t.file = path.string();
-  std::error_code ec;
-  NN_CHECK(std::filesystem::exists(path, ec), "CSV file '", t.file, "': no such file");
-  NN_CHECK(!std::filesystem::is_directory(path, ec), "CSV file '", t.file, "': is a directory, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  NN_CHECK(in.good(), "CSV file '", t.file, "': cannot open");
-  t.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  NN_CHECK(!in.bad(), "CSV file '", t.file, "': read error");
+  // A regular file only (a FIFO or /dev/zero is refused instead of read forever), at most 4 GiB.
+  t.text = io::read_file(path, kMaxFileBytes, "CSV file '" + t.file + "'");
 
   std::string_view all = t.text;
   if (all.substr(0, 3) == "\xEF\xBB\xBF") all.remove_prefix(3);  // a UTF-8 byte-order mark
@@ -142,7 +142,7 @@ Table load_table(const std::filesystem::path& path, const CsvOptions& options) {
 
 std::string column_label(const Table& t, size_t j) {
   std::string s = "column " + std::to_string(j + 1);
-  if (!t.names.empty()) s += " ('" + t.names[j] + "')";
+  if (!t.names.empty()) s += " ('" + cut(t.names[j]) + "')";
   return s;
 }
 
@@ -159,7 +159,8 @@ size_t resolve_column(const Table& t, const std::string& spec) {
   }
   if (t.names.empty()) fail(t.file, ": no column named '", spec, "' (the file has no header row)");
   std::string list;
-  for (const auto& n : t.names) list += (list.empty() ? "'" : ", '") + n + "'";
+  for (size_t j = 0; j < t.names.size() && j < 20; ++j) list += (list.empty() ? "'" : ", '") + cut(t.names[j]) + "'";
+  if (t.names.size() > 20) list += " and " + std::to_string(t.names.size() - 20) + " more";
   fail(t.file, ": no column named '", spec, "' (columns: ", list, ")");
 }
 
@@ -179,6 +180,17 @@ Parsed parse_rows(const Table& t, const CsvOptions& options, const std::vector<s
            " columns are labels or targets");
   const auto n = static_cast<int64_t>(t.lines.size());
   const auto f = static_cast<int64_t>(feature_cols.size());
+  // Every row holds ncols fields, so n x ncols cannot exceed the file's bytes (plus one per row).
+  // A larger product means some row is short: find it before allocating n x f floats.
+  uint64_t cells = 0;
+  if (!io::mul_ok(static_cast<uint64_t>(n), t.ncols, cells) || cells > t.text.size() + t.lines.size()) {
+    std::vector<std::string> fields;
+    for (const Line& line : t.lines) {
+      split_fields(line.text, options.delimiter, fields, t.file, line.number);
+      NN_CHECK(fields.size() == t.ncols, t.file, ":", line.number, ": expected ", t.ncols, " fields, found ",
+               fields.size());
+    }
+  }
   Parsed p;
   p.x = Tensor(Shape{n, f});
   p.special.assign(special_cols.size(), {});
@@ -194,7 +206,7 @@ Parsed parse_rows(const Table& t, const CsvOptions& options, const std::vector<s
       const size_t j = feature_cols[static_cast<size_t>(k)];
       double v = 0.0;
       if (!parse_number(fields[j], v))
-        fail(t.file, ":", line.number, ": ", column_label(t, j), ": expected a number, found '", fields[j], "'");
+        fail(t.file, ":", line.number, ": ", column_label(t, j), ": expected a number, found '", cut(fields[j]), "'");
       row[k] = static_cast<float>(v);
     }
     for (size_t k = 0; k < special_cols.size(); ++k) p.special[k].push_back(std::move(fields[special_cols[k]]));
@@ -272,7 +284,7 @@ Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions&
       double v = 0.0;
       if (!parse_number(s, v))
         fail(t.file, ":", t.lines[static_cast<size_t>(i)].number, ": ", column_label(t, cols[static_cast<size_t>(c)]),
-             ": expected a number (regression target), found '", s, "'");
+             ": expected a number (regression target), found '", cut(s), "'");
       targets.at(i, c) = static_cast<float>(v);
     }
   Dataset d = Dataset::regression(std::move(p.x), std::move(targets));

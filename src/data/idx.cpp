@@ -9,26 +9,44 @@
 #include <cstring>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/limits.hpp"
 
 namespace nn::data {
 
 namespace {
 
+constexpr uint64_t kMaxFileBytes = uint64_t{1} << 40;
+// deflate's best case: about 1032 bytes out per byte in.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
 // A file read through zlib (plain files pass through). Every read checks zlib's error state, so
 // truncated or corrupt gzip data is reported instead of being taken for a short file.
 class GzReader {
  public:
+  // Only a regular file is opened (a FIFO or a device is refused before any read: see
+  // io::InputFile); zlib reads it through the checked descriptor.
   explicit GzReader(const std::filesystem::path& path) : path_(path.string()) {
-    std::error_code ec;
-    NN_CHECK(std::filesystem::exists(path, ec), "IDX file '", path_, "': no such file");
-    NN_CHECK(!std::filesystem::is_directory(path, ec), "IDX file '", path_, "': is a directory, expected a file");
+    io::InputFile in(path, kMaxFileBytes, "IDX file '" + path_ + "'");
+    size_ = in.size();
+    unsigned char magic[2] = {0, 0};
+    if (size_ >= 2) in.read_at(0, magic, 2);
+    gzip_ = magic[0] == 0x1f && magic[1] == 0x8b;
     errno = 0;
-    file_ = gzopen(path_.c_str(), "rb");
-    NN_CHECK(file_ != nullptr, "IDX file '", path_, "': cannot open (",
-             errno ? std::strerror(errno) : "out of memory", ")");
+    const int fd = in.release();
+    file_ = gzdopen(fd, "rb");
+    if (file_ == nullptr) {
+      ::close(fd);
+      fail("IDX file '", path_, "': cannot open (", errno ? std::strerror(errno) : "out of memory", ")");
+    }
     gzbuffer(file_, 1 << 17);
   }
+  // The file's size on disk, and whether it is gzip-compressed.
+  uint64_t size() const { return size_; }
+  bool gzip() const { return gzip_; }
   GzReader(const GzReader&) = delete;
   GzReader& operator=(const GzReader&) = delete;
   ~GzReader() {
@@ -49,15 +67,17 @@ class GzReader {
     return got;
   }
 
-  // Reads to the end; returns how many bytes there were.
-  size_t skip_rest() {
+  // How many bytes follow, counted up to `cap` (then cap + 1): trailing data is never decompressed
+  // without bound.
+  size_t count_rest(size_t cap) {
     std::array<unsigned char, 1 << 14> buf;
     size_t total = 0;
-    for (;;) {
+    while (total <= cap) {
       const size_t r = read(buf.data(), buf.size());
       total += r;
-      if (r < buf.size()) return total;
+      if (r < buf.size()) return std::min(total, cap + 1);
     }
+    return cap + 1;
   }
 
   const std::string& name() const { return path_; }
@@ -76,6 +96,8 @@ class GzReader {
 
   std::string path_;
   gzFile file_ = nullptr;
+  uint64_t size_ = 0;
+  bool gzip_ = false;
 };
 
 uint32_t big_endian_u32(const unsigned char* p) {
@@ -111,13 +133,15 @@ std::vector<uint8_t> read_idx_u8(const std::filesystem::path& path, int ndims, c
   NN_CHECK(got_dims == dim_bytes.size(), "IDX file '", in.name(), "': truncated header: expected ",
            4 + dim_bytes.size(), " bytes, found ", 4 + got_dims);
   dims.clear();
-  uint64_t expected = 1;
-  for (int d = 0; d < ndims; ++d) {
-    const uint32_t v = big_endian_u32(dim_bytes.data() + 4 * d);
-    dims.push_back(v);
-    expected *= v;  // at most 3 factors below 2^32 each: checked against 2^40 below
-    NN_CHECK(expected <= (uint64_t{1} << 40), "IDX file '", in.name(), "': header announces an implausible size");
-  }
+  for (int d = 0; d < ndims; ++d) dims.push_back(big_endian_u32(dim_bytes.data() + 4 * d));
+  std::string shape;
+  for (size_t d = 0; d < dims.size(); ++d) shape += (d ? " x " : "") + std::to_string(dims[d]);
+  // The announced size, checked for overflow and against what the file can hold (its size, or for
+  // gzip data the most that deflate can expand it to) before anything is allocated.
+  uint64_t expected = 0, bytes = 0;
+  const uint64_t can_hold = in.gzip() ? in.size() * kMaxDeflateRatio : in.size();
+  NN_CHECK(io::checked_bytes(dims, 1, can_hold, expected, bytes), "IDX file '", in.name(), "': dimensions ", shape,
+           " announce more data than the file's ", in.size(), in.gzip() ? " compressed" : "", " bytes can hold");
 
   // Read in chunks so that a corrupt header cannot make us allocate the announced size up front.
   std::vector<uint8_t> data;
@@ -130,13 +154,15 @@ std::vector<uint8_t> read_idx_u8(const std::filesystem::path& path, int ndims, c
     got += r;
     if (r < chunk) break;
   }
-  std::string shape;
-  for (size_t d = 0; d < dims.size(); ++d) shape += (d ? " x " : "") + std::to_string(dims[d]);
   const size_t header = 4 + dim_bytes.size();
   if (got < total)
     fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
          " bytes, found ", header + got);
-  const size_t extra = in.skip_rest();
+  constexpr size_t kCountUpTo = size_t{1} << 20;
+  const size_t extra = in.count_rest(kCountUpTo);
+  if (extra > kCountUpTo)
+    fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
+         " bytes, found more than ", header + total + kCountUpTo);
   if (extra > 0)
     fail("IDX file '", in.name(), "': size does not match the header (", shape, "): expected ", header + total,
          " bytes, found ", header + total + extra);

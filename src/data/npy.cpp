@@ -1,12 +1,15 @@
 #include "nn/data/npy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <string_view>
 
 #include "nn/error.hpp"
+#include "nn/io/atomic_file.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/limits.hpp"
 
 namespace nn::data {
 
@@ -80,15 +83,18 @@ class HeaderParser {
       }
       if (i < inner.size() && inner[i] == 'L') ++i;  // Python 2 longs
       if (!any || (i < inner.size() && inner[i] != ',' && inner[i] != ' '))
-        bad("'shape' ", std::string(v.substr(0, end + 1)), " is not a tuple of non-negative integers");
+        bad("'shape' ", std::string(v.substr(0, std::min<size_t>(end + 1, 40))), " is not a tuple of non-negative integers");
       dims.push_back(d);
+      if (dims.size() > 64) bad("'shape' has more than 64 dimensions");
     }
     return dims;
   }
 
   template <class... Args>
   [[noreturn]] void bad(Args&&... args) {
-    fail("NPY file '", file_, "': bad header: ", std::forward<Args>(args)..., " in ", std::string(s_));
+    // The header is quoted for context, cut short: it may be megabytes of a crafted file.
+    const std::string shown = s_.size() > 80 ? std::string(s_.substr(0, 77)) + "..." : std::string(s_);
+    fail("NPY file '", file_, "': bad header: ", std::forward<Args>(args)..., " in ", shown);
   }
 
  private:
@@ -110,9 +116,10 @@ void convert(const std::vector<char>& raw, std::vector<float>& out) {
 }  // namespace
 
 int64_t NpyArray::numel() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  uint64_t n = 0, bytes = 0;
+  NN_CHECK(io::checked_bytes(shape, 1, io::kMaxTensorBytes, n, bytes), "NPY array of shape ", shape_str(shape),
+           ": more than ", io::kMaxTensorBytes, " elements");
+  return static_cast<int64_t>(n);
 }
 
 bool NpyArray::is_integer() const { return dtype == "|u1" || dtype == "<i4" || dtype == "<i8"; }
@@ -126,39 +133,34 @@ Tensor NpyArray::to_tensor() const {
 
 NpyArray read_npy(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::error_code ec;
-  NN_CHECK(std::filesystem::exists(path, ec), "NPY file '", file, "': no such file");
-  NN_CHECK(!std::filesystem::is_directory(path, ec), "NPY file '", file, "': is a directory, expected a file");
-  const auto file_size = std::filesystem::file_size(path, ec);
-  NN_CHECK(!ec, "NPY file '", file, "': cannot get the size (", ec.message(), ")");
-  std::ifstream in(path, std::ios::binary);
-  NN_CHECK(in.good(), "NPY file '", file, "': cannot open");
+  io::InputFile in(path, io::kMaxTensorBytes * 2, "NPY file '" + file + "'");
+  const uint64_t file_size = in.size();
 
-  char pre[10] = {};
-  in.read(pre, 8);
-  NN_CHECK(in.gcount() == 8 && std::memcmp(pre, kMagic, 6) == 0, "NPY file '", file,
-           "': bad magic: expected \\x93NUMPY, not a .npy file");
+  char pre[12] = {};
+  NN_CHECK(file_size >= 10, "NPY file '", file, "': bad magic: expected \\x93NUMPY, not a .npy file (",
+           file_size, " bytes)");
+  in.read_at(0, pre, 10);
+  NN_CHECK(std::memcmp(pre, kMagic, 6) == 0, "NPY file '", file, "': bad magic: expected \\x93NUMPY, not a .npy file");
   const int major = static_cast<unsigned char>(pre[6]), minor = static_cast<unsigned char>(pre[7]);
   NN_CHECK(major >= 1 && major <= 3, "NPY file '", file, "': unsupported format version ", major, ".", minor,
            " (supported: 1.0, 2.0, 3.0)");
   uint64_t header_len = 0;
-  size_t prefix = 0;
+  uint64_t prefix = 0;
   if (major == 1) {
-    unsigned char b[2];
-    in.read(reinterpret_cast<char*>(b), 2);
+    const auto* b = reinterpret_cast<const unsigned char*>(pre + 8);
     header_len = b[0] | (uint64_t{b[1]} << 8);
     prefix = 10;
   } else {
-    unsigned char b[4];
-    in.read(reinterpret_cast<char*>(b), 4);
+    NN_CHECK(file_size >= 12, "NPY file '", file, "': truncated header: expected 12 bytes, the file has ", file_size);
+    in.read_at(10, pre + 10, 2);
+    const auto* b = reinterpret_cast<const unsigned char*>(pre + 8);
     header_len = b[0] | (uint64_t{b[1]} << 8) | (uint64_t{b[2]} << 16) | (uint64_t{b[3]} << 24);
     prefix = 12;
   }
-  NN_CHECK(in.good() && prefix + header_len <= file_size, "NPY file '", file, "': truncated header: expected ",
+  NN_CHECK(prefix + header_len <= file_size, "NPY file '", file, "': truncated header: expected ",
            prefix + header_len, " bytes, the file has ", file_size);
-  std::string header(header_len, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_len));
-  NN_CHECK(in.good(), "NPY file '", file, "': read error in the header");
+  std::string header(static_cast<size_t>(header_len), '\0');
+  in.read_at(prefix, header.data(), header_len);
   while (!header.empty() && (header.back() == '\n' || header.back() == ' ' || header.back() == '\0'))
     header.pop_back();
 
@@ -174,27 +176,30 @@ NpyArray read_npy(const std::filesystem::path& path) {
   else if (a.dtype == "<f8" || a.dtype == "<i8") itemsize = 8;
   else if (a.dtype == "|u1") itemsize = 1;
   else if (!a.dtype.empty() && a.dtype[0] == '>')
-    fail("NPY file '", file, "': unsupported dtype '", a.dtype, "' (big-endian; supported: ", kSupported, ")");
+    fail("NPY file '", file, "': unsupported dtype '", a.dtype.substr(0, 20), "' (big-endian; supported: ", kSupported, ")");
   else
-    fail("NPY file '", file, "': unsupported dtype '", a.dtype, "' (supported: ", kSupported, ")");
+    fail("NPY file '", file, "': unsupported dtype '", a.dtype.substr(0, 20), "' (supported: ", kSupported, ")");
   NN_CHECK(!fortran, "NPY file '", file, "': fortran_order True is not supported (save the array in C order, ",
            "e.g. np.ascontiguousarray)");
 
-  const auto n = static_cast<uint64_t>(a.numel());
-  const uint64_t expected = n * itemsize;
+  // The element count and byte size, checked for overflow before anything is allocated; the data
+  // must then fill the rest of the file exactly, so nothing larger than the file is ever allocated.
+  uint64_t n = 0, expected = 0;
   const uint64_t found = file_size - prefix - header_len;
+  if (!io::checked_bytes(a.shape, itemsize, file_size, n, expected))
+    fail("NPY file '", file, "': shape ", shape_str(a.shape), " has more elements than the file's ", found,
+         " bytes of data can hold");
   NN_CHECK(expected == found, "NPY file '", file, "': data size does not match the header (shape ",
            shape_str(a.shape), ", dtype '", a.dtype, "'): expected ", expected, " bytes, found ", found);
 
+  const uint64_t data_at = prefix + header_len;
   if (itemsize == 4 && a.dtype == "<f4") {
-    a.data.resize(n);
-    in.read(reinterpret_cast<char*>(a.data.data()), static_cast<std::streamsize>(expected));
-    NN_CHECK(in.good() || n == 0, "NPY file '", file, "': read error in the data");
+    a.data.resize(static_cast<size_t>(n));
+    in.read_at(data_at, a.data.data(), expected);
     return a;
   }
-  std::vector<char> raw(expected);
-  in.read(raw.data(), static_cast<std::streamsize>(expected));
-  NN_CHECK(in.good() || n == 0, "NPY file '", file, "': read error in the data");
+  std::vector<char> raw(static_cast<size_t>(expected));
+  in.read_at(data_at, raw.data(), expected);
   if (a.dtype == "<f8") convert<double>(raw, a.data);
   else if (a.dtype == "<i4") convert<int32_t>(raw, a.data);
   else if (a.dtype == "<i8") convert<int64_t>(raw, a.data);
@@ -205,11 +210,11 @@ NpyArray read_npy(const std::filesystem::path& path) {
 void write_npy(const std::filesystem::path& path, std::span<const int64_t> shape, const float* data) {
   const std::string file = path.string();
   std::vector<int64_t> dims(shape.begin(), shape.end());
-  int64_t n = 1;
-  for (int64_t d : dims) {
+  for (int64_t d : dims)
     NN_CHECK(d >= 0, "write_npy '", file, "': expected non-negative dimensions, found ", shape_str(dims));
-    n *= d;
-  }
+  uint64_t n = 0, bytes = 0;
+  NN_CHECK(io::checked_bytes(dims, sizeof(float), io::kMaxTensorBytes, n, bytes), "write_npy '", file, "': shape ",
+           shape_str(dims), " has more than ", io::kMaxTensorBytes / sizeof(float), " elements");
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_str(dims) + ", }";
   // Pad with spaces and end with a newline so that the data starts at a multiple of 64 bytes.
   const size_t total = 10 + header.size() + 1;
@@ -217,33 +222,18 @@ void write_npy(const std::filesystem::path& path, std::span<const int64_t> shape
   header += '\n';
   NN_CHECK(header.size() <= 65535, "write_npy '", file, "': shape ", shape_str(dims), " makes the header too long");
 
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    NN_CHECK(out.good(), "write_npy '", file, "': cannot create ", tmp.string(), " (", std::strerror(errno), ")");
-    out.write(kMagic, 6);
-    const char version[2] = {1, 0};
-    out.write(version, 2);
-    const char len[2] = {static_cast<char>(header.size() & 0xFF), static_cast<char>(header.size() >> 8)};
-    out.write(len, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    if (n > 0) out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * 4));
-    out.flush();
-    if (!out.good()) {
-      out.close();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      fail("write_npy '", file, "': write error");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    fail("write_npy '", file, "': cannot rename the temporary file (", ec.message(), ")");
-  }
+  // A unique temporary file next to the destination, renamed over it at the end: a failure (a full
+  // disk) leaves no partial file, and a symlink, FIFO or device at `path` is refused, not written.
+  io::AtomicFile out(path);
+  std::string head(kMagic, 6);
+  head += '\x01';
+  head += '\x00';
+  head += static_cast<char>(header.size() & 0xFF);
+  head += static_cast<char>(header.size() >> 8);
+  head += header;
+  out.write(head);
+  if (bytes > 0) out.write(data, static_cast<size_t>(bytes));
+  out.commit();
 }
 
 void write_npy(const std::filesystem::path& path, const Tensor& tensor) {

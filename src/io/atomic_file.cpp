@@ -1,5 +1,6 @@
 #include "nn/io/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,55 +14,146 @@
 namespace nn::io {
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+
+std::function<int(std::string_view)>& fault_hook() {
+  static std::function<int(std::string_view)> hook;
+  return hook;
+}
+
+std::string error_text(int err) { return std::strerror(err); }
+
+const char* kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symlink";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::filesystem::path folder_of(const std::filesystem::path& p) {
+  return p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+}
+
+// The process's umask, read once (reading it means setting it, so not on every file).
+mode_t current_umask() {
+  static const mode_t mask = [] {
+    const mode_t m = ::umask(022);
+    ::umask(m);
+    return m;
+  }();
+  return mask;
+}
+
+// Runs a system call that returns -1 on failure, unless the test hook makes it fail first.
+template <class F>
+int checked_call(std::string_view op, F&& call) {
+  if (const int err = write_fault(op)) {
+    errno = err;
+    return -1;
+  }
+  return call();
+}
+
 }  // namespace
 
+void set_write_fault_for_testing(std::function<int(std::string_view)> fault) { fault_hook() = std::move(fault); }
+
+int write_fault(std::string_view operation) {
+  const auto& hook = fault_hook();
+  return hook ? hook(operation) : 0;
+}
+
+void check_replaceable(const std::filesystem::path& path, std::string_view verb) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // absent (or unreachable: the open reports that)
+  NN_CHECK(S_ISREG(st.st_mode), path.string(), ": exists and is ", kind_of(st.st_mode), "; refusing to ", verb, " it");
+}
+
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
-  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  NN_CHECK(!path_.empty() && path_.has_filename(), "AtomicFile: '", path_.string(), "' does not name a file");
+  check_replaceable(path_);
+  const std::filesystem::path dir = folder_of(path_);
   std::string name = ".";
   name.append(path_.filename().string()).append(".tmp.XXXXXX");
   const std::string pattern = (dir / name).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  fd_ = ::mkstemp(buf.data());
-  NN_CHECK(fd_ >= 0, path_.string(), ": cannot create a temporary file in '", dir.string(), "': ", errno_text());
+  // mkostemp: O_CREAT | O_EXCL with a random suffix, so never an existing file or a planted link.
+  fd_ = ::mkostemp(buf.data(), O_CLOEXEC);
+  NN_CHECK(fd_ >= 0, path_.string(), ": cannot create a temporary file in '", dir.string(), "': ", error_text(errno));
   tmp_ = buf.data();
 }
 
 AtomicFile::~AtomicFile() {
+  if (!committed_) abandon();
+}
+
+void AtomicFile::abandon() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+  fd_ = -1;
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  tmp_.clear();
 }
 
 void AtomicFile::write(const void* data, size_t size) {
-  NN_CHECK(fd_ >= 0 && !committed_, path_.string(), ": write after commit");
+  NN_CHECK(fd_ >= 0 && !committed_, path_.string(), ": write after commit or after a failure");
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
-    const ssize_t n = ::write(fd_, p, size);
+    ssize_t n;
+    if (const int err = write_fault("write")) {
+      errno = err;
+      n = -1;
+    } else {
+      n = ::write(fd_, p, size);
+    }
     if (n < 0 && errno == EINTR) continue;
-    NN_CHECK(n > 0, path_.string(), ": write failed: ", errno_text());
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      abandon();
+      fail(path_.string(), ": write failed: ", error_text(err));
+    }
     p += n;
     size -= static_cast<size_t>(n);
   }
 }
 
 void AtomicFile::commit() {
-  NN_CHECK(fd_ >= 0 && !committed_, path_.string(), ": commit twice");
-  NN_CHECK(::fsync(fd_) == 0, path_.string(), ": fsync failed: ", errno_text());
-  // mkstemp creates the file 0600; give it the usual permissions of a new file.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd_, 0666 & ~mask);
-  NN_CHECK(::close(fd_) == 0, path_.string(), ": close failed: ", errno_text());
+  NN_CHECK(fd_ >= 0 && !committed_, path_.string(), ": commit twice or after a failure");
+  auto failed = [&](const char* what, int err) {
+    abandon();
+    fail(path_.string(), ": ", what, " failed: ", error_text(err));
+  };
+  if (::fchmod(fd_, 0644 & ~current_umask()) != 0) failed("fchmod", errno);
+  if (checked_call("fsync", [&] { return ::fsync(fd_); }) != 0) failed("fsync", errno);
+  // close() releases the descriptor even when it reports an error, so fd_ is given up first.
+  const int fd = fd_;
   fd_ = -1;
-  NN_CHECK(::rename(tmp_.c_str(), path_.c_str()) == 0, path_.string(), ": cannot rename the temporary file into place: ",
-           errno_text());
+  if (const int err = write_fault("close")) {
+    ::close(fd);
+    failed("close", err);
+  }
+  if (::close(fd) != 0) failed("close", errno);
+  // Checked again right before the rename: something planted meanwhile is refused, not replaced.
+  try {
+    check_replaceable(path_);
+  } catch (const Error&) {
+    abandon();
+    throw;
+  }
+  if (checked_call("rename", [&] { return ::rename(tmp_.c_str(), path_.c_str()); }) != 0)
+    failed("renaming the temporary file into place", errno);
   committed_ = true;
-  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  tmp_.clear();
+  const int dfd = ::open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
-    ::fsync(dfd);
+    const int r = ::fsync(dfd);
+    const int err = errno;
     ::close(dfd);
+    // Some file systems cannot sync a folder (EINVAL); the file itself is on disk already.
+    NN_CHECK(r == 0 || err == EINVAL || err == EROFS, path_.string(), ": fsync of the folder failed: ",
+             error_text(err));
   }
 }
 
@@ -69,6 +161,25 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   AtomicFile f(path);
   f.write(content);
   f.commit();
+}
+
+int remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name) {
+  const std::string prefix = "." + name + ".tmp.";
+  int removed = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return 0;
+  std::vector<std::string> victims;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string entry = e->d_name;
+    if (entry.size() != prefix.size() + 6 || !entry.starts_with(prefix)) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      victims.push_back(entry);
+  }
+  for (const auto& v : victims)
+    if (::unlinkat(::dirfd(d), v.c_str(), 0) == 0) ++removed;
+  ::closedir(d);
+  return removed;
 }
 
 }  // namespace nn::io

@@ -11,6 +11,7 @@
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/checkpoint_writer.hpp"
+#include "nn/io/json.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/io/state_binding.hpp"
 
@@ -299,11 +300,11 @@ CheckpointState load_checkpoint(const fs::path& path) {
   CheckpointState st;
   std::string field = "settings";
   try {
-    st.settings = json::parse(get("settings"));
+    st.settings = parse_json(get("settings"), "settings");
     NN_CHECK(get("settings_hash") == hex64(settings_hash(st.settings)), "settings: the settings hash ",
              get("settings_hash"), " does not match the settings (", hex64(settings_hash(st.settings)), ")");
     field = "state";
-    const json s = json::parse(get("state"));
+    const json s = parse_json(get("state"), "state");
     st.epoch = s.at("epoch").get<int64_t>();
     st.batch = s.at("batch").get<int64_t>();
     st.step = s.at("step").get<int64_t>();

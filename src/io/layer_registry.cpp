@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "nn/error.hpp"
+#include "nn/io/json.hpp"
+#include "nn/io/limits.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batchnorm.hpp"
 #include "nn/layers/conv2d.hpp"
@@ -23,26 +25,28 @@ using Ptr = std::shared_ptr<Module>;
 int64_t get_int(const json& p, const std::string& key, const std::string& type, int64_t fallback) {
   if (!p.contains(key)) return fallback;
   NN_CHECK(p[key].is_number_integer(), "model spec: ", type, ": expected an integer for '", key, "', found ",
-           p[key].dump());
-  return p[key].get<int64_t>();
+           short_dump(p[key]));
+  // Sizes are bounded before anything is allocated from them (a file's "out": 9223372036854775807).
+  const int64_t v = p[key].get<int64_t>();
+  return v > 0 ? check_size(v, "model spec: " + type + ": '" + key + "'") : v;
 }
 
 float get_float(const json& p, const std::string& key, const std::string& type, double fallback) {
   if (!p.contains(key)) return static_cast<float>(fallback);
-  NN_CHECK(p[key].is_number(), "model spec: ", type, ": expected a number for '", key, "', found ", p[key].dump());
+  NN_CHECK(p[key].is_number(), "model spec: ", type, ": expected a number for '", key, "', found ", short_dump(p[key]));
   return static_cast<float>(p[key].get<double>());
 }
 
 bool get_bool(const json& p, const std::string& key, const std::string& type, bool fallback) {
   if (!p.contains(key)) return fallback;
   NN_CHECK(p[key].is_boolean(), "model spec: ", type, ": expected true or false for '", key, "', found ",
-           p[key].dump());
+           short_dump(p[key]));
   return p[key].get<bool>();
 }
 
 std::string get_word(const json& p, const std::string& key, const std::string& type, const std::string& fallback) {
   if (!p.contains(key)) return fallback;
-  NN_CHECK(p[key].is_string(), "model spec: ", type, ": expected a word for '", key, "', found ", p[key].dump());
+  NN_CHECK(p[key].is_string(), "model spec: ", type, ": expected a word for '", key, "', found ", short_dump(p[key]));
   return p[key].get<std::string>();
 }
 
@@ -59,10 +63,12 @@ Init get_init(const json& p, const std::string& type, const BuildOptions& o) {
 Size2 get_size2(const json& p, const std::string& key, const std::string& type, Size2 fallback) {
   if (!p.contains(key)) return fallback;
   const json& v = p[key];
-  if (v.is_number_integer()) return Size2(v.get<int64_t>());
+  const std::string what = "model spec: " + type + ": '" + key + "'";
+  auto bounded = [&](int64_t x) { return x > 0 ? check_size(x, what) : x; };
+  if (v.is_number_integer()) return Size2(bounded(v.get<int64_t>()));
   NN_CHECK(v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer(), "model spec: ",
-           type, ": expected an integer or [height, width] for '", key, "', found ", v.dump());
-  return Size2(v[0].get<int64_t>(), v[1].get<int64_t>());
+           type, ": expected an integer or [height, width] for '", key, "', found ", short_dump(v));
+  return Size2(bounded(v[0].get<int64_t>()), bounded(v[1].get<int64_t>()));
 }
 
 // A layer without settings whose output has the shape of its input.
@@ -206,7 +212,7 @@ const LayerRow& layer_row(std::string_view name) {
 
 void check_setting_keys(const LayerRow& row, const json& settings) {
   NN_CHECK(settings.is_object(), "model spec: ", row.name, ": expected an object of settings, found ",
-           settings.dump());
+           short_dump(settings));
   for (const auto& [key, value] : settings.items())
     NN_CHECK(std::find(row.settings.begin(), row.settings.end(), key) != row.settings.end(), "model spec: ",
              row.name, ": unknown setting '", key, "' (expected ",

@@ -1,12 +1,17 @@
 #include "nn/io/model_io.hpp"
 
+#include <algorithm>
+
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/layer_registry.hpp"
+#include "nn/io/json.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/layers/linear.hpp"
 
@@ -102,14 +107,14 @@ LoadedModel load_model(const std::filesystem::path& path) {
   NN_CHECK(out.format_version >= 1 && out.format_version <= kModelFormatVersion, where, ": format version ",
            out.format_version, " is not supported (this nn reads versions 1 to ", kModelFormatVersion, ")");
   try {
-    out.spec = model_spec_from_json(json::parse(get("model_spec")));
-    const json shape = json::parse(get("input_shape"));
+    out.spec = model_spec_from_json(parse_json(get("model_spec"), "model_spec"));
+    const json shape = parse_json(get("input_shape"), "input_shape");
     NN_CHECK(shape.is_array() && !shape.empty() && shape.size() < static_cast<size_t>(Shape::kMaxRank),
-             "input_shape must be a list of 1 to 3 sizes, found ", shape.dump());
+             "input_shape must be a list of 1 to 3 sizes, found ", short_dump(shape));
     std::vector<int64_t> dims;
     for (const json& d : shape) {
       NN_CHECK(d.is_number_unsigned() && d.get<int64_t>() > 0 && d.get<int64_t>() <= (1 << 24),
-               "input_shape must hold positive sizes, found ", shape.dump());
+               "input_shape must hold positive sizes, found ", short_dump(shape));
       dims.push_back(d.get<int64_t>());
     }
     out.input_shape = Shape(std::span<const int64_t>(dims));
@@ -118,6 +123,13 @@ LoadedModel load_model(const std::filesystem::path& path) {
   } catch (const Error& e) {
     fail(where, ": ", e.what());
   }
+  // What the file describes is built under limits tied to the file: a tensor may hold at most its
+  // data size or 1 GiB (a layer's buffers), all of them together four times the data and
+  // 4 GiB, so a small crafted file cannot make the loader allocate terabytes.
+  int64_t data_bytes = 0;
+  for (const auto& [name, t] : file.tensors) data_bytes += t.numel() * int64_t{sizeof(float)};
+  const TensorSizeLimit limit(std::max<int64_t>(data_bytes, int64_t{1} << 30),
+                              4 * data_bytes + (int64_t{4} << 30));
   out.model = build_model(out.spec, {.image_input = out.input_shape.rank() == 3});
   out.model->eval();
   // Sizes every layer whose input size is inferred, without running data through.

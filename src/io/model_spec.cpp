@@ -1,10 +1,11 @@
 #include "nn/io/model_spec.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
 
 namespace nn::io {
 
@@ -38,7 +39,11 @@ void validate(const LayerSpec& layer) {
   // Building once checks every value's type and range (a size taken from the layer before is
   // checked when the whole model is built).
   BuildContext ctx{1, false, true};
-  row.build(layer.params, BuildOptions{}, ctx);
+  try {
+    row.build(layer.params, BuildOptions{}, ctx);
+  } catch (const json::exception& e) {  // a setting of the wrong JSON type ("bias": "yes")
+    fail("model spec: ", layer.type, ": ", e.what());
+  }
 }
 
 }  // namespace
@@ -47,13 +52,7 @@ ModelSpec parse_model_spec(std::string_view text) {
   const std::string t = trim(text);
   NN_CHECK(!t.empty(), "model spec: empty (expected e.g. linear:128,relu,linear:10)");
   if (t[0] == '[' || t[0] == '{') {
-    json j;
-    try {
-      j = json::parse(t);
-    } catch (const json::parse_error& e) {
-      fail("model spec: invalid JSON: ", e.what());
-    }
-    return model_spec_from_json(j);
+    return model_spec_from_json(parse_json(t, "model spec"));
   }
   ModelSpec spec;
   std::stringstream items{t};
@@ -80,12 +79,9 @@ ModelSpec parse_model_spec(std::string_view text) {
 }
 
 ModelSpec read_model_spec_file(const std::string& path) {
-  std::ifstream in(path);
-  NN_CHECK(in.good(), path, ": cannot open the model spec file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  const std::string text = read_file(path, kMaxTextFileBytes, path + ": the model spec file");
   try {
-    return parse_model_spec(buffer.str());
+    return parse_model_spec(text);
   } catch (const Error& e) {
     fail(path, ": ", e.what());
   }
@@ -111,7 +107,7 @@ ModelSpec model_spec_from_json(const json& j) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const json& l = layers[i];
     NN_CHECK(l.is_object() && l.contains("type") && l["type"].is_string(), "model spec: layer ", i,
-             ": expected an object with a string \"type\", found ", l.dump());
+             ": expected an object with a string \"type\", found ", short_dump(l));
     LayerSpec layer;
     layer.type = l["type"].get<std::string>();
     layer.params = l;
@@ -147,7 +143,13 @@ std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOption
   auto model = std::make_unique<Sequential>();
   BuildContext ctx;
   ctx.spatial = options.image_input || expects_images(spec);
-  for (const auto& layer : spec.layers) model->add(layer_row(layer.type).build(layer.params, options, ctx));
+  for (const auto& layer : spec.layers) {
+    try {
+      model->add(layer_row(layer.type).build(layer.params, options, ctx));
+    } catch (const json::exception& e) {
+      fail("model spec: ", layer.type, ": ", e.what());
+    }
+  }
   return model;
 }
 

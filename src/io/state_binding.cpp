@@ -10,9 +10,11 @@ namespace nn::io {
 
 namespace {
 
+// At most 20 items (a crafted file may bring 200,000 unexpected keys), then how many more.
 std::string join(const std::vector<std::string>& items) {
   std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  for (size_t k = 0; k < items.size() && k < 20; ++k) s += (s.empty() ? "" : ", ") + items[k].substr(0, 80);
+  if (items.size() > 20) s += " and " + std::to_string(items.size() - 20) + " more";
   return s;
 }
 

@@ -1,11 +1,12 @@
 #include "nn/report/metrics_file.hpp"
 
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
 
 namespace nn::report {
 
@@ -26,23 +27,14 @@ train::History parse_metrics_jsonl(std::string_view text, std::string_view what)
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = std::string(what) + ": line " + std::to_string(number);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      fail(where, ": expected a JSON object, found bad JSON (", e.what(), ")");
-    }
-    h.epochs.push_back(train::epoch_record_from_json(j, where, 1));
+    h.epochs.push_back(train::epoch_record_from_json(io::parse_json(line, where), where, 1));
   }
   return h;
 }
 
 train::History read_metrics_jsonl(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  NN_CHECK(in.good(), path.string(), ": cannot open the metrics file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_metrics_jsonl(text.str(), path.string());
+  const std::string text = io::read_file(path, io::kMaxTextFileBytes, path.string());
+  return parse_metrics_jsonl(text, path.string());
 }
 
 }  // namespace nn::report

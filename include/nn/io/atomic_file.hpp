@@ -1,9 +1,18 @@
 // Atomic file writes: the content goes to a temporary file in the destination's folder, is flushed
 // to disk (fsync), renamed over the destination and the folder is synced. A process killed at any
 // moment leaves either the old complete file or the new complete one, never a torn one.
+//
+// Safe against what may already sit at the destination: only a missing path or a regular file is
+// replaced; a symlink, FIFO, device, socket or directory there is refused ("out.safetensors: exists
+// and is a symlink; refusing to replace it"), so a write never goes through a planted link or into a
+// device. The temporary file has a unique name (".NAME.tmp.XXXXXX", created O_EXCL: never an
+// existing file or link), mode 0644 less the umask. Every write, fsync and close is checked (a full
+// disk is an error) and the temporary file is removed on every failure.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -11,7 +20,8 @@ namespace nn::io {
 
 class AtomicFile {
  public:
-  // Opens a temporary file next to `path`; nn::Error when that is impossible.
+  // Opens a temporary file next to `path`; nn::Error when that is impossible or when `path` exists
+  // and is not a regular file.
   explicit AtomicFile(std::filesystem::path path);
   // Removes the temporary file unless commit() succeeded.
   ~AtomicFile();
@@ -20,12 +30,13 @@ class AtomicFile {
 
   void write(const void* data, size_t size);
   void write(std::string_view text) { write(text.data(), text.size()); }
-  // fsync, rename over the destination, fsync the folder.
+  // fsync, rename over the destination, fsync the folder. On an error the temporary file is removed.
   void commit();
   const std::filesystem::path& path() const { return path_; }
   const std::filesystem::path& temporary_path() const { return tmp_; }
 
  private:
+  void abandon();  // closes and removes the temporary file
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
   bool committed_ = false;
@@ -33,5 +44,20 @@ class AtomicFile {
 
 // Writes `content` to `path` atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
+// regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.
+void check_replaceable(const std::filesystem::path& path, std::string_view verb = "replace");
+
+// Removes the temporaries ".NAME.tmp.XXXXXX" of `name` that a killed writer left in `dir` (regular
+// files only; anything else with such a name is left alone). Returns how many were removed.
+int remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name);
+
+// For tests: a hook called before each write, fsync and close of a file these writers own, with the
+// operation's name ("write", "fsync", "close", "rename"); a non-zero return is taken as the errno of
+// a failed call. Empty (the default): no fault. Not thread-safe; set it only in tests.
+void set_write_fault_for_testing(std::function<int(std::string_view operation)> fault);
+// The hook's verdict for `operation` (0: go ahead). Used by AtomicFile and AppendFile.
+int write_fault(std::string_view operation);
 
 }  // namespace nn::io
