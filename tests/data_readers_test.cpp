@@ -322,6 +322,21 @@ TEST(Csv, NonNumericCellNamesLineAndColumn) {
              "nohead.csv:2: column 2: expected a number, found 'x'");
 }
 
+// NaN and infinities are no data: a NaN label would even land in an existing class.
+TEST(Csv, NonFiniteValuesAndLabelsAreErrorsNamingTheCell) {
+  TempDir dir;
+  write_file(dir / "labels.csv", "a,b,label\n1,2,0\n3,4,nan\n5,6,1\n");
+  EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "labels.csv"); }),
+             "labels.csv:3: column 3 ('label'): expected a class label, found 'nan'");
+  write_file(dir / "inf.csv", "a,b,label\n1,2,0\n3,4,-inf\n");
+  EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "inf.csv"); }), "expected a class label, found '-inf'");
+  write_file(dir / "features.csv", "a,b,label\n1,nan,0\n3,4,1\n");
+  EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "features.csv"); }),
+             "features.csv:2: column 2 ('b'): expected a finite number, found 'nan'");
+  write_file(dir / "big.csv", "a,b,label\n1,1e39,0\n3,4,1\n");
+  EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "big.csv"); }), "expected a finite number, found '1e39'");
+}
+
 TEST(Csv, RaggedRow) {
   TempDir dir;
   write_file(dir / "data.csv", "a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,1\n1,2,3,1\n");

@@ -207,6 +207,10 @@ Parsed parse_rows(const Table& t, const CsvOptions& options, const std::vector<s
       double v = 0.0;
       if (!parse_number(fields[j], v))
         fail(t.file, ":", line.number, ": ", column_label(t, j), ": expected a number, found '", cut(fields[j]), "'");
+      // NaN and infinities ("nan", "inf") would poison training without a word; float32 overflow too.
+      if (!std::isfinite(static_cast<float>(v)))
+        fail(t.file, ":", line.number, ": ", column_label(t, j), ": expected a finite number, found '", cut(fields[j]),
+             "'");
       row[k] = static_cast<float>(v);
     }
     for (size_t k = 0; k < special_cols.size(); ++k) p.special[k].push_back(std::move(fields[special_cols[k]]));
@@ -230,6 +234,10 @@ Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options) {
   bool numeric = true, whole = true;
   for (size_t i = 0; i < n && numeric; ++i) {
     numeric = parse_number(texts[i], values[i]);
+    // A NaN or infinite label is no class (as a map key NaN would even land in an existing one).
+    if (numeric && !std::isfinite(values[i]))
+      fail(t.file, ":", t.lines[i].number, ": ", column_label(t, label_col), ": expected a class label, found '",
+           cut(texts[i]), "'");
     if (numeric && !(values[i] >= 0 && values[i] < 2147483647.0 && std::floor(values[i]) == values[i]))
       whole = false;
   }
@@ -282,9 +290,9 @@ Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions&
     for (int64_t i = 0; i < n; ++i) {
       const std::string& s = p.special[static_cast<size_t>(c)][static_cast<size_t>(i)];
       double v = 0.0;
-      if (!parse_number(s, v))
+      if (!parse_number(s, v) || !std::isfinite(static_cast<float>(v)))
         fail(t.file, ":", t.lines[static_cast<size_t>(i)].number, ": ", column_label(t, cols[static_cast<size_t>(c)]),
-             ": expected a number (regression target), found '", cut(s), "'");
+             ": expected a finite number (regression target), found '", cut(s), "'");
       targets.at(i, c) = static_cast<float>(v);
     }
   Dataset d = Dataset::regression(std::move(p.x), std::move(targets));

@@ -99,11 +99,13 @@ class HostileTest(unittest.TestCase):
     def test_fifo_and_device_inputs_are_refused_at_once(self):
         fifo = self.path("fifo")
         os.mkfifo(fifo)
+        fifo_npy = self.path("fifo.npy")
+        os.mkfifo(fifo_npy)
         cases = [
             ("info", fifo),
             ("info", "/dev/zero"),
             ("eval", fifo, "--data", "blobs"),
-            ("predict", self.model, "--input", "/dev/zero"),
+            ("predict", self.model, "--input", fifo_npy),
             ("train", "--data", "csv:" + fifo, "--epochs", "1"),
             ("train", "--data", "csv:/dev/zero", "--epochs", "1"),
         ]

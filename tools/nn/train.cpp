@@ -4,17 +4,22 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <utility>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "nn/io/append_file.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/input_file.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_scaler.hpp"
@@ -100,38 +105,68 @@ json resume_settings(const TrainOptions& a, const io::ModelSpec& spec, const Opt
   return settings;
 }
 
-// --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), flushed
-// at once so that a killed run's log holds every step it took.
+// --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), written at
+// once so that a killed run's log holds every step it took. Only a regular file is written (a
+// symlink, FIFO or device at the path is refused), and every write is checked.
 class StepLog : public train::Callback {
  public:
-  // A fresh run truncates the file; a resumed one keeps the lines up to its checkpoint's step
-  // (a killed run may have logged steps after it) and appends.
-  StepLog(const std::string& path, std::optional<int64_t> resume_step) {
+  // A fresh run starts the file anew; a resumed one keeps the lines up to its checkpoint's step (a
+  // killed run may have logged steps after it) and appends.
+  StepLog(const std::string& path, std::optional<int64_t> resume_step) : path_(path), fresh_(!resume_step) {
+    io::check_replaceable(path, "write");
+    std::string kept;
     if (resume_step) {
-      std::string kept;
-      std::ifstream in(path);
-      for (std::string line; std::getline(in, line);) {
-        long long step = 0;
-        if (std::sscanf(line.c_str(), "%lld", &step) == 1 && step <= *resume_step) kept += line + "\n";
+      std::error_code ec;
+      if (fs::exists(path, ec)) {
+        std::istringstream in(io::read_file(path, io::kMaxTextFileBytes, "--log-steps " + path));
+        for (std::string line; std::getline(in, line);) {
+          long long step = 0;
+          if (std::sscanf(line.c_str(), "%lld", &step) == 1 && step <= *resume_step) kept += line + "\n";
+        }
       }
-      io::write_file_atomic(path, kept);
     }
-    file_ = std::fopen(path.c_str(), resume_step ? "a" : "w");
-    NN_CHECK(file_ != nullptr, "--log-steps: cannot open '", path, "'");
+    io::write_file_atomic(path, kept);  // a fresh run's file exists, empty, from the start
+    file_.emplace(path);
   }
-  ~StepLog() override {
-    if (file_) std::fclose(file_);
-  }
-  StepLog(const StepLog&) = delete;
-  StepLog& operator=(const StepLog&) = delete;
   void on_batch_end(const train::BatchEnd& b) override {
-    std::fprintf(file_, "%lld %.9g\n", static_cast<long long>(b.step), static_cast<double>(b.loss));
-    std::fflush(file_);
+    char line[64];
+    const int n = std::snprintf(line, sizeof line, "%lld %.9g\n", static_cast<long long>(b.step),
+                                static_cast<double>(b.loss));
+    file_->write(std::string_view(line, static_cast<size_t>(n)));
+  }
+  void close() { file_->close(); }
+  // A fresh run that failed leaves no log behind (a resumed run's log keeps what it had).
+  void discard() {
+    file_.reset();
+    if (fresh_) ::unlink(path_.c_str());
   }
 
  private:
-  std::FILE* file_ = nullptr;
+  std::string path_;
+  bool fresh_;
+  std::optional<io::AppendFile> file_;
 };
+
+// The flags that name files to write: their folders must exist and the paths must be missing or
+// regular files, checked before training so that a bad path costs no training time.
+void check_outputs(const TrainOptions& a) {
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--save", a.save},
+                                   {"--metrics-out", a.metrics_out},
+                                   {"--log-steps", a.log_steps}}) {
+    if (path.empty()) continue;
+    const fs::path p(path);
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    std::error_code ec;
+    NN_CHECK(fs::is_directory(dir, ec), flag, ": ", path, ": the folder ", dir.string(), " does not exist");
+    try {
+      io::check_replaceable(p, "write");
+    } catch (const Error& e) {
+      fail(flag, ": ", e.what());
+    }
+    // Temporaries of this file that a killed run left behind (".NAME.tmp.XXXXXX").
+    io::remove_stale_temporaries(dir, p.filename().string());
+  }
+}
 
 // --resume: loads the checkpoint, refuses other settings, and puts model, optimizer, scheduler and
 // RNG back; the caller resumes fit at (epoch, batch) with its history.
@@ -180,6 +215,7 @@ std::map<std::string, std::string> model_metadata(const TrainOptions& o, const d
 }
 
 int run_train(const TrainOptions& a) {
+  check_outputs(a);
   if (is_classic(a.model)) return run_classic(a);
   set_num_threads(a.threads);
   manual_seed(a.seed);
@@ -276,8 +312,14 @@ int run_train(const TrainOptions& a) {
       log << "resume: from " << io::resolve_checkpoint_path(a.resume).string() << " at epoch " << fit.start_epoch + 1
           << ", batch " << fit.start_batch + 1 << " (step " << resumed->step << ")\n";
   }
-  train::History history =
-      trainer.fit(*model, *loss, *optimizer, train, val, fit, scheduler.get(), std::move(start));
+  train::History history;
+  try {
+    history = trainer.fit(*model, *loss, *optimizer, train, val, fit, scheduler.get(), std::move(start));
+  } catch (...) {
+    if (step_log) step_log->discard();  // a diverged fresh run leaves no log (and no model: nothing is saved)
+    throw;
+  }
+  if (step_log) step_log->close();
   if (!history.stop_reason.empty() && !a.quiet) log << "stopped early: " << history.stop_reason << "\n";
 
   double train_seconds = 0.0;
@@ -295,7 +337,7 @@ int run_train(const TrainOptions& a) {
       std::printf("train: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.train_loss,
                   100.0 * last.train_accuracy, train_seconds);
   }
-  if (metrics) metrics->commit();
+  // The model first: when its save fails, the metrics file is not committed either.
   if (!a.save.empty()) {
     io::SaveOptions so;
     const auto dims = train.sample_shape().dims();
@@ -304,6 +346,7 @@ int run_train(const TrainOptions& a) {
     io::save_with_scaler(*model, prepared.scaler, a.save, std::move(so));
     std::printf("model saved to %s\n", a.save.c_str());
   }
+  if (metrics) metrics->commit();
   if (!a.report_dir.empty()) write_train_report(a, std::move(model), *optimizer, prepared, history);
   std::fflush(stdout);
   return 0;
