@@ -36,6 +36,7 @@ StateDict state_dict(Module& module) {
 }
 
 LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict) {
+  infer_deferred_sizes(module, dict);
   const TensorBinding binding(module_targets(module), dict, "load_state_dict");
   NN_CHECK(!strict || binding.report().ok(), "load_state_dict: ", binding.report().str());
   binding.apply();
@@ -68,14 +69,21 @@ ModelSpec spec_of(const Module& model) {
     spec.layers.push_back(layer_spec_of(model, "the module"));
     return spec;
   }
-  for (const auto& [name, child] : model.children()) spec.layers.push_back(layer_spec_of(*child, "layer " + name));
+  size_t index = 0;
+  for (const auto& [name, child] : model.children()) {
+    spec.layers.push_back(layer_spec_of(*child, "layer " + name));
+    // A composite model's own names ("fc1") are kept; Sequential's "0", "1", ... need none.
+    if (name != std::to_string(index)) spec.layers.back().name = name;
+    ++index;
+  }
   return spec;
 }
 
-void save(const Sequential& model, const std::filesystem::path& path, const SaveOptions& options) {
+void save(const Module& model, const std::filesystem::path& path, const SaveOptions& options) {
   std::vector<int64_t> input_shape = options.input_shape;
-  if (input_shape.empty() && !model.empty())
-    if (auto* fc = dynamic_cast<const Linear*>(&model[0]); fc && fc->initialized()) input_shape = {fc->in_features()};
+  const Module* first = model.children().empty() ? &model : model.children().front().second.get();
+  if (input_shape.empty())
+    if (auto* fc = dynamic_cast<const Linear*>(first); fc && fc->initialized()) input_shape = {fc->in_features()};
   NN_CHECK(!input_shape.empty(), "save: ", path.string(),
            ": the input shape is unknown (give SaveOptions::input_shape, or run a forward first)");
   std::map<std::string, std::string> metadata = options.metadata;

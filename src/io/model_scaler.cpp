@@ -25,7 +25,7 @@ data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& meta
   return data::Scaler::from_json(j, where);
 }
 
-void save_with_scaler(const Sequential& model, const data::Scaler& scaler, const std::filesystem::path& path,
+void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,
                       SaveOptions options) {
   put_scaler(options.metadata, scaler);
   save(model, path, options);

@@ -92,6 +92,7 @@ json to_json(const ModelSpec& spec) {
   for (const auto& layer : spec.layers) {
     json j = layer.params;
     j["type"] = layer.type;
+    if (!layer.name.empty()) j["name"] = layer.name;
     layers.push_back(std::move(j));
   }
   return layers;
@@ -112,6 +113,14 @@ ModelSpec model_spec_from_json(const json& j) {
     layer.type = l["type"].get<std::string>();
     layer.params = l;
     layer.params.erase("type");
+    if (l.contains("name")) {
+      NN_CHECK(l["name"].is_string() && !l["name"].get<std::string>().empty() &&
+                   l["name"].get<std::string>().find('.') == std::string::npos && l["name"].get<std::string>().size() <= 64,
+               "model spec: layer ", i, ": expected \"name\" to be a non-empty word without '.', found ",
+               short_dump(l["name"]));
+      layer.name = l["name"].get<std::string>();
+      layer.params.erase("name");
+    }
     try {
       validate(layer);
     } catch (const Error& e) {
@@ -145,7 +154,12 @@ std::unique_ptr<Sequential> build_model(const ModelSpec& spec, const BuildOption
   ctx.spatial = options.image_input || expects_images(spec);
   for (const auto& layer : spec.layers) {
     try {
-      model->add(layer_row(layer.type).build(layer.params, options, ctx));
+      auto module = layer_row(layer.type).build(layer.params, options, ctx);
+      if (layer.name.empty()) {
+        model->add(std::move(module));
+      } else {
+        model->add(layer.name, std::move(module));
+      }
     } catch (const json::exception& e) {
       fail("model spec: ", layer.type, ": ", e.what());
     }

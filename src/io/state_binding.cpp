@@ -36,6 +36,24 @@ std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module) {
   return out;
 }
 
+namespace {
+void infer_sizes(Module& m, const std::string& prefix, const std::unordered_map<std::string_view, const Tensor*>& by_name) {
+  for (auto& [name, p] : m.named_parameters()) {
+    if (name.find('.') != std::string::npos) continue;  // a child's, reached below
+    const auto it = by_name.find(prefix + name);
+    if (it != by_name.end() && !(it->second->shape() == p->data.shape())) m.infer_from_saved(name, it->second->shape());
+  }
+  for (auto& [name, child] : m.children()) infer_sizes(*child, prefix + name + ".", by_name);
+}
+}  // namespace
+
+void infer_deferred_sizes(Module& module, const StateDict& dict) {
+  std::unordered_map<std::string_view, const Tensor*> by_name;
+  by_name.reserve(dict.size());
+  for (const auto& [name, t] : dict) by_name.emplace(name, &t);
+  infer_sizes(module, "", by_name);
+}
+
 std::vector<BindTarget> module_targets(Module& module) {
   std::vector<BindTarget> out;
   for (auto& [name, t] : named_tensors(module)) out.push_back(BindTarget{name, t, t->shape(), false});

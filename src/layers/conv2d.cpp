@@ -325,4 +325,10 @@ std::string Conv2D::extra_repr() const {
   return s;
 }
 
+void Conv2D::infer_from_saved(const std::string& name, const Shape& saved) {
+  if (in_ == 0 && name == "weight" && saved.rank() == 4 && saved[0] == out_ && saved[1] > 0 &&
+      saved[2] == kernel_size().h && saved[3] == kernel_size().w)
+    initialize(saved[1]);
+}
+
 }  // namespace nn

@@ -125,4 +125,8 @@ nlohmann::json LayerNorm::settings() const {
   return j;
 }
 
+void LayerNorm::infer_from_saved(const std::string& name, const Shape& saved) {
+  if (f_ == 0 && (name == "weight" || name == "bias") && saved.rank() == 1 && saved[0] > 0) initialize(saved[0]);
+}
+
 }  // namespace nn

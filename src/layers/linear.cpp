@@ -93,4 +93,8 @@ std::string Linear::extra_repr() const {
   return s;
 }
 
+void Linear::infer_from_saved(const std::string& name, const Shape& saved) {
+  if (in_ == 0 && name == "weight" && saved.rank() == 2 && saved[0] == out_ && saved[1] > 0) initialize(saved[1]);
+}
+
 }  // namespace nn

@@ -8,9 +8,11 @@ Sequential::Sequential(std::vector<std::shared_ptr<Module>> modules) {
   for (auto& m : modules) add(std::move(m));
 }
 
-Sequential& Sequential::add(std::shared_ptr<Module> module) {
+Sequential& Sequential::add(std::shared_ptr<Module> module) { return add(std::to_string(size()), std::move(module)); }
+
+Sequential& Sequential::add(std::string name, std::shared_ptr<Module> module) {
   const bool first = empty();
-  add_child(std::to_string(size()), std::move(module));
+  add_child(std::move(name), std::move(module));
   // Only the first child's input gradient is this module's input gradient; inner ones feed the
   // previous layer and are always needed.
   children().back().second->set_input_grad(first ? input_grad() : true);

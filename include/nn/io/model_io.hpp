@@ -24,7 +24,8 @@ inline constexpr int kModelFormatVersion = 1;
 // Copies of the module's parameters.
 StateDict state_dict(Module& module);
 
-// Copies matching tensors into the module (the binding of io/state_binding.hpp). strict: any
+// Copies matching tensors into the module (the binding of io/state_binding.hpp). Layers whose size
+// is still deferred take it from the dict first (Module::infer_from_saved). strict: any
 // missing, unexpected or mismatched key throws nn::Error listing all of them and changes nothing.
 // Not strict: loads what matches, reports the rest. A name twice in the dict is an nn::Error.
 LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict = true);
@@ -45,8 +46,10 @@ struct SaveOptions {
   std::map<std::string, std::string> metadata;  // more entries for __metadata__ ("nn." keys are ours)
 };
 
-// Writes the model atomically.
-void save(const Sequential& model, const std::filesystem::path& path, const SaveOptions& options = {});
+// Writes the model atomically: a Sequential, or any module whose children are registry layers (a
+// composite model's child names are kept, so its file loads back with the same parameter names).
+// nn::Error when a weight is not finite: a diverged model is never written.
+void save(const Module& model, const std::filesystem::path& path, const SaveOptions& options = {});
 
 struct LoadedModel {
   std::unique_ptr<Sequential> model;

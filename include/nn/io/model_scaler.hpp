@@ -23,7 +23,7 @@ void put_scaler(std::map<std::string, std::string>& metadata, const data::Scaler
 data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& metadata, std::string_view what);
 
 // save() with the scaler added to options.metadata.
-void save_with_scaler(const Sequential& model, const data::Scaler& scaler, const std::filesystem::path& path,
+void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,
                       SaveOptions options = {});
 
 struct ScaledModel {

@@ -20,6 +20,9 @@ namespace nn::io {
 struct LayerSpec {
   std::string type;
   nlohmann::json params = nlohmann::json::object();
+  // The child's name in the model ("fc1"); empty: its index, as Sequential names children. JSON
+  // key "name" (beside "type"); the compact form has no names.
+  std::string name;
 };
 
 struct ModelSpec {

@@ -42,6 +42,10 @@ struct BindTarget {
   bool optional = false;  // no source: the target is emptied (a state never sized), not reported missing
 };
 
+// Lets every layer whose size is still deferred take it from the dict's tensor of the same name
+// (Module::infer_from_saved), as PyTorch's lazy modules do; load_state_dict does this first.
+void infer_deferred_sizes(Module& module, const StateDict& dict);
+
 // The targets of a module's tensors: each must get a source of its own current shape.
 std::vector<BindTarget> module_targets(Module& module);
 

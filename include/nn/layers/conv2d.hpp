@@ -60,6 +60,8 @@ class Conv2D : public Module {
   nlohmann::json settings() const override;
   // input [in_c, H, W] -> [out_c, OH, OW]; draws the weights when in_channels was deferred.
   Shape build(const Shape& input) override;
+  // A deferred Conv2D given a saved weight [out, in, kh, kw] takes in.
+  void infer_from_saved(const std::string& name, const Shape& saved) override;
 
   int64_t in_channels() const { return in_; }  // 0 until inferred
   int64_t out_channels() const { return out_; }

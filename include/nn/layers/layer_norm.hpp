@@ -24,6 +24,8 @@ class LayerNorm : public Module {
   // dx = invstd (g - mean(g) - xh mean(g xh)); dweight += sum dy xh, dbias += sum dy.
   const Tensor& backward(const Tensor& dy) override;
   Shape build(const Shape& input) override;
+  // A deferred LayerNorm given a saved weight or bias [F] takes F.
+  void infer_from_saved(const std::string& name, const Shape& saved) override;
   std::string type_name() const override { return "LayerNorm"; }
   std::string extra_repr() const override;  // (F,), eps=1e-05, elementwise_affine=True
   std::string spec_name() const override { return "layernorm"; }

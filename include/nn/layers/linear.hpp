@@ -35,6 +35,8 @@ class Linear : public Module {
   nlohmann::json settings() const override;
   // input [in_features] -> [out_features]; draws the weights when in_features was deferred.
   Shape build(const Shape& input) override;
+  // A deferred Linear(out) given a saved weight [out, in] takes in.
+  void infer_from_saved(const std::string& name, const Shape& saved) override;
 
   int64_t in_features() const { return in_; }  // 0 until inferred
   int64_t out_features() const { return out_; }

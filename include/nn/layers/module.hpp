@@ -89,6 +89,11 @@ class Module {
   // dimension), without a forward pass, and returns the shape of one output sample. nn::Error when
   // the module cannot take such samples. The default: no deferred sizes, output shaped as input.
   virtual Shape build(const Shape& input) { return input; }
+  // A layer whose size is still deferred takes it from the shape of a saved tensor of its own
+  // (`name` local: "weight"), as PyTorch's lazy modules do when a state dict is loaded: a deferred
+  // Linear(out) given a weight [out, in] becomes Linear(in, out). Nothing when the size is known or
+  // the shape says nothing about it (load_state_dict then reports the mismatch).
+  virtual void infer_from_saved(const std::string& /*name*/, const Shape& /*saved*/) {}
 
  protected:
   // Registers a parameter owned by this module; the returned reference stays valid for the

@@ -30,6 +30,9 @@ class Sequential : public Module {
     return *this;
   }
   Sequential& add(std::shared_ptr<Module> module);
+  // Appends a module under a name of its own ("fc1": its parameters are "fc1.weight", ...), as a
+  // composite model names its children; it still runs in the order added.
+  Sequential& add(std::string name, std::shared_ptr<Module> module);
 
   size_t size() const { return children().size(); }
   bool empty() const { return children().empty(); }
