@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "nn/io/json.hpp"
 
 namespace nn::io {
 
@@ -16,13 +17,7 @@ data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& meta
   auto it = metadata.find(kScalerMetadataKey);
   if (it == metadata.end()) return data::Scaler();
   const std::string where = std::string(what) + ": metadata " + kScalerMetadataKey;
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    fail(where, ": expected JSON, found bad JSON (", e.what(), ")");
-  }
-  return data::Scaler::from_json(j, where);
+  return data::Scaler::from_json(parse_json(it->second, where), where);
 }
 
 void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,

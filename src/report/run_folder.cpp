@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <span>
@@ -11,6 +10,8 @@
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/input_file.hpp"
+#include "nn/io/json.hpp"
 #include "nn/io/model_scaler.hpp"
 #include "nn/report/decision_regions.hpp"
 #include "nn/report/image_grid.hpp"
@@ -124,16 +125,9 @@ void RunFolder::write(const fs::path& dir) const {
 
 RunFolder RunFolder::read(const fs::path& dir) {
   const fs::path run_json = dir / "run.json";
-  json j;
-  {
-    std::ifstream in(run_json);
-    NN_CHECK(in.good(), run_json.string(), ": cannot open (a run folder is written by nn train --report DIR)");
-    try {
-      j = json::parse(in);
-    } catch (const json::exception& e) {
-      fail(run_json.string(), ": bad JSON: ", e.what());
-    }
-  }
+  std::error_code ec;
+  NN_CHECK(fs::exists(run_json, ec), run_json.string(), ": cannot open (a run folder is written by nn train --report DIR)");
+  const json j = io::parse_json(io::read_file(run_json, io::kMaxTextFileBytes, run_json.string()), run_json.string());
   RunFolder r;
   r.info = RunInfo::from_json(j, run_json.string());
   r.history = read_metrics_jsonl(dir / "metrics.jsonl");

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "commands.hpp"
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
     if (*predict) return run_predict(predict_options);
     if (*info) return run_info(info_options);
     if (*report) return run_report(report_options);
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "nn: error: out of memory: the data or the model does not fit in this machine's memory\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::string msg = e.what();
