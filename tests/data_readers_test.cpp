@@ -1,6 +1,6 @@
 // The IDX and NPY readers: good files load with the right values, and every kind of bad file is
 // reported with the file and what was wrong (the CSV reader: csv_test.cpp). Bad files are made
-// temporary directory.
+// inside the tests in a fresh temporary directory.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
