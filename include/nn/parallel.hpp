@@ -36,7 +36,9 @@ void parallel_for(int64_t n, int threads, F&& body) {
     for (int64_t i = 0; i < n; ++i) body(i);
     return;
   }
+#ifdef _OPENMP  // a program built without OpenMP runs the loop on the calling thread
 #pragma omp parallel for schedule(static) num_threads(threads)
+#endif
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
@@ -52,7 +54,9 @@ void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
     return;
   }
   const int64_t chunk = (n + threads - 1) / threads;
+#ifdef _OPENMP  // a program built without OpenMP runs the loop on the calling thread
 #pragma omp parallel for schedule(static) num_threads(threads)
+#endif
   for (int t = 0; t < threads; ++t) {
     const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
     if (lo < hi) f(lo, hi);
