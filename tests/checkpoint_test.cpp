@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "nn/data/synthetic.hpp"
 #include "nn/error.hpp"

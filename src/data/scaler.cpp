@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <utility>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 

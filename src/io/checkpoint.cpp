@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"

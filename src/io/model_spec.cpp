@@ -3,6 +3,7 @@
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 
@@ -115,7 +116,7 @@ ModelSpec model_spec_from_json(const json& j) {
     LayerSpec layer;
     layer.type = l["type"].get<std::string>();
     layer.params = l;
-    layer.params.erase("type");
+    layer.params->erase("type");
     try {
       validate(layer);
     } catch (const Error& e) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 

@@ -22,9 +22,10 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/io/model_io.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/module.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
@@ -59,7 +60,7 @@ struct CheckpointState {
   int64_t best_epoch = -1;
 
   // Everything that must match for an exact resume (not the number of epochs).
-  nlohmann::json settings = nlohmann::json::object();
+  JsonValue settings;  // a JSON object
   // More __metadata__ entries for the caller (keys must not be the checkpoint's own).
   std::map<std::string, std::string> metadata;
 };

@@ -10,9 +10,10 @@
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/io/checkpoint.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/module.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
@@ -27,7 +28,7 @@ struct CheckpointWriterOptions {
   // The History figure that decides best.safetensors; "": val_loss with validation, else
   // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
   std::string monitor{};
-  nlohmann::json settings = nlohmann::json::object();  // stored in every checkpoint
+  JsonValue settings{};  // a JSON object, stored in every checkpoint
   std::map<std::string, std::string> metadata{};       // likewise
   // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
   // in place (`state` then holds everything but the tensors).

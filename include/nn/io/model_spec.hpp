@@ -9,9 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/io/layer_registry.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/sequential.hpp"
 
 namespace nn::io {
@@ -19,7 +20,7 @@ namespace nn::io {
 // One layer: its type and its settings (only those that differ from the defaults need be present).
 struct LayerSpec {
   std::string type;
-  nlohmann::json params = nlohmann::json::object();
+  JsonValue params;  // a JSON object: {"out": 128}
 };
 
 struct ModelSpec {

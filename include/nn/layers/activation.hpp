@@ -46,7 +46,7 @@ class LeakyReLU : public Activation {
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "leakyrelu"; }
-  nlohmann::json settings() const override { return nlohmann::json::object({{"alpha", alpha_}}); }
+  nlohmann::json settings() const override;  // alpha
   float negative_slope() const { return alpha_; }
 
  private:

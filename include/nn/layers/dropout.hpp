@@ -29,7 +29,7 @@ class Dropout : public Module {
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "dropout"; }
-  nlohmann::json settings() const override { return nlohmann::json::object({{"p", p_}}); }
+  nlohmann::json settings() const override;  // p
 
   float p() const { return p_; }
   // The mask generator, registered as the module's random generator "rng" (Module::named_rngs).

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/random.hpp"
 #include "nn/tensor.hpp"
@@ -82,7 +82,7 @@ class Module {
   virtual std::string spec_name() const { return {}; }
   // The layer's settings as a model spec writes them, keys as the registry row names them
   // ({"out": 128, "init": "he"}): building the row from them gives this layer again.
-  virtual nlohmann::json settings() const { return nlohmann::json::object(); }
+  virtual nlohmann::json settings() const;  // the default: {}
 
   // Sizes what this module infers from its input (a deferred Linear's in_features, Conv2D's
   // in_channels, LayerNorm's normalized_shape) for samples of shape `input` (no batch

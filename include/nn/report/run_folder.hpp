@@ -15,10 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/data/dataset.hpp"
 #include "nn/data/scaler.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/losses/loss.hpp"
 #include "nn/report/report.hpp"
@@ -36,7 +37,7 @@ struct RunInfo {
   std::string finished;  // UTC, "2026-01-31T12:00:00Z"
   // The run's settings by name ("data", "model", "optimizer", "lr", "seed", "threads", ...): the
   // report lists them, and `nn report` reloads the data they name.
-  nlohmann::json settings = nlohmann::json::object();
+  JsonValue settings;  // a JSON object
   std::string data_description;
   bool images = false;  // the samples are images
   int64_t train_samples = 0;
