@@ -64,6 +64,10 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/nn.pc.in ${PROJECT_BINARY_DIR}/nn.pc 
 install(FILES ${PROJECT_BINARY_DIR}/nn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 
 # ---- CPack: cpack -G DEB in the build folder -----------------------------------
+# Only for nn's own build: a parent project that installs nn with it keeps its own CPack settings.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 set(CPACK_PACKAGE_NAME nn)
 set(CPACK_PACKAGE_VENDOR "the nn authors")
 set(CPACK_PACKAGE_CONTACT "nn maintainers <nn@localhost>")

@@ -19,7 +19,7 @@ deb=1
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-packages=(build-essential cmake pkg-config dpkg-dev file)
+packages=(build-essential cmake pkg-config dpkg-dev file ccache)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -54,11 +54,18 @@ cmake -S . -B build/shared -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DN
       "${launcher[@]}" >/dev/null
 cmake --build build/shared -j "$jobs"
 readelf -d build/shared/libnn.so | grep -q "SONAME.*libnn.so.0" || { echo "libnn.so: no SONAME libnn.so.0" >&2; exit 1; }
+# Hidden by default: the public API is exported, the kernels' internals are not.
+exported=$(nm -DC --defined-only build/shared/libnn.so)
+grep -q 'nn::Tensor::Tensor' <<< "$exported" || { echo "package_test: libnn.so does not export nn::Tensor" >&2; exit 1; }
+if grep -q 'nn::ops::im2col' <<< "$exported"; then echo "package_test: libnn.so exports nn::ops::im2col" >&2; exit 1; fi
+echo "libnn.so exports $(grep -c ' [TWVBDR] ' <<< "$exported") symbols"
 
 # ---- 1. headers, each alone --------------------------------------------------------------------
 step "installing to $work/static and $work/shared"
 cmake --install build/release --prefix "$work/static" >/dev/null
 cmake --install build/shared --prefix "$work/shared" >/dev/null
+# The installed command finds the installed libnn.so.0 beside it.
+"$work/shared/bin/nn" --version
 step "every installed header compiles alone"
 mkdir -p "$work/headers"
 (cd "$work/shared/include" && find nn -name '*.hpp' | sort) > "$work/headers/list"
@@ -90,11 +97,20 @@ for kind in static shared; do
   PKG_CONFIG_PATH=$(dirname "$(find "$work/$kind" -name nn.pc)") \
     consumer "pkgconfig-$kind" -DNN_CONSUMER_MODE=pkgconfig -DNN_PKG_STATIC=$pc_static
 done
+# nn's build folders of the subproject builds sit beside build/shared and build/release, so that
+# their compile lines are the same and ccache serves them when those builds went through it.
+consumer subdir-static -DNN_CONSUMER_MODE=subdir -DNN_SOURCE_DIR="$root" -DNN_BINARY_DIR="$root/build/subdir-static"
+consumer subdir-shared -DNN_CONSUMER_MODE=subdir -DNN_SOURCE_DIR="$root" -DNN_BINARY_DIR="$root/build/subdir-shared" \
+         -DBUILD_SHARED_LIBS=ON -DNN_ARCH=none
+for kind in static shared; do
+  if [ -n "$(find "$root/build/subdir-$kind" -name nn_tests -o -name 'example_*' -o -name 'bench_*' | head -1)" ]; then
+    echo "package_test: nn as a subproject built its tests, examples or benchmarks" >&2; exit 1
+  fi
+done
 # Without a build type of its own, the parent keeps none: nn as a subproject forces nothing into its cache.
-consumer subdir-static -DNN_CONSUMER_MODE=subdir -DNN_SOURCE_DIR="$root" -DBUILD_SHARED_LIBS=OFF -DCMAKE_BUILD_TYPE=
-grep -q '^CMAKE_BUILD_TYPE:STRING=$' "$work/consumer-subdir-static/CMakeCache.txt" ||
+cmake -S tests/consumer -B "$work/consumer-subdir-nobuildtype" -DNN_CONSUMER_MODE=subdir -DNN_SOURCE_DIR="$root" >/dev/null
+grep -q '^CMAKE_BUILD_TYPE:STRING=$' "$work/consumer-subdir-nobuildtype/CMakeCache.txt" ||
   { echo "package_test: nn set the parent's CMAKE_BUILD_TYPE" >&2; exit 1; }
-consumer subdir-shared -DNN_CONSUMER_MODE=subdir -DNN_SOURCE_DIR="$root" -DBUILD_SHARED_LIBS=ON -DNN_ARCH=none
 
 # ---- 3. the Debian packages -------------------------------------------------------------------------
 if [ "$deb" = 1 ]; then

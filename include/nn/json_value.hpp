@@ -5,6 +5,8 @@
 /// the value itself is read or built.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,7 +18,7 @@ namespace nn {
 /// A nlohmann::json value (an empty object by default) with value semantics: copies are deep.
 /// It converts to and from nlohmann::json implicitly; `->` and get() reach the value's own
 /// members (`settings->dump()`, `params->erase("type")`).
-class JsonValue {
+class NN_API JsonValue {
  public:
   /// An empty JSON object, {}.
   JsonValue();
@@ -61,9 +63,9 @@ class JsonValue {
   std::string dump() const;
 
   /// Equal JSON values.
-  friend bool operator==(const JsonValue& a, const JsonValue& b);
+  friend NN_API bool operator==(const JsonValue& a, const JsonValue& b);
   /// Equal JSON values.
-  friend bool operator==(const JsonValue& a, const nlohmann::json& b);
+  friend NN_API bool operator==(const JsonValue& a, const nlohmann::json& b);
 
  private:
   std::unique_ptr<nlohmann::json> value_;

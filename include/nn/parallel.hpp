@@ -6,6 +6,8 @@
 // results do not depend on the number of threads.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -17,9 +19,9 @@ constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
 // The number of threads for a loop over `work` elements: 1 (run serially) below
 // 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
 // budget nn::set_num_threads sets).
-int threads_for(int64_t work);
+NN_API int threads_for(int64_t work);
 // The same with another grain: `min_per_thread` elements per thread.
-int threads_for(int64_t work, int64_t min_per_thread);
+NN_API int threads_for(int64_t work, int64_t min_per_thread);
 
 // Elements a thread should get in a loop that only streams through memory (an optimizer's update,
 // zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it

@@ -3,13 +3,15 @@
 // moment leaves either the old complete file or the new complete one, never a torn one.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace nn::io {
 
-class AtomicFile {
+class NN_API AtomicFile {
  public:
   // Opens a temporary file next to `path`; nn::Error when that is impossible.
   explicit AtomicFile(std::filesystem::path path);
@@ -32,6 +34,6 @@ class AtomicFile {
 };
 
 // Writes `content` to `path` atomically.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+NN_API void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace nn::io

@@ -3,6 +3,8 @@
 // monitored figure improves.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -22,7 +24,7 @@
 
 namespace nn::io {
 
-struct CheckpointWriterOptions {
+struct NN_API CheckpointWriterOptions {
   std::filesystem::path dir{};  // created when missing
   int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
   // The History figure that decides best.safetensors; "": val_loss with validation, else
@@ -42,7 +44,7 @@ struct CheckpointWriterOptions {
 // Trainer::fit throw before the step and before any callback, so nothing is written then and both
 // files keep their last complete content. On construction, temporary files left in DIR by a
 // killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
-class CheckpointWriter : public train::Callback {
+class NN_API CheckpointWriter : public train::Callback {
  public:
   explicit CheckpointWriter(CheckpointWriterOptions options);
 

@@ -5,6 +5,8 @@
 // for checkpoints.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <optional>
 
@@ -13,11 +15,11 @@
 
 namespace nn {
 
-struct DropoutOptions {
+struct NN_API DropoutOptions {
   std::optional<uint64_t> seed;  // nullopt: drawn from nn::global_rng()
 };
 
-class Dropout : public Module {
+class NN_API Dropout : public Module {
  public:
   explicit Dropout(float p = 0.5f, DropoutOptions options = {});
 

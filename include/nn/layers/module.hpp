@@ -1,6 +1,8 @@
 // Module and Parameter: the explicit forward/backward interface every layer and model implements.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,7 +17,7 @@ namespace nn {
 
 // A trainable tensor and the gradient accumulated for it. `name` is local to its module
 // ("weight"); Module::named_parameters() gives the dotted path ("fc1.weight").
-struct Parameter {
+struct NN_API Parameter {
   std::string name;
   Tensor data;
   Tensor grad;
@@ -26,7 +28,7 @@ struct Parameter {
 // for backward(), so the input must stay alive and unchanged until backward() has run.
 // backward(dy) adds the parameter gradients into Parameter::grad (they accumulate until
 // zero_grad()) and returns dL/dx, again in a buffer the module owns.
-class Module {
+class NN_API Module {
  public:
   Module() = default;
   virtual ~Module() = default;
@@ -139,10 +141,10 @@ class Module {
 };
 
 // How repr() prints values, as PyTorch (Python) does: 0.1 -> "0.1", 1.0 -> "1.0", true -> "True".
-std::string repr_float(float v);
+NN_API std::string repr_float(float v);
 inline const char* repr_bool(bool v) { return v ? "True" : "False"; }
 
 // Number of scalars in all parameters of a module.
-int64_t parameter_count(const Module& m);
+NN_API int64_t parameter_count(const Module& m);
 
 }  // namespace nn

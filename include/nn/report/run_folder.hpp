@@ -7,6 +7,8 @@
 // from it; read() gives the same RunFolder back from the files, so both reports are identical.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -32,7 +34,7 @@ inline constexpr const char* kRunFormat = "nn.run";
 inline constexpr int kRunFormatVersion = 1;
 
 // run.json: what the run was and how it went, all but the per-epoch figures.
-struct RunInfo {
+struct NN_API RunInfo {
   std::string nn_version;
   std::string finished;  // UTC, "2026-01-31T12:00:00Z"
   // The run's settings by name ("data", "model", "optimizer", "lr", "seed", "threads", ...): the
@@ -54,14 +56,14 @@ struct RunInfo {
 };
 
 // What a report judges the model on; the caller keeps the data and the loss alive.
-struct ReportData {
+struct NN_API ReportData {
   Loss* loss = nullptr;                     // the loss the model trained with
   const data::Dataset* judged = nullptr;    // prepared as the model takes it (scaled, shaped); null: none
   std::string judged_on;                    // "test set (10000 samples)", ...
   const data::Dataset* raw_points = nullptr;  // 2-feature classification data as loaded: decision regions
 };
 
-class RunFolder {
+class NN_API RunFolder {
  public:
   RunInfo info;
   train::History history;
