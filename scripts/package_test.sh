@@ -123,7 +123,7 @@ if [ "$deb" = 1 ]; then
   done
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get install -y -q --reinstall ./build/shared/libnn*.deb ./build/shared/nn_*.deb >/dev/null
-  trap '$SUDO apt-get remove -y -q nn libnn-dev libnn0 >/dev/null || true' EXIT
+  trap '$SUDO apt-get purge -y -q nn libnn-dev libnn0 >/dev/null || true' EXIT
   nn --version
   consumer deb-package -DNN_CONSUMER_MODE=package
   consumer deb-pkgconfig -DNN_CONSUMER_MODE=pkgconfig

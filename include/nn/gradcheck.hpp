@@ -37,7 +37,7 @@ struct NN_API GradcheckResult {
 
 NN_API GradcheckResult gradcheck(Module& module, const Tensor& x, const GradcheckOptions& options = {});
 NN_API GradcheckResult gradcheck(Loss& loss, const Tensor& pred, const Tensor& target,
-                          const GradcheckOptions& options = {});
+                                 const GradcheckOptions& options = {});
 NN_API GradcheckResult gradcheck(Loss& loss, const Tensor& pred, Labels labels, const GradcheckOptions& options = {});
 
 }  // namespace nn

@@ -22,9 +22,9 @@ struct NN_API SplitIndices {
 // ceil(test_fraction * N) samples go to the test part (as scikit-learn's train_test_split);
 // test_fraction is in [0, 1). Stratifying needs a classification dataset.
 NN_API SplitIndices train_test_split_indices(const Dataset& data, double test_fraction, uint64_t seed,
-                                      bool stratify = false);
-NN_API std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fraction, uint64_t seed,
                                              bool stratify = false);
+NN_API std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fraction, uint64_t seed,
+                                                    bool stratify = false);
 
 struct NN_API TrainValTest {
   Dataset train;
@@ -34,6 +34,6 @@ struct NN_API TrainValTest {
 // ceil(test_fraction * N) samples to test, ceil(val_fraction * N) to validation, the rest to
 // train; fractions are in [0, 1) with a sum below 1 (a fraction 0 gives an empty part).
 NN_API TrainValTest train_val_test_split(const Dataset& data, double val_fraction, double test_fraction, uint64_t seed,
-                                  bool stratify = false);
+                                         bool stratify = false);
 
 }  // namespace nn::data

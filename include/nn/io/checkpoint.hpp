@@ -84,33 +84,33 @@ NN_API nlohmann::json optimizer_settings(const Optimizer& optimizer);
 NN_API std::string settings_difference(const nlohmann::json& saved, const nlohmann::json& wanted);
 // nn::Error "resume: <where>: <settings_difference>" unless the checkpoint's settings equal `wanted`.
 NN_API void check_resume_settings(const CheckpointState& checkpoint, const nlohmann::json& wanted,
-                           const std::string& where = "the checkpoint");
+                                  const std::string& where = "the checkpoint");
 
 // Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
 // every generator of the model, Module::named_rngs: Dropout's masks) of `state` from live objects
 // (copies).
 NN_API void capture_training_state(CheckpointState& state, Module& model, Optimizer& optimizer,
-                            const Scheduler* scheduler);
+                                   const Scheduler* scheduler);
 // Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
 // scheduler's epoch and the RNG states ("global" into nn::global_rng(), each of the model's
 // generators from its key). The model must have its shapes (run one forward first when layers infer their input size).
 // nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
 // different optimizer type; nothing is changed then.
 NN_API void restore_training_state(const CheckpointState& state, Module& model, Optimizer& optimizer,
-                            Scheduler* scheduler);
+                                   Scheduler* scheduler);
 
 // Writes the checkpoint atomically (temporary file, fsync, rename, fsync of the folder).
 // `before_rename`, when given, runs after the temporary file is complete and before the rename
 // (tests use it to kill the process there).
 NN_API void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
-                     const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
+                            const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
 // Writes a checkpoint of live training objects without copying a tensor: the model's and the
 // optimizer's tensors straight from them, the optimizer type and steps, the scheduler's epoch and
 // the RNG states captured into `state` here, and everything else (position, history, best,
 // settings, metadata) from `state`, whose `model` and `optimizer` dicts are not used.
 NN_API void save_live_checkpoint(const std::filesystem::path& path, CheckpointState& state, Module& model,
-                          Optimizer& optimizer, const Scheduler* scheduler,
-                          const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
+                                 Optimizer& optimizer, const Scheduler* scheduler,
+                                 const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
 // Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
 // missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
 // included).

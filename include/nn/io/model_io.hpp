@@ -32,7 +32,7 @@ NN_API StateDict state_dict(Module& module);
 NN_API LoadReport load_state_dict(Module& module, const StateDict& dict, bool strict = true);
 
 NN_API void save_state_dict(const StateDict& dict, const std::filesystem::path& path,
-                     const std::map<std::string, std::string>& metadata = {});
+                            const std::map<std::string, std::string>& metadata = {});
 NN_API StateDict read_state_dict(const std::filesystem::path& path);
 
 // The spec of a module whose children are registry layers (a Sequential, or any composite whose

@@ -26,7 +26,7 @@ NN_API data::Scaler scaler_from_metadata(const std::map<std::string, std::string
 
 // save() with the scaler added to options.metadata.
 NN_API void save_with_scaler(const Sequential& model, const data::Scaler& scaler, const std::filesystem::path& path,
-                      SaveOptions options = {});
+                             SaveOptions options = {});
 
 struct NN_API ScaledModel {
   LoadedModel model;

@@ -26,11 +26,12 @@ struct NN_API SafetensorsFile {
 };
 
 // Writes float32 tensors (names must be unique and non-empty) atomically.
-NN_API void write_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-                       const std::map<std::string, std::string>& metadata = {});
+NN_API void write_safetensors(const std::filesystem::path& path,
+                              const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                              const std::map<std::string, std::string>& metadata = {});
 // The same into an open atomic file, which the caller commits (or drops).
 NN_API void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
-                       const std::map<std::string, std::string>& metadata = {});
+                              const std::map<std::string, std::string>& metadata = {});
 
 struct NN_API ReadOptions {
   // Integer tensors (I64, I32, I16, I8, U8) are converted to float32 when every value is exactly

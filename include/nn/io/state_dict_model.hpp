@@ -30,12 +30,12 @@ struct NN_API StateDictModel {
 // dict into it. strict: a missing, unexpected or mismatched key throws nn::Error listing all of
 // them (prefixed with `where`). Not strict: loads what matches and reports the rest.
 NN_API StateDictModel model_from_state_dict(const StateDict& dict, const ModelSpec& spec,
-                                     const std::vector<int64_t>& input_shape, bool strict = true,
-                                     const std::string& where = "state dict");
+                                            const std::vector<int64_t>& input_shape, bool strict = true,
+                                            const std::string& where = "state dict");
 
 // The same from a safetensors file; errors name the file.
 NN_API StateDictModel load_model_with_spec(const std::filesystem::path& path, const ModelSpec& spec,
-                                    const std::vector<int64_t>& input_shape = {}, bool strict = true);
+                                           const std::vector<int64_t>& input_shape = {}, bool strict = true);
 
 // The shape of one sample as written on a command line: "784", "1,28,28", "1x28x28" or
 // "[1, 28, 28]"; empty text gives an empty shape. 1 to 3 positive sizes, else nn::Error.

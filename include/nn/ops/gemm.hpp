@@ -14,11 +14,11 @@ enum class Trans { No, Yes };
 // op(A) is (M, K), op(B) is (K, N), C is (M, N); lda/ldb/ldc are row strides of the stored
 // matrices. beta == 0 overwrites C (its old contents may be garbage, even NaN).
 NN_API void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-          const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // The blocked C++ kernel used when no BLAS is present; always built, so tests compare the two.
 NN_API void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                   int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+                          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // The backend in use: "cblas" or "portable".
 NN_API const char* gemm_backend();

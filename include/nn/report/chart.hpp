@@ -59,7 +59,8 @@ NN_API std::string line_chart_svg(std::span<const Series> series, const ChartOpt
 
 // One value per epoch (epochs numbered from 1) drawn with markers, as seed 001 plots a perceptron's
 // errors or Adaline's mean squared error.
-NN_API std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options, Rgb color = {0, 114, 178});
+NN_API std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options,
+                                   Rgb color = {0, 114, 178});
 
 // The SVG document without its XML declaration, for inlining into HTML.
 NN_API std::string_view svg_element(std::string_view svg_document);

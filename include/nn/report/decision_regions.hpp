@@ -45,6 +45,6 @@ struct NN_API DecisionRegions {
 // `points` is a two-feature classification dataset (labels colour the points); nn::Error for any
 // other shape, an empty dataset or a classifier answer out of range.
 NN_API DecisionRegions decision_regions(const Classifier& classify, const data::Dataset& points,
-                                 const DecisionRegionOptions& options = {});
+                                        const DecisionRegionOptions& options = {});
 
 }  // namespace nn::report

@@ -31,6 +31,6 @@ struct NN_API ImageGrid {
 // [3, H, W] samples, or 784 features read as 28x28), with `predicted` holding a class for each of
 // them at least. Pixel values are mapped to grey levels by the range of the samples shown.
 NN_API ImageGrid image_grid(const data::Dataset& images, std::span<const int32_t> predicted,
-                     const ImageGridOptions& options = {});
+                            const ImageGridOptions& options = {});
 
 }  // namespace nn::report
