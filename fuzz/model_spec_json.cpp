@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "fuzz_input.hpp"
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 #include "nn/io/json.hpp"
 #include "nn/io/model_spec.hpp"

@@ -3,6 +3,8 @@
 // modules do, and io::save keeps the children's names so the file loads back under them.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <limits>
 #include <string>

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/model_io.hpp"

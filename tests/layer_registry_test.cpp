@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "nn/data/npy.hpp"
 #include "nn/error.hpp"

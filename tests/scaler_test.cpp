@@ -9,6 +9,7 @@
 #include <string>
 
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "nn/data/scaler.hpp"
 #include "nn/data/synthetic.hpp"

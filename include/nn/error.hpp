@@ -1,6 +1,8 @@
 // nn::Error: the one exception type of the library, and the helpers that build its messages.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -10,7 +12,7 @@ namespace nn {
 
 // Every failure the library reports. The message names the layer, loss or file, what was
 // expected and what was found, on one line.
-class Error : public std::runtime_error {
+class NN_API Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };

@@ -7,6 +7,8 @@
 // default step and tolerances hold for float32 on inputs of moderate size away from kinks.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -15,7 +17,7 @@
 
 namespace nn {
 
-struct GradcheckOptions {
+struct NN_API GradcheckOptions {
   double step = 1e-2;   // central-difference step h
   double atol = 1e-3;   // pass when |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)
   double rtol = 1e-2;
@@ -24,7 +26,7 @@ struct GradcheckOptions {
   uint64_t seed = 1234;    // for the projection r
 };
 
-struct GradcheckResult {
+struct NN_API GradcheckResult {
   bool ok = true;
   int64_t checked = 0;       // number of scalar derivatives compared
   double max_abs_error = 0;  // over all of them
@@ -33,9 +35,9 @@ struct GradcheckResult {
   explicit operator bool() const { return ok; }
 };
 
-GradcheckResult gradcheck(Module& module, const Tensor& x, const GradcheckOptions& options = {});
-GradcheckResult gradcheck(Loss& loss, const Tensor& pred, const Tensor& target,
-                          const GradcheckOptions& options = {});
-GradcheckResult gradcheck(Loss& loss, const Tensor& pred, Labels labels, const GradcheckOptions& options = {});
+NN_API GradcheckResult gradcheck(Module& module, const Tensor& x, const GradcheckOptions& options = {});
+NN_API GradcheckResult gradcheck(Loss& loss, const Tensor& pred, const Tensor& target,
+                                 const GradcheckOptions& options = {});
+NN_API GradcheckResult gradcheck(Loss& loss, const Tensor& pred, Labels labels, const GradcheckOptions& options = {});
 
 }  // namespace nn

@@ -13,6 +13,7 @@
 #include "nn/data/transform.hpp"
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/json_value.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/checkpoint_writer.hpp"

@@ -6,6 +6,8 @@
 // results do not depend on the number of threads.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -17,9 +19,9 @@ constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
 // The number of threads for a loop over `work` elements: 1 (run serially) below
 // 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
 // budget nn::set_num_threads sets).
-int threads_for(int64_t work);
+NN_API int threads_for(int64_t work);
 // The same with another grain: `min_per_thread` elements per thread.
-int threads_for(int64_t work, int64_t min_per_thread);
+NN_API int threads_for(int64_t work, int64_t min_per_thread);
 
 // Elements a thread should get in a loop that only streams through memory (an optimizer's update,
 // zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it
@@ -36,7 +38,9 @@ void parallel_for(int64_t n, int threads, F&& body) {
     for (int64_t i = 0; i < n; ++i) body(i);
     return;
   }
+#ifdef _OPENMP  // a program built without OpenMP runs the loop on the calling thread
 #pragma omp parallel for schedule(static) num_threads(threads)
+#endif
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
@@ -52,7 +56,9 @@ void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
     return;
   }
   const int64_t chunk = (n + threads - 1) / threads;
+#ifdef _OPENMP  // a program built without OpenMP runs the loop on the calling thread
 #pragma omp parallel for schedule(static) num_threads(threads)
+#endif
   for (int t = 0; t < threads; ++t) {
     const int64_t lo = std::min(n, t * chunk), hi = std::min(n, lo + chunk);
     if (lo < hi) f(lo, hi);

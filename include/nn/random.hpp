@@ -2,6 +2,8 @@
 // seed gives the same numbers with every compiler and standard library.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -9,7 +11,7 @@
 namespace nn {
 
 // xoshiro256** seeded through splitmix64; normal() by the Box-Muller transform.
-class Rng {
+class NN_API Rng {
  public:
   explicit Rng(uint64_t seed = 0) { seed_with(seed); }
   void seed_with(uint64_t seed);
@@ -46,7 +48,7 @@ class Rng {
 
 // The process-wide generator that layers draw their initial weights from, like
 // torch.manual_seed. Not thread-safe: build models on one thread.
-Rng& global_rng();
-void manual_seed(uint64_t seed);
+NN_API Rng& global_rng();
+NN_API void manual_seed(uint64_t seed);
 
 }  // namespace nn

@@ -1,6 +1,8 @@
 // Tensor: float32, contiguous, row-major, 64-byte aligned, up to 4 dimensions.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +15,7 @@
 namespace nn {
 
 // The extents of a tensor: rank 0 (a scalar) to 4.
-class Shape {
+class NN_API Shape {
  public:
   static constexpr int kMaxRank = 4;
   // The most elements one shape may describe: 2^38 floats, 2^40 bytes (1 TiB). A larger product,
@@ -85,7 +87,7 @@ class TensorSizeLimit {
 // Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies
 // by accident. resize() keeps the allocation when it is large enough, which lets layers size
 // their buffers on the first batch and reuse them afterwards.
-class Tensor {
+class NN_API Tensor {
  public:
   Tensor() = default;
   explicit Tensor(const Shape& shape);          // zero-filled

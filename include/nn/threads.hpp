@@ -2,10 +2,12 @@
 // two never oversubscribe the machine.
 #pragma once
 
+#include "nn/export.hpp"
+
 namespace nn {
 
 // Sets the number of threads nn's kernels and the BLAS use; n <= 0 means all cores.
-void set_num_threads(int n);
-int num_threads();
+NN_API void set_num_threads(int n);
+NN_API int num_threads();
 
 }  // namespace nn

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <utility>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 

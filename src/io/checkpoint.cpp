@@ -7,6 +7,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
@@ -75,7 +76,7 @@ std::map<std::string, std::string> checkpoint_metadata(const CheckpointState& st
   meta["format"] = kCheckpointFormat;
   meta["format_version"] = std::to_string(kCheckpointFormatVersion);
   meta["state"] = state.dump(-1, ' ', false, json::error_handler_t::replace);
-  meta["settings"] = st.settings.dump(-1, ' ', false, json::error_handler_t::replace);
+  meta["settings"] = st.settings->dump(-1, ' ', false, json::error_handler_t::replace);
   meta["settings_hash"] = hex64(settings_hash(st.settings));
   return meta;
 }

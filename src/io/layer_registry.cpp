@@ -1,6 +1,7 @@
 #include "nn/io/layer_registry.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/json.hpp"

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/input_file.hpp"
@@ -112,14 +113,14 @@ ModelSpec model_spec_from_json(const json& j) {
     LayerSpec layer;
     layer.type = l["type"].get<std::string>();
     layer.params = l;
-    layer.params.erase("type");
+    layer.params->erase("type");
     if (l.contains("name")) {
       NN_CHECK(l["name"].is_string() && !l["name"].get<std::string>().empty() &&
                    l["name"].get<std::string>().find('.') == std::string::npos && l["name"].get<std::string>().size() <= 64,
                "model spec: layer ", i, ": expected \"name\" to be a non-empty word without '.', found ",
                short_dump(l["name"]));
       layer.name = l["name"].get<std::string>();
-      layer.params.erase("name");
+      layer.params->erase("name");
     }
     try {
       validate(layer);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <set>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/safetensors.hpp"

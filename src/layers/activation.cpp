@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 #include "nn/ops/elementwise.hpp"
 
@@ -69,6 +71,8 @@ const Tensor& LeakyReLU::backward(const Tensor& dy) {
   ops::leaky_relu_backward(x_->data(), dy.data(), dx_.data(), dy.numel(), alpha_);
   return dx_;
 }
+
+nlohmann::json LeakyReLU::settings() const { return nlohmann::json::object({{"alpha", alpha_}}); }
 
 std::string LeakyReLU::extra_repr() const { return "negative_slope=" + repr_float(alpha_); }
 

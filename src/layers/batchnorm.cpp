@@ -1,6 +1,7 @@
 #include "nn/layers/batchnorm.hpp"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/ops/batchnorm.hpp"

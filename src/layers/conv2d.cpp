@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/ops/conv_direct.hpp"

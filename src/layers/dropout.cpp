@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 
 namespace nn {
@@ -48,6 +50,8 @@ const Tensor& Dropout::backward(const Tensor& dy) {
   for (int64_t i = 0; i < dy.numel(); ++i) d[i] = g[i] * m[i];
   return dx_;
 }
+
+nlohmann::json Dropout::settings() const { return nlohmann::json::object({{"p", p_}}); }
 
 std::string Dropout::extra_repr() const { return "p=" + repr_float(p_) + ", inplace=False"; }
 

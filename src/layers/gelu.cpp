@@ -1,6 +1,7 @@
 #include "nn/layers/gelu.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 

@@ -1,5 +1,7 @@
 #include "nn/layers/linear.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 #include "nn/ops/elementwise.hpp"
 #include "nn/ops/gemm.hpp"

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 
 namespace nn {
@@ -134,6 +136,8 @@ void Module::add_child(std::string name, std::shared_ptr<Module> child) {
   child->train(training_);
   children_.emplace_back(std::move(name), std::move(child));
 }
+
+nlohmann::json Module::settings() const { return nlohmann::json::object(); }
 
 std::string Module::repr() const {
   if (children_.empty()) return type_name() + "(" + extra_repr() + ")";

@@ -1,5 +1,7 @@
 #include "nn/layers/pool.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "nn/error.hpp"
 #include "nn/ops/pool.hpp"
 

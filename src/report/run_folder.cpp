@@ -7,6 +7,7 @@
 #include <set>
 #include <span>
 #include <utility>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 #include "nn/io/atomic_file.hpp"
@@ -103,7 +104,7 @@ RunInfo RunInfo::from_json(const json& j, std::string_view what) {
   } catch (const json::exception& e) {
     fail(what, ": a field has the wrong type: ", e.what());
   }
-  NN_CHECK(r.settings.is_object(), what, ": field 'settings': expected an object, found ", r.settings.type_name());
+  NN_CHECK(r.settings->is_object(), what, ": field 'settings': expected an object, found ", r.settings->type_name());
   return r;
 }
 
@@ -147,7 +148,7 @@ ReportContent RunFolder::report_content(const ReportData& data) {
   ReportContent c;
   c.history = history;
   c.history.stop_reason = info.stop_reason;
-  c.subtitle = info.data_description + " \u2014 " + info.settings.value("model", "") + " (" +
+  c.subtitle = info.data_description + " \u2014 " + info.settings->value("model", "") + " (" +
                std::to_string(info.parameters) + " parameters)";
   const auto& h = c.history;
   if (!h.empty()) {

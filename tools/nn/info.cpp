@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_scaler.hpp"
@@ -31,7 +33,7 @@ int checkpoint_info(const std::string& path) {
   }
   if (ck.best_epoch >= 0)
     std::printf("best: %s %.6g at epoch %lld\n", ck.monitor.c_str(), ck.best, static_cast<long long>(ck.best_epoch + 1));
-  std::printf("settings: %s\n", ck.settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::printf("settings: %s\n", ck.settings->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   for (auto& [k, v] : ck.metadata)
     if (k.starts_with("nn.") && k != io::kScalerMetadataKey) std::printf("%s: %s\n", k.c_str(), v.c_str());
   return 0;

@@ -10,11 +10,12 @@
 #include "commands.hpp"
 #include "data_spec.hpp"
 #include "options.hpp"
+#include "nn/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace nn::cli;
   CLI::App app{"nn: train, evaluate and use neural networks from the command line"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", nn::version_line());
   app.require_subcommand(1);
   app.footer(data_spec_help());
 

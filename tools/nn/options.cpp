@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
 

@@ -13,10 +13,11 @@
 #include "nn/losses/loss.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
+#include "nn/version.hpp"
 
 namespace nn::cli {
 
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = NN_VERSION_STRING;
 
 struct TrainOptions {
   std::string data = "fashion-mnist";

@@ -7,6 +7,8 @@
 //    from new samples without re-initialising the weights (online learning).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -16,14 +18,14 @@
 
 namespace nn::classic {
 
-struct AdalineGDOptions {
+struct NN_API AdalineGDOptions {
   double learning_rate = 0.01;  // eta > 0
   int64_t n_iter = 50;          // epochs, >= 0
   uint64_t random_state = 1;    // seed of the weight initialisation
   double threshold = 0.5;       // predict(): 1 where z >= threshold
 };
 
-class AdalineGD : public LinearNeuron {
+class NN_API AdalineGD : public LinearNeuron {
  public:
   explicit AdalineGD(const AdalineGDOptions& options = {});
 
@@ -41,7 +43,7 @@ class AdalineGD : public LinearNeuron {
   std::vector<double> losses_;
 };
 
-struct AdalineSGDOptions {
+struct NN_API AdalineSGDOptions {
   double learning_rate = 0.01;  // eta > 0
   int64_t n_iter = 10;          // epochs, >= 0
   bool shuffle = true;          // reshuffle the samples before every epoch
@@ -49,7 +51,7 @@ struct AdalineSGDOptions {
   double threshold = 0.5;       // predict(): 1 where z >= threshold
 };
 
-class AdalineSGD : public LinearNeuron {
+class NN_API AdalineSGD : public LinearNeuron {
  public:
   explicit AdalineSGD(const AdalineSGDOptions& options = {});
 

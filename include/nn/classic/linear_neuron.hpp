@@ -6,6 +6,8 @@
 // errors and losses are double. A sample with more than one dimension ([C, H, W]) is flattened.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -16,7 +18,7 @@
 
 namespace nn::classic {
 
-class LinearNeuron {
+class NN_API LinearNeuron {
  public:
   virtual ~LinearNeuron() = default;  // held and deleted through this base by the nn command
   // The class name used in messages ("Perceptron").

@@ -4,6 +4,8 @@
 // it reaches 0 and stays there.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -12,7 +14,7 @@
 
 namespace nn::classic {
 
-struct PerceptronOptions {
+struct NN_API PerceptronOptions {
   double learning_rate = 0.01;  // eta > 0
   int64_t n_iter = 50;          // epochs (passes over the data), >= 0
   uint64_t random_state = 1;    // seed of the weight initialisation
@@ -21,7 +23,7 @@ struct PerceptronOptions {
   double threshold = 0.5;
 };
 
-class Perceptron : public LinearNeuron {
+class NN_API Perceptron : public LinearNeuron {
  public:
   explicit Perceptron(const PerceptronOptions& options = {});
 

@@ -6,6 +6,8 @@
 //   data.csv:4: expected 5 fields, found 4
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,7 +17,7 @@
 
 namespace nn::data {
 
-struct CsvOptions {
+struct NN_API CsvOptions {
   // The label column: a header name, or a 0-based index ("4"; "-1" is the last column). A header
   // name takes precedence over reading the text as an index. Empty: the last column.
   std::string label_column{};
@@ -33,10 +35,10 @@ struct CsvOptions {
 // largest); other numbers (-1 / 1, say) are mapped to 0..K-1 in increasing order, and text labels
 // ("Iris-setosa") to 0..K-1 in order of first appearance. Mapped labels set class_names to the
 // label texts. The dataset is named after the file's stem.
-Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+NN_API Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
 
 // A regression dataset: features [N, F] and float targets [N, T] (T target columns, [N, 1] for
 // one) — all numeric.
-Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions& options = {});
+NN_API Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions& options = {});
 
 }  // namespace nn::data

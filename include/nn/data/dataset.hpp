@@ -3,6 +3,8 @@
 // and turned into float32 only when a batch is gathered.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -12,7 +14,7 @@
 
 namespace nn::data {
 
-class Dataset {
+class NN_API Dataset {
  public:
   Dataset() = default;
   // x: [N, ...] float32 features; labels: N class indices in [0, num_classes). num_classes 0

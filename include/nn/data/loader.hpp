@@ -3,6 +3,8 @@
 // from Rng(seed, e) alone, so any batch of any epoch can be produced again (an exact resume).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <vector>
 
@@ -12,7 +14,7 @@
 
 namespace nn::data {
 
-struct LoaderOptions {
+struct NN_API LoaderOptions {
   int64_t batch_size = 64;
   bool shuffle = true;
   bool drop_last = false;  // drop a last batch smaller than batch_size
@@ -21,14 +23,14 @@ struct LoaderOptions {
 
 // One batch. x is [B, sample...]; for classification `labels` holds B class indices, for regression
 // `targets` is [B, ...]. Valid until the loader gathers the next batch.
-struct Batch {
+struct NN_API Batch {
   const Tensor& x;
   Labels labels;
   const Tensor& targets;
   int64_t size;
 };
 
-class DataLoader {
+class NN_API DataLoader {
  public:
   // The dataset must outlive the loader.
   DataLoader(const Dataset& dataset, LoaderOptions options = {});

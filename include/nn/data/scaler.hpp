@@ -6,11 +6,13 @@
 // their inputs the same way.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/data/dataset.hpp"
 #include "nn/data/transform.hpp"
@@ -21,11 +23,11 @@ namespace nn::data {
 enum class ScalerKind { none, standard, minmax, range };
 
 // "none", "standard", "minmax", "range".
-const char* scaler_kind_name(ScalerKind kind);
+NN_API const char* scaler_kind_name(ScalerKind kind);
 // The kind a name means; nn::Error naming `what` ("--scale", a file's field) for any other name.
-ScalerKind parse_scaler_kind(std::string_view name, std::string_view what = "scaler kind");
+NN_API ScalerKind parse_scaler_kind(std::string_view name, std::string_view what = "scaler kind");
 
-class Scaler {
+class NN_API Scaler {
  public:
   Scaler() = default;  // kind none: leaves inputs as they are
   explicit Scaler(ScalerKind kind) : kind_(kind) {}

@@ -2,6 +2,8 @@
 // class indices.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 
 #include "nn/data/dataset.hpp"
@@ -9,9 +11,9 @@
 namespace nn::data {
 
 // The four XOR points (0,0)->0, (0,1)->1, (1,0)->1, (1,1)->0, repeated `repeats` times.
-Dataset make_xor(int64_t repeats = 1);
+NN_API Dataset make_xor(int64_t repeats = 1);
 
-struct BlobsOptions {
+struct NN_API BlobsOptions {
   int64_t n_samples = 1000;
   int64_t n_features = 2;
   int64_t centers = 2;
@@ -22,9 +24,9 @@ struct BlobsOptions {
 // Isotropic Gaussian blobs like scikit-learn's make_blobs; samples are spread evenly over the
 // centres. The defaults are seed 001's blob cluster (1000 points, 2 features, 2 classes); centres
 // closer than 6 standard deviations are redrawn so that the classes are well separated.
-Dataset make_blobs(const BlobsOptions& options = {});
+NN_API Dataset make_blobs(const BlobsOptions& options = {});
 
-struct ClassificationOptions {
+struct NN_API ClassificationOptions {
   int64_t n_samples = 100;
   int64_t n_features = 2;
   int64_t n_informative = 2;
@@ -39,13 +41,13 @@ struct ClassificationOptions {
 // 2 class_sep in the informative subspace, each with a random covariance; redundant features are
 // random linear combinations of the informative ones, the rest is noise; then rows are shuffled.
 // The defaults are seed 000's data: 100 points, 2 features, 2 linearly separable classes.
-Dataset make_classification(const ClassificationOptions& options = {});
+NN_API Dataset make_classification(const ClassificationOptions& options = {});
 
 // Two interleaving half circles (scikit-learn's make_moons), with Gaussian noise.
-Dataset make_moons(int64_t n_samples = 1000, double noise = 0.1, uint64_t seed = 1);
+NN_API Dataset make_moons(int64_t n_samples = 1000, double noise = 0.1, uint64_t seed = 1);
 // A large circle containing a smaller one (make_circles), radius ratio `factor`.
-Dataset make_circles(int64_t n_samples = 1000, double noise = 0.05, double factor = 0.5, uint64_t seed = 1);
+NN_API Dataset make_circles(int64_t n_samples = 1000, double noise = 0.05, double factor = 0.5, uint64_t seed = 1);
 // `classes` interleaved spiral arms (the CS231n spiral).
-Dataset make_spiral(int64_t n_samples = 900, int64_t classes = 3, double noise = 0.2, uint64_t seed = 1);
+NN_API Dataset make_spiral(int64_t n_samples = 900, int64_t classes = 3, double noise = 0.2, uint64_t seed = 1);
 
 }  // namespace nn::data

@@ -4,6 +4,8 @@
 // converts a uint8 dataset with Dataset::to_float() first.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -15,7 +17,7 @@ namespace nn::data {
 
 // x' = (x - mean) / scale, scale = the population standard deviation (1 where it is 0), like
 // scikit-learn's StandardScaler.
-class StandardScaler {
+class NN_API StandardScaler {
  public:
   StandardScaler& fit(const Dataset& data);
   void transform(Dataset& data) const;
@@ -36,7 +38,7 @@ class StandardScaler {
 
 // x' = (x - data_min) * scale + low with scale = (high - low) / (data_max - data_min), mapping the
 // training range of each feature onto [low, high] (a constant feature is shifted to `low`).
-class MinMaxScaler {
+class NN_API MinMaxScaler {
  public:
   explicit MinMaxScaler(float low = 0.0f, float high = 1.0f);
   MinMaxScaler& fit(const Dataset& data);
@@ -60,6 +62,6 @@ class MinMaxScaler {
 };
 
 // [N, num_classes] with a 1 at (i, labels[i]).
-Tensor one_hot(std::span<const int32_t> labels, int64_t num_classes);
+NN_API Tensor one_hot(std::span<const int32_t> labels, int64_t num_classes);
 
 }  // namespace nn::data

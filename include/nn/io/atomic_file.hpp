@@ -10,6 +10,8 @@
 // disk is an error) and the temporary file is removed on every failure.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,7 +20,7 @@
 
 namespace nn::io {
 
-class AtomicFile {
+class NN_API AtomicFile {
  public:
   // Opens a temporary file next to `path`; nn::Error when that is impossible or when `path` exists
   // and is not a regular file.
@@ -43,7 +45,7 @@ class AtomicFile {
 };
 
 // Writes `content` to `path` atomically.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+NN_API void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 // nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
 // regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.

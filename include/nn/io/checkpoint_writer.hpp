@@ -3,6 +3,8 @@
 // monitored figure improves.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,9 +12,10 @@
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/io/checkpoint.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/module.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
@@ -21,13 +24,13 @@
 
 namespace nn::io {
 
-struct CheckpointWriterOptions {
+struct NN_API CheckpointWriterOptions {
   std::filesystem::path dir{};  // created when missing
   int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
   // The History figure that decides best.safetensors; "": val_loss with validation, else
   // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
   std::string monitor{};
-  nlohmann::json settings = nlohmann::json::object();  // stored in every checkpoint
+  JsonValue settings{};  // a JSON object, stored in every checkpoint
   std::map<std::string, std::string> metadata{};       // likewise
   // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
   // in place (`state` then holds everything but the tensors).
@@ -41,7 +44,7 @@ struct CheckpointWriterOptions {
 // Trainer::fit throw before the step and before any callback, so nothing is written then and both
 // files keep their last complete content. On construction, temporary files left in DIR by a
 // killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
-class CheckpointWriter : public train::Callback {
+class NN_API CheckpointWriter : public train::Callback {
  public:
   explicit CheckpointWriter(CheckpointWriterOptions options);
 

@@ -6,20 +6,22 @@
 // in tests/layer_cases_test.cpp.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/layers/init.hpp"
 #include "nn/layers/module.hpp"
 
 namespace nn::io {
 
-struct BuildOptions {
+struct NN_API BuildOptions {
   Init default_init = Init::he;  // for layers that do not name their own
   // Whether the model's input is [N, C, H, W] (a first batchnorm is then BatchNorm2d); a model
   // whose first layer expects images (expects_images) is taken to have image input anyway.
@@ -28,7 +30,7 @@ struct BuildOptions {
 
 // What the layers built so far produce, for a layer whose kind or size follows from its input
 // (batchnorm: 1d or 2d, and its number of features).
-struct BuildContext {
+struct NN_API BuildContext {
   int64_t width = 0;     // features (after linear) or channels (after conv); 0: unknown
   bool spatial = false;  // whether activations are [N, C, H, W]
   bool dry_run = false;  // only checking the settings: draw nothing from the global generator
@@ -37,7 +39,7 @@ struct BuildContext {
 using LayerBuilder =
     std::function<std::shared_ptr<Module>(const nlohmann::json& settings, const BuildOptions&, BuildContext&)>;
 
-struct LayerRow {
+struct NN_API LayerRow {
   std::string name;                      // the spec name: "linear"
   std::vector<std::string> torch_names;  // PyTorch's classes: {"Linear"}; {"BatchNorm1d", "BatchNorm2d"}
   std::vector<std::string> positional;   // the compact arguments, in order: "linear:128:xavier"
@@ -48,13 +50,13 @@ struct LayerRow {
 };
 
 // All rows, sorted by name.
-const std::vector<LayerRow>& layer_registry();
+NN_API const std::vector<LayerRow>& layer_registry();
 // The row of a spec name, or nullptr.
-const LayerRow* find_layer(std::string_view name);
+NN_API const LayerRow* find_layer(std::string_view name);
 // The row of a spec name; nn::Error "model spec: unknown layer 'x' (known: ...)" otherwise.
-const LayerRow& layer_row(std::string_view name);
+NN_API const LayerRow& layer_row(std::string_view name);
 // nn::Error naming the first key of `settings` that the row does not accept, with the accepted
 // ones, or a missing required key.
-void check_setting_keys(const LayerRow& row, const nlohmann::json& settings);
+NN_API void check_setting_keys(const LayerRow& row, const nlohmann::json& settings);
 
 }  // namespace nn::io

@@ -3,6 +3,8 @@
 // model files and checkpoints have always used. A file without the entry has no scaling (none).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -17,20 +19,20 @@ namespace nn::io {
 inline constexpr const char* kScalerMetadataKey = "nn.preprocess";
 
 // Puts the scaler into metadata (model files and checkpoint metadata alike).
-void put_scaler(std::map<std::string, std::string>& metadata, const data::Scaler& scaler);
+NN_API void put_scaler(std::map<std::string, std::string>& metadata, const data::Scaler& scaler);
 // The scaler metadata holds; none without the entry. nn::Error starting with `what` (the file) and
 // naming the field for an entry that is not valid JSON or not a valid scaler.
-data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& metadata, std::string_view what);
+NN_API data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& metadata, std::string_view what);
 
 // save() with the scaler added to options.metadata.
-void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,
-                      SaveOptions options = {});
+NN_API void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,
+                             SaveOptions options = {});
 
-struct ScaledModel {
+struct NN_API ScaledModel {
   LoadedModel model;
   data::Scaler scaler;
 };
 // load_model() and the scaler saved with it.
-ScaledModel load_with_scaler(const std::filesystem::path& path);
+NN_API ScaledModel load_with_scaler(const std::filesystem::path& path);
 
 }  // namespace nn::io

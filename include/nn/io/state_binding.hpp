@@ -4,6 +4,8 @@
 // apply(), so a caller checks everything before it changes anything (all or nothing).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,7 +20,7 @@ namespace nn::io {
 using StateDict = std::vector<std::pair<std::string, Tensor>>;
 
 // What a binding found (load_state_dict returns it).
-struct LoadReport {
+struct NN_API LoadReport {
   std::vector<std::string> missing;     // in the module, not in the dict
   std::vector<std::string> unexpected;  // in the dict, not in the module
   std::vector<std::string> mismatched;  // "fc1.weight: expected [128, 784], found [128, 100]"
@@ -28,14 +30,14 @@ struct LoadReport {
 };
 
 // The module's parameters, then its buffers (BatchNorm's running statistics), by dotted name.
-std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module);
+NN_API std::vector<std::pair<std::string, Tensor*>> named_tensors(Module& module);
 
 // nn::Error unless every value of every tensor is finite: "<where>: tensor '0.weight' holds inf at
 // index 3; <why>". Models and checkpoints are never written with a non-finite weight.
-void require_finite(const std::vector<std::pair<std::string, const Tensor*>>& tensors, std::string_view where,
-                    std::string_view why);
+NN_API void require_finite(const std::vector<std::pair<std::string, const Tensor*>>& tensors, std::string_view where,
+                           std::string_view why);
 
-struct BindTarget {
+struct NN_API BindTarget {
   std::string name;
   Tensor* tensor = nullptr;
   Shape shape;            // the shape its source must have
@@ -47,9 +49,9 @@ struct BindTarget {
 void infer_deferred_sizes(Module& module, const StateDict& dict);
 
 // The targets of a module's tensors: each must get a source of its own current shape.
-std::vector<BindTarget> module_targets(Module& module);
+NN_API std::vector<BindTarget> module_targets(Module& module);
 
-class TensorBinding {
+class NN_API TensorBinding {
  public:
   // Pairs targets and sources by name (a hash map: linear in their number). Missing: a target
   // without a source; unexpected: a source without a target (in the sources' order); mismatched:

@@ -2,19 +2,21 @@
 // Softmax normalises each row of an (N, C) tensor.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include "nn/layers/module.hpp"
 
 namespace nn {
 
 // Shared plumbing: output and input-gradient buffers, and the shape check of backward().
-class Activation : public Module {
+class NN_API Activation : public Module {
  protected:
   void check_backward(const Tensor& dy) const;
   const Tensor* x_ = nullptr;
   Tensor y_, dx_;
 };
 
-class Sigmoid : public Activation {
+class NN_API Sigmoid : public Activation {
  public:
   const Tensor& forward(const Tensor& x) override;   // y = 1 / (1 + e^-x)
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * y (1 - y)
@@ -22,7 +24,7 @@ class Sigmoid : public Activation {
   std::string spec_name() const override { return "sigmoid"; }
 };
 
-class Tanh : public Activation {
+class NN_API Tanh : public Activation {
  public:
   const Tensor& forward(const Tensor& x) override;   // y = tanh x
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * (1 - y^2)
@@ -30,7 +32,7 @@ class Tanh : public Activation {
   std::string spec_name() const override { return "tanh"; }
 };
 
-class ReLU : public Activation {
+class NN_API ReLU : public Activation {
  public:
   const Tensor& forward(const Tensor& x) override;   // y = max(0, x)
   const Tensor& backward(const Tensor& dy) override;  // dx = dy * [x > 0]
@@ -38,7 +40,7 @@ class ReLU : public Activation {
   std::string spec_name() const override { return "relu"; }
 };
 
-class LeakyReLU : public Activation {
+class NN_API LeakyReLU : public Activation {
  public:
   explicit LeakyReLU(float negative_slope = 0.01f) : alpha_(negative_slope) {}
   const Tensor& forward(const Tensor& x) override;   // y = x if x > 0 else alpha x
@@ -46,14 +48,14 @@ class LeakyReLU : public Activation {
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "leakyrelu"; }
-  nlohmann::json settings() const override { return nlohmann::json::object({{"alpha", alpha_}}); }
+  nlohmann::json settings() const override;  // alpha
   float negative_slope() const { return alpha_; }
 
  private:
   float alpha_;
 };
 
-class Identity : public Activation {
+class NN_API Identity : public Activation {
  public:
   const Tensor& forward(const Tensor& x) override;   // y = x
   const Tensor& backward(const Tensor& dy) override;  // dx = dy
@@ -61,7 +63,7 @@ class Identity : public Activation {
   std::string spec_name() const override { return "identity"; }
 };
 
-class Softmax : public Activation {
+class NN_API Softmax : public Activation {
  public:
   // x: (N, C) -> y: (N, C), each row exp(x - max) / sum, so large logits do not overflow.
   const Tensor& forward(const Tensor& x) override;

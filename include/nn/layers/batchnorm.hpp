@@ -10,17 +10,19 @@
 // forward or Module::build; the parameters and buffers exist (empty) from the start.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include "nn/layers/module.hpp"
 
 namespace nn {
 
-struct BatchNormOptions {
+struct NN_API BatchNormOptions {
   float eps = 1e-5f;
   float momentum = 0.1f;  // running = (1 - momentum) running + momentum batch
   bool affine = true;     // false: no weight and bias (1 and 0)
 };
 
-class BatchNorm : public Module {
+class NN_API BatchNorm : public Module {
  public:
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy) override;
@@ -62,7 +64,7 @@ class BatchNorm : public Module {
   Tensor y_, dx_;
 };
 
-class BatchNorm1d : public BatchNorm {
+class NN_API BatchNorm1d : public BatchNorm {
  public:
   explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm1d", num_features, options) {}
@@ -76,7 +78,7 @@ class BatchNorm1d : public BatchNorm {
   const char* layout() const override { return "[N, C] or [N, C, L]"; }
 };
 
-class BatchNorm2d : public BatchNorm {
+class NN_API BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm2d", num_features, options) {}

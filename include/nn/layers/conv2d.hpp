@@ -12,6 +12,8 @@
 // gives bit-identical results.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <vector>
 
 #include "nn/layers/init.hpp"
@@ -27,7 +29,7 @@ enum class ConvAlgorithm {
   direct,  // stride 1 only (nn::Error otherwise); dx falls back to gemm when padding >= kernel
 };
 
-struct ConvOptions {
+struct NN_API ConvOptions {
   Size2 stride = 1;
   Size2 padding = 0;  // zeros on each side
   bool bias = true;
@@ -39,7 +41,7 @@ struct ConvOptions {
   ConvAlgorithm algorithm = ConvAlgorithm::automatic;  // how to compute; the results agree to rounding
 };
 
-class Conv2D : public Module {
+class NN_API Conv2D : public Module {
  public:
   // Conv2D(1, 8, 3, {.padding = 1}) or Conv2D(3, 16, {3, 5}, {.stride = {2, 1}}).
   Conv2D(int64_t in_channels, int64_t out_channels, Size2 kernel, ConvOptions options = {});

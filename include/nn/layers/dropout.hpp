@@ -5,6 +5,8 @@
 // for checkpoints.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <optional>
 
@@ -13,11 +15,11 @@
 
 namespace nn {
 
-struct DropoutOptions {
+struct NN_API DropoutOptions {
   std::optional<uint64_t> seed;  // nullopt: drawn from nn::global_rng()
 };
 
-class Dropout : public Module {
+class NN_API Dropout : public Module {
  public:
   explicit Dropout(float p = 0.5f, DropoutOptions options = {});
 
@@ -29,7 +31,7 @@ class Dropout : public Module {
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "dropout"; }
-  nlohmann::json settings() const override { return nlohmann::json::object({{"p", p_}}); }
+  nlohmann::json settings() const override;  // p
 
   float p() const { return p_; }
   // The mask generator, registered as the module's random generator "rng" (Module::named_rngs).

@@ -2,11 +2,13 @@
 // backward reshapes the gradient back to the input's shape.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include "nn/layers/module.hpp"
 
 namespace nn {
 
-class Flatten : public Module {
+class NN_API Flatten : public Module {
  public:
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy) override;

@@ -4,6 +4,8 @@
 // elementwise on any shape. Spec: "gelu", "gelu:tanh", {"type": "gelu", "approximate": "tanh"}.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 
 #include "nn/layers/module.hpp"
@@ -12,7 +14,7 @@ namespace nn {
 
 enum class GeluApproximate { none, tanh };
 
-class GELU : public Module {
+class NN_API GELU : public Module {
  public:
   explicit GELU(GeluApproximate approximate = GeluApproximate::none) : approximate_(approximate) {}
   // "none" or "tanh"; nn::Error naming the word otherwise.

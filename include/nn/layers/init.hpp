@@ -6,6 +6,8 @@
 //   uniform:  gain * U(-1, 1)
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 
 #include "nn/random.hpp"
@@ -15,16 +17,16 @@ namespace nn {
 
 enum class Init { xavier, he, he_leaky, normal, uniform };
 
-struct InitOptions {
+struct NN_API InitOptions {
   Init method = Init::xavier;
   float gain = 1.0f;
   float alpha = 0.01f;  // the negative slope he_leaky assumes
 };
 
 // Fills `w` by the method, drawing from `rng`.
-void init_weights(Tensor& w, int64_t fan_in, const InitOptions& options, Rng& rng);
+NN_API void init_weights(Tensor& w, int64_t fan_in, const InitOptions& options, Rng& rng);
 
-Init parse_init(const std::string& name);  // "xavier", "he", ...; nn::Error listing them otherwise
-std::string to_string(Init method);
+NN_API Init parse_init(const std::string& name);  // "xavier", "he", ...; nn::Error listing them otherwise
+NN_API std::string to_string(Init method);
 
 }  // namespace nn

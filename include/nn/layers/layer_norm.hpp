@@ -5,16 +5,18 @@
 // input (or Module::build). Spec: "layernorm", "layernorm:F", {"type": "layernorm", "eps": 1e-6}.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include "nn/layers/module.hpp"
 
 namespace nn {
 
-struct LayerNormOptions {
+struct NN_API LayerNormOptions {
   float eps = 1e-5f;
   bool elementwise_affine = true;  // false: no weight and bias
 };
 
-class LayerNorm : public Module {
+class NN_API LayerNorm : public Module {
  public:
   // normalized_shape 0: taken from the last dimension of the first input.
   explicit LayerNorm(int64_t normalized_shape = 0, LayerNormOptions options = {});

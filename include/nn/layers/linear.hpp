@@ -1,12 +1,14 @@
 // Linear: y = x W^T + b, with W (out, in) and b (out) as PyTorch stores them.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include "nn/layers/init.hpp"
 #include "nn/layers/module.hpp"
 
 namespace nn {
 
-struct LinearOptions {
+struct NN_API LinearOptions {
   Init init = Init::xavier;
   float gain = 1.0f;
   float alpha = 0.01f;         // slope assumed by Init::he_leaky
@@ -15,7 +17,7 @@ struct LinearOptions {
   Rng* rng = nullptr;          // where the initial weights come from; nullptr: nn::global_rng()
 };
 
-class Linear : public Module {
+class NN_API Linear : public Module {
  public:
   // Input size known: the weights are drawn now.
   Linear(int64_t in_features, int64_t out_features, LinearOptions options = {});

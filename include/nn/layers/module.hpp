@@ -1,12 +1,14 @@
 // Module and Parameter: the explicit forward/backward interface every layer and model implements.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/random.hpp"
 #include "nn/tensor.hpp"
@@ -15,7 +17,7 @@ namespace nn {
 
 // A trainable tensor and the gradient accumulated for it. `name` is local to its module
 // ("weight"); Module::named_parameters() gives the dotted path ("fc1.weight").
-struct Parameter {
+struct NN_API Parameter {
   std::string name;
   Tensor data;
   Tensor grad;
@@ -26,7 +28,7 @@ struct Parameter {
 // for backward(), so the input must stay alive and unchanged until backward() has run.
 // backward(dy) adds the parameter gradients into Parameter::grad (they accumulate until
 // zero_grad()) and returns dL/dx, again in a buffer the module owns.
-class Module {
+class NN_API Module {
  public:
   Module() = default;
   virtual ~Module() = default;
@@ -82,7 +84,7 @@ class Module {
   virtual std::string spec_name() const { return {}; }
   // The layer's settings as a model spec writes them, keys as the registry row names them
   // ({"out": 128, "init": "he"}): building the row from them gives this layer again.
-  virtual nlohmann::json settings() const { return nlohmann::json::object(); }
+  virtual nlohmann::json settings() const;  // the default: {}
 
   // Sizes what this module infers from its input (a deferred Linear's in_features, Conv2D's
   // in_channels, LayerNorm's normalized_shape) for samples of shape `input` (no batch
@@ -144,10 +146,10 @@ class Module {
 };
 
 // How repr() prints values, as PyTorch (Python) does: 0.1 -> "0.1", 1.0 -> "1.0", true -> "True".
-std::string repr_float(float v);
+NN_API std::string repr_float(float v);
 inline const char* repr_bool(bool v) { return v ? "True" : "False"; }
 
 // Number of scalars in all parameters of a module.
-int64_t parameter_count(const Module& m);
+NN_API int64_t parameter_count(const Module& m);
 
 }  // namespace nn

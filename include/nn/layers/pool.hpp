@@ -6,6 +6,8 @@
 // would also match the copy constructor.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <vector>
 
 #include "nn/layers/module.hpp"
@@ -15,7 +17,7 @@
 namespace nn {
 
 // The shared geometry, shape checks and buffers of the two pooling layers.
-class Pool2D : public Module {
+class NN_API Pool2D : public Module {
  public:
   Size2 kernel_size() const { return {win_.kh, win_.kw}; }
   Size2 stride() const { return {win_.sh, win_.sw}; }
@@ -34,7 +36,7 @@ class Pool2D : public Module {
   Tensor y_, dx_;
 };
 
-class MaxPool2D : public Pool2D {
+class NN_API MaxPool2D : public Pool2D {
  public:
   // MaxPool2D(2), MaxPool2D(3, 2, 1), MaxPool2D({2, 3}, {1, 2}), MaxPool2D(Size2{2, 3}).
   explicit MaxPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
@@ -50,7 +52,7 @@ class MaxPool2D : public Pool2D {
   std::vector<int32_t> argmax_;  // (N, C, OH, OW): index h*W + w in its plane
 };
 
-class AvgPool2D : public Pool2D {
+class NN_API AvgPool2D : public Pool2D {
  public:
   explicit AvgPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
   // x: (N, C, H, W) -> (N, C, OH, OW), the sum of each window divided by kh*kw.

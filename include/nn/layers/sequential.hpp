@@ -1,6 +1,8 @@
 // Sequential: children run forward in order and backward in reverse; they are named "0", "1", ...
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <concepts>
 #include <memory>
 #include <type_traits>
@@ -11,7 +13,7 @@
 
 namespace nn {
 
-class Sequential : public Module {
+class NN_API Sequential : public Module {
  public:
   Sequential() = default;
   // Sequential(Linear(2, 3), Tanh(), Linear(3, 1)) or from shared pointers to modules.

@@ -1,12 +1,14 @@
 // Size2: a (height, width) pair for kernel sizes, strides and paddings; an int means both.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <string>
 
 namespace nn {
 
-struct Size2 {
+struct NN_API Size2 {
   int64_t h = 0, w = 0;
   Size2(int64_t both) : h(both), w(both) {}  // NOLINT: implicit, so that `3` means (3, 3)
   Size2(int64_t height, int64_t width) : h(height), w(width) {}

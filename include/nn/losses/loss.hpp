@@ -3,6 +3,8 @@
 // Targets are dense tensors shaped like the prediction, or class indices (one per row).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -12,7 +14,7 @@
 
 namespace nn {
 
-class Loss {
+class NN_API Loss {
  public:
   virtual ~Loss() = default;
   virtual float forward(const Tensor& pred, const Tensor& target) = 0;
@@ -33,7 +35,7 @@ class Loss {
 // Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
 // rows of width C; with one output per sample ([N, 1]) a label (0 or 1) is the target itself, as in
 // the XOR network.
-class MSELoss : public Loss {
+class NN_API MSELoss : public Loss {
  public:
   using Loss::forward;
   float forward(const Tensor& pred, const Tensor& target) override;
@@ -43,7 +45,7 @@ class MSELoss : public Loss {
 
 // Binary cross-entropy on probabilities p in [0, 1]:
 // -mean(y log(p + eps) + (1 - y) log(1 - p + eps)). Labels (0 or 1) stand for y of a (N, 1) pred.
-class BCELoss : public Loss {
+class NN_API BCELoss : public Loss {
  public:
   explicit BCELoss(float eps = 1e-7f) : eps_(eps) {}
   using Loss::forward;
@@ -56,7 +58,7 @@ class BCELoss : public Loss {
 };
 
 // Binary cross-entropy on logits z, computed stably as mean(max(z, 0) - z y + log(1 + e^-|z|)).
-class BCEWithLogitsLoss : public Loss {
+class NN_API BCEWithLogitsLoss : public Loss {
  public:
   using Loss::forward;
   float forward(const Tensor& pred, const Tensor& target) override;
@@ -66,7 +68,7 @@ class BCEWithLogitsLoss : public Loss {
 
 // Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
 // A prediction outside [0, 1] (logits) is an nn::Error pointing to SoftmaxCrossEntropyLoss.
-class CrossEntropyLoss : public Loss {
+class NN_API CrossEntropyLoss : public Loss {
  public:
   explicit CrossEntropyLoss(float eps = 1e-7f) : eps_(eps) {}
   using Loss::forward;
@@ -78,7 +80,7 @@ class CrossEntropyLoss : public Loss {
   float eps_;
 };
 
-struct SoftmaxCrossEntropyOptions {
+struct NN_API SoftmaxCrossEntropyOptions {
   // false: the input is taken as probabilities already (seed 002's cancel_softmax()), and the
   // loss is CrossEntropyLoss with its exact derivative.
   bool softmax = true;
@@ -87,7 +89,7 @@ struct SoftmaxCrossEntropyOptions {
 
 // Softmax and cross-entropy fused, on logits z: -1/N sum_i (z_i,y_i - logsumexp(z_i)), with
 // gradient (softmax(z) - y) / N. This is what PyTorch calls CrossEntropyLoss.
-class SoftmaxCrossEntropyLoss : public Loss {
+class NN_API SoftmaxCrossEntropyLoss : public Loss {
  public:
   explicit SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options = {})
       : options_(options), probability_loss_(options.eps) {}

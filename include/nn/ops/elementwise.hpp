@@ -2,6 +2,8 @@
 // modules; layers call them with the sizes of their tensors.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 
 namespace nn::ops {
@@ -9,31 +11,31 @@ namespace nn::ops {
 // y = f(x) and dx = dy * f'(.) over n elements; x and y may alias. The backward kernels take the
 // forward output y where the derivative is cheapest from it (sigmoid, tanh) and the input x where
 // the output loses information (relu and leaky relu at 0 use x > 0).
-void sigmoid_forward(const float* x, float* y, int64_t n);
-void sigmoid_backward(const float* y, const float* dy, float* dx, int64_t n);
-void tanh_forward(const float* x, float* y, int64_t n);
-void tanh_backward(const float* y, const float* dy, float* dx, int64_t n);
-void relu_forward(const float* x, float* y, int64_t n);
-void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
-void leaky_relu_forward(const float* x, float* y, int64_t n, float alpha);
-void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, float alpha);
+NN_API void sigmoid_forward(const float* x, float* y, int64_t n);
+NN_API void sigmoid_backward(const float* y, const float* dy, float* dx, int64_t n);
+NN_API void tanh_forward(const float* x, float* y, int64_t n);
+NN_API void tanh_backward(const float* y, const float* dy, float* dx, int64_t n);
+NN_API void relu_forward(const float* x, float* y, int64_t n);
+NN_API void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
+NN_API void leaky_relu_forward(const float* x, float* y, int64_t n, float alpha);
+NN_API void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, float alpha);
 
 // y (rows, cols) += b (cols) broadcast over rows.
-void add_bias_rows(float* y, const float* b, int64_t rows, int64_t cols);
+NN_API void add_bias_rows(float* y, const float* b, int64_t rows, int64_t cols);
 // db (cols) += sum over rows of dy (rows, cols).
-void sum_rows_accumulate(const float* dy, float* db, int64_t rows, int64_t cols);
+NN_API void sum_rows_accumulate(const float* dy, float* db, int64_t rows, int64_t cols);
 // y (rows, cols) = softmax of each row of x (rows, cols), max-subtracted; x and y may alias.
-void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
+NN_API void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
 // dx = y * (dy - sum_j dy_j y_j) per row, the softmax Jacobian-vector product.
-void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
+NN_API void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
 // log-sum-exp of each row, max-subtracted: out (rows).
-void logsumexp_rows(const float* x, float* out, int64_t rows, int64_t cols);
+NN_API void logsumexp_rows(const float* x, float* out, int64_t rows, int64_t cols);
 // Index of the largest entry of each row (the first one on ties): out (rows).
-void argmax_rows(const float* x, int64_t* out, int64_t rows, int64_t cols);
+NN_API void argmax_rows(const float* x, int64_t* out, int64_t rows, int64_t cols);
 
 // y += alpha * x over n elements.
-void axpy(float alpha, const float* x, float* y, int64_t n);
+NN_API void axpy(float alpha, const float* x, float* y, int64_t n);
 // Sum of n elements, accumulated in double.
-double sum(const float* x, int64_t n);
+NN_API double sum(const float* x, int64_t n);
 
 }  // namespace nn::ops

@@ -2,11 +2,13 @@
 // convolution and pooling use it. Output size is PyTorch's rule floor((H + 2p - k) / s) + 1.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 
 namespace nn::ops {
 
-struct Window2d {
+struct NN_API Window2d {
   int64_t kh = 1, kw = 1;  // kernel
   int64_t sh = 1, sw = 1;  // stride
   int64_t ph = 0, pw = 0;  // zero (or -inf) padding on each side

@@ -3,6 +3,8 @@
 // allocate nothing.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <span>
 
 #include "nn/layers/module.hpp"
@@ -14,9 +16,9 @@ namespace nn {
 // g *= max_norm / (total_norm + 1e-6) when total_norm > max_norm. Returns the total norm before
 // clipping (non-finite when a gradient is; the gradients are then left as they are).
 // nn::Error when max_norm is not a positive finite number or norm_type is neither 2 nor infinity.
-float clip_grad_norm_(std::span<Parameter* const> params, float max_norm, float norm_type = 2.0f);
+NN_API float clip_grad_norm_(std::span<Parameter* const> params, float max_norm, float norm_type = 2.0f);
 
 // Clamps every gradient element into [-clip_value, clip_value]. nn::Error unless clip_value > 0.
-void clip_grad_value_(std::span<Parameter* const> params, float clip_value);
+NN_API void clip_grad_value_(std::span<Parameter* const> params, float clip_value);
 
 }  // namespace nn

@@ -3,6 +3,8 @@
 // step, so a Linear whose input size is inferred may be handed over before its first forward.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,9 +17,9 @@ namespace nn {
 
 // A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513);
 // null when it is not finite.
-nlohmann::json json_float(float v);
+NN_API nlohmann::json json_float(float v);
 
-class Optimizer {
+class NN_API Optimizer {
  public:
   explicit Optimizer(std::vector<Parameter*> params, float lr);
   virtual ~Optimizer() = default;
@@ -59,7 +61,7 @@ class Optimizer {
   bool last_step_finite_ = true;
 };
 
-struct SGDOptions {
+struct NN_API SGDOptions {
   float lr = 0.01f;
   float momentum = 0.0f;
   float dampening = 0.0f;
@@ -70,7 +72,7 @@ struct SGDOptions {
 // SGD as PyTorch defines it: g = grad + wd w; b = mu b + (1 - dampening) g (b = g on the first
 // step); w -= lr * (nesterov ? g + mu b : b). With a constant lr and no dampening this is seed
 // 000's v = mu v - lr g; w += v with v = -lr b, step for step.
-class SGD : public Optimizer {
+class NN_API SGD : public Optimizer {
  public:
   SGD(std::vector<Parameter*> params, SGDOptions options = {});
   void step() override;
@@ -84,7 +86,7 @@ class SGD : public Optimizer {
   std::vector<Tensor> momentum_;
 };
 
-struct AdamOptions {
+struct NN_API AdamOptions {
   float lr = 1e-3f;
   float beta1 = 0.9f;
   float beta2 = 0.999f;
@@ -95,7 +97,7 @@ struct AdamOptions {
 
 // Adam (Kingma & Ba 2015) with PyTorch's update: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 // w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-class Adam : public Optimizer {
+class NN_API Adam : public Optimizer {
  public:
   Adam(std::vector<Parameter*> params, AdamOptions options = {});
   void step() override;
@@ -115,7 +117,7 @@ class Adam : public Optimizer {
 
 // AdamW (Loshchilov & Hutter 2019): w *= 1 - lr wd before the Adam step. PyTorch's default
 // weight decay is 0.01.
-class AdamW : public Adam {
+class NN_API AdamW : public Adam {
  public:
   static AdamOptions defaults() { return AdamOptions{.weight_decay = 0.01f}; }
   AdamW(std::vector<Parameter*> params, AdamOptions options = defaults());

@@ -3,6 +3,8 @@
 // integer and a resumed run gets the same rate at the same epoch.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,7 +13,7 @@
 
 namespace nn {
 
-class Scheduler {
+class NN_API Scheduler {
  public:
   explicit Scheduler(Optimizer& optimizer);
   virtual ~Scheduler() = default;
@@ -32,7 +34,7 @@ class Scheduler {
 };
 
 // lr = lr0 * gamma^floor(epoch / step_size)
-class StepLR : public Scheduler {
+class NN_API StepLR : public Scheduler {
  public:
   StepLR(Optimizer& optimizer, int64_t step_size, float gamma = 0.1f);
   float lr_at(int64_t epoch) const override;
@@ -44,7 +46,7 @@ class StepLR : public Scheduler {
 };
 
 // lr = lr0 * gamma^(number of milestones <= epoch)
-class MultiStepLR : public Scheduler {
+class NN_API MultiStepLR : public Scheduler {
  public:
   MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, float gamma = 0.1f);
   float lr_at(int64_t epoch) const override;
@@ -56,7 +58,7 @@ class MultiStepLR : public Scheduler {
 };
 
 // lr = lr0 * gamma^epoch
-class ExponentialLR : public Scheduler {
+class NN_API ExponentialLR : public Scheduler {
  public:
   ExponentialLR(Optimizer& optimizer, float gamma);
   float lr_at(int64_t epoch) const override;
@@ -67,7 +69,7 @@ class ExponentialLR : public Scheduler {
 };
 
 // lr = eta_min + (lr0 - eta_min) (1 + cos(pi epoch / t_max)) / 2, held at eta_min after t_max.
-class CosineAnnealingLR : public Scheduler {
+class NN_API CosineAnnealingLR : public Scheduler {
  public:
   CosineAnnealingLR(Optimizer& optimizer, int64_t t_max, float eta_min = 0.0f);
   float lr_at(int64_t epoch) const override;

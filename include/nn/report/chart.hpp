@@ -3,6 +3,8 @@
 // epoch of the classic neurons are all such charts. Same input, same bytes.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,22 +17,22 @@
 namespace nn::report {
 
 // Escapes & < > " ' for XML text and attribute values.
-std::string xml_escape(std::string_view text);
+NN_API std::string xml_escape(std::string_view text);
 
 // Tick values for an axis over [lo, hi]: multiples of 1, 2 or 5 x 10^k, about `target` of them,
 // the first <= lo and the last >= hi (the axis range is widened to them). lo == hi is widened
 // around the value.
-struct Ticks {
+struct NN_API Ticks {
   double lo = 0.0, hi = 1.0, step = 1.0;
   std::vector<double> values;
 };
-Ticks nice_ticks(double lo, double hi, int target = 6);
+NN_API Ticks nice_ticks(double lo, double hi, int target = 6);
 // Ticks at powers of ten (and 2 and 5 times them when the range is short) for a log axis; lo, hi > 0.
-Ticks log_ticks(double lo, double hi);
+NN_API Ticks log_ticks(double lo, double hi);
 // A tick label: as few decimals as the step needs ("0.25", "1e-04" for tiny or huge values).
-std::string format_tick(double value, double step);
+NN_API std::string format_tick(double value, double step);
 
-struct Series {
+struct NN_API Series {
   std::string name;         // legend entry; empty: not in the legend
   std::vector<double> x, y;  // same length; a non-finite y breaks the line
   Rgb color{0, 114, 178};
@@ -38,7 +40,7 @@ struct Series {
   std::optional<bool> markers{};  // draw a dot per point; default: when the series has <= 40 points
 };
 
-struct ChartOptions {
+struct NN_API ChartOptions {
   std::string title, x_label, y_label;
   int width = 560, height = 360;
   bool integer_x = true;  // x ticks are whole numbers (epochs)
@@ -53,13 +55,14 @@ struct ChartOptions {
 
 // The chart as a standalone SVG document (with XML declaration); nn::Error when a series' x and y
 // lengths differ.
-std::string line_chart_svg(std::span<const Series> series, const ChartOptions& options);
+NN_API std::string line_chart_svg(std::span<const Series> series, const ChartOptions& options);
 
 // One value per epoch (epochs numbered from 1) drawn with markers, as seed 001 plots a perceptron's
 // errors or Adaline's mean squared error.
-std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options, Rgb color = {0, 114, 178});
+NN_API std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options,
+                                   Rgb color = {0, 114, 178});
 
 // The SVG document without its XML declaration, for inlining into HTML.
-std::string_view svg_element(std::string_view svg_document);
+NN_API std::string_view svg_element(std::string_view svg_document);
 
 }  // namespace nn::report

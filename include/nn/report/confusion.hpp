@@ -3,6 +3,8 @@
 // diagonal reads as recall; the text colour is black or white, whichever is more readable.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 #include <vector>
 
@@ -11,10 +13,10 @@
 namespace nn::report {
 
 // class_names may be shorter than the class count (the rest are numbered).
-std::string confusion_matrix_html(const train::ConfusionMatrix& cm, const std::vector<std::string>& class_names);
-std::string classification_report_html(const train::ClassificationReport& report,
-                                       const std::vector<std::string>& class_names);
-std::string confusion_matrix_svg(const train::ConfusionMatrix& cm, const std::vector<std::string>& class_names,
-                                 const std::string& title = "Confusion matrix");
+NN_API std::string confusion_matrix_html(const train::ConfusionMatrix& cm, const std::vector<std::string>& class_names);
+NN_API std::string classification_report_html(const train::ClassificationReport& report,
+                                              const std::vector<std::string>& class_names);
+NN_API std::string confusion_matrix_svg(const train::ConfusionMatrix& cm, const std::vector<std::string>& class_names,
+                                        const std::string& title = "Confusion matrix");
 
 }  // namespace nn::report

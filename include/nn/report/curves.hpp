@@ -2,6 +2,8 @@
 // validation) and the learning rate per epoch. Epochs are numbered from 1 on the x axis.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <string>
 
 #include "nn/train/history.hpp"
@@ -9,10 +11,10 @@
 namespace nn::report {
 
 // Training loss (solid, blue) and validation loss (dashed, vermillion) when there is one.
-std::string loss_chart_svg(const train::History& history, const std::string& title = "Loss");
+NN_API std::string loss_chart_svg(const train::History& history, const std::string& title = "Loss");
 // Accuracy in percent, training and validation; "" when the run has no accuracy (regression).
-std::string accuracy_chart_svg(const train::History& history, const std::string& title = "Accuracy");
+NN_API std::string accuracy_chart_svg(const train::History& history, const std::string& title = "Accuracy");
 // The rate each epoch ran with, on a linear axis (from 0 when the rate is constant).
-std::string lr_chart_svg(const train::History& history, const std::string& title = "Learning-rate schedule");
+NN_API std::string lr_chart_svg(const train::History& history, const std::string& title = "Learning-rate schedule");
 
 }  // namespace nn::report

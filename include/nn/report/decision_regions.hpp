@@ -4,6 +4,8 @@
 // as circles with a dark edge in their true class's colour.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -19,7 +21,7 @@ namespace nn::report {
 // The predicted class of every row of x ([B, 2]) written to out (B entries, each >= 0).
 using Classifier = std::function<void(const Tensor& x, std::span<int32_t> out)>;
 
-struct DecisionRegionOptions {
+struct NN_API DecisionRegionOptions {
   int64_t grid = 300;        // grid points per side
   int64_t batch = 4096;      // grid points per classifier call
   int64_t max_points = 1500;  // data points drawn at most (evenly strided over the dataset)
@@ -30,7 +32,7 @@ struct DecisionRegionOptions {
   std::vector<std::string> class_names{};  // legend; default: the dataset's, else "class i"
 };
 
-struct DecisionRegions {
+struct NN_API DecisionRegions {
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;  // the plotted extent
   int64_t grid = 0;
   int64_t num_classes = 0;
@@ -42,7 +44,7 @@ struct DecisionRegions {
 
 // `points` is a two-feature classification dataset (labels colour the points); nn::Error for any
 // other shape, an empty dataset or a classifier answer out of range.
-DecisionRegions decision_regions(const Classifier& classify, const data::Dataset& points,
-                                 const DecisionRegionOptions& options = {});
+NN_API DecisionRegions decision_regions(const Classifier& classify, const data::Dataset& points,
+                                        const DecisionRegionOptions& options = {});
 
 }  // namespace nn::report

@@ -3,6 +3,8 @@
 // URIs so that pictures can live inside an HTML or SVG file.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -13,7 +15,7 @@
 
 namespace nn::report {
 
-struct Image {
+struct NN_API Image {
   int64_t width = 0, height = 0;
   std::vector<uint8_t> rgb;  // row-major, 3 bytes per pixel, top row first
 
@@ -34,16 +36,16 @@ struct Image {
 };
 
 // The PNG file of an image (8-bit RGB, deterministic bytes). nn::Error if libpng fails.
-std::string encode_png(const Image& image);
+NN_API std::string encode_png(const Image& image);
 // Decodes any PNG libpng reads to 8-bit RGB (alpha composited over white); nn::Error naming
 // `what` for bad data.
-Image decode_png(std::string_view png, std::string_view what = "PNG data");
+NN_API Image decode_png(std::string_view png, std::string_view what = "PNG data");
 // Writes the PNG atomically.
-void write_png(const std::filesystem::path& path, const Image& image);
+NN_API void write_png(const std::filesystem::path& path, const Image& image);
 
 // Standard base64 (RFC 4648, padded).
-std::string base64(std::string_view bytes);
+NN_API std::string base64(std::string_view bytes);
 // "data:<mime>;base64,...".
-std::string data_uri(std::string_view mime, std::string_view bytes);
+NN_API std::string data_uri(std::string_view mime, std::string_view bytes);
 
 }  // namespace nn::report

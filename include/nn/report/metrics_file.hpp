@@ -4,6 +4,8 @@
 // that does not apply or is not finite.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -12,10 +14,10 @@
 
 namespace nn::report {
 
-std::string metrics_jsonl(const train::History& history);
+NN_API std::string metrics_jsonl(const train::History& history);
 // Parses the text; `what` names it in errors (nn::Error naming the line for bad JSON, a missing
 // epoch or a figure that is not a number or null). Unknown keys are ignored; missing figures are NaN.
-train::History parse_metrics_jsonl(std::string_view text, std::string_view what = "metrics");
-train::History read_metrics_jsonl(const std::filesystem::path& path);
+NN_API train::History parse_metrics_jsonl(std::string_view text, std::string_view what = "metrics");
+NN_API train::History read_metrics_jsonl(const std::filesystem::path& path);
 
 }  // namespace nn::report

@@ -6,6 +6,8 @@
 // written atomically.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -23,7 +25,7 @@ namespace nn::report {
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
 // One picture of the report: an SVG document and, for rasters, the PNG written beside it.
-struct Figure {
+struct NN_API Figure {
   std::string name;   // file stem in the report folder: "loss" -> loss.svg (and loss.png)
   std::string title;  // section heading
   std::string svg;    // the SVG document (inlined into the HTML)
@@ -31,7 +33,7 @@ struct Figure {
   std::string caption;
 };
 
-struct ReportContent {
+struct NN_API ReportContent {
   std::string title = "nn training report";
   std::string subtitle;  // one line under the title (data and model)
   KeyValues summary;     // headline figures: final loss, accuracy, ...
@@ -49,13 +51,13 @@ struct ReportContent {
 
 // The figures the content makes, in report order: loss, accuracy, lr, decision_regions,
 // confusion_matrix, image_grid, then `extra`.
-std::vector<Figure> report_figures(const ReportContent& content);
+NN_API std::vector<Figure> report_figures(const ReportContent& content);
 
 // The HTML page alone.
-std::string report_html(const ReportContent& content, const std::vector<Figure>& figures);
+NN_API std::string report_html(const ReportContent& content, const std::vector<Figure>& figures);
 
 // Creates `dir` if needed and writes report.html and every figure into it. Returns the paths
 // written, report.html last.
-std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir, const ReportContent& content);
+NN_API std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir, const ReportContent& content);
 
 }  // namespace nn::report

@@ -7,6 +7,8 @@
 // from it; read() gives the same RunFolder back from the files, so both reports are identical.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -15,10 +17,11 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "nn/data/dataset.hpp"
 #include "nn/data/scaler.hpp"
+#include "nn/json_value.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/losses/loss.hpp"
 #include "nn/report/report.hpp"
@@ -31,12 +34,12 @@ inline constexpr const char* kRunFormat = "nn.run";
 inline constexpr int kRunFormatVersion = 1;
 
 // run.json: what the run was and how it went, all but the per-epoch figures.
-struct RunInfo {
+struct NN_API RunInfo {
   std::string nn_version;
   std::string finished;  // UTC, "2026-01-31T12:00:00Z"
   // The run's settings by name ("data", "model", "optimizer", "lr", "seed", "threads", ...): the
   // report lists them, and `nn report` reloads the data they name.
-  nlohmann::json settings = nlohmann::json::object();
+  JsonValue settings;  // a JSON object
   std::string data_description;
   bool images = false;  // the samples are images
   int64_t train_samples = 0;
@@ -53,14 +56,14 @@ struct RunInfo {
 };
 
 // What a report judges the model on; the caller keeps the data and the loss alive.
-struct ReportData {
+struct NN_API ReportData {
   Loss* loss = nullptr;                     // the loss the model trained with
   const data::Dataset* judged = nullptr;    // prepared as the model takes it (scaled, shaped); null: none
   std::string judged_on;                    // "test set (10000 samples)", ...
   const data::Dataset* raw_points = nullptr;  // 2-feature classification data as loaded: decision regions
 };
 
-class RunFolder {
+class NN_API RunFolder {
  public:
   RunInfo info;
   train::History history;

@@ -5,6 +5,8 @@
 // history with the running sums of the epoch, and fit can resume at (start_epoch, start_batch).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,7 +21,7 @@
 namespace nn::train {
 
 // What a fit is about to do.
-struct TrainBegin {
+struct NN_API TrainBegin {
   Module& model;
   Optimizer& optimizer;
   Scheduler* scheduler;     // may be null
@@ -37,7 +39,7 @@ struct TrainBegin {
 };
 
 // The batch just trained.
-struct BatchEnd {
+struct NN_API BatchEnd {
   int64_t epoch;       // 0-based
   int64_t batch;       // 0-based index within the epoch
   int64_t batches_per_epoch;
@@ -50,7 +52,7 @@ struct BatchEnd {
   const History& history;
 };
 
-class Callback {
+class NN_API Callback {
  public:
   virtual ~Callback() = default;
   virtual void on_train_begin(const TrainBegin& /*info*/) {}
@@ -83,7 +85,7 @@ class Callback {
 
 enum class MonitorMode { automatic, min, max };
 
-struct EarlyStoppingOptions {
+struct NN_API EarlyStoppingOptions {
   // A History metric name: "val_loss", "val_accuracy", "train_loss", "train_accuracy".
   std::string monitor = "val_loss";
   int64_t patience = 5;      // epochs without improvement before stopping
@@ -95,7 +97,7 @@ struct EarlyStoppingOptions {
 
 // Stops training once the monitored figure has not improved for `patience` epochs in a row. A NaN
 // figure never counts as an improvement. Keras's EarlyStopping, with the best epoch reported.
-class EarlyStopping : public Callback {
+class NN_API EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
 

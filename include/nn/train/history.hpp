@@ -2,6 +2,8 @@
 // that a run stopped mid-epoch, for a checkpoint, resumes with bit-identical epoch figures).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,7 +16,7 @@ namespace nn::train {
 // One finished epoch. Epochs are numbered from 0 here (messages and progress print them from 1).
 // Accuracies are fractions in [0, 1] and NaN where they do not apply (regression); the val_
 // figures are NaN when fit had no validation set.
-struct EpochRecord {
+struct NN_API EpochRecord {
   int64_t epoch = 0;
   double train_loss = 0.0;      // mean over the epoch's samples (batch losses weighted by batch size)
   double train_accuracy = 0.0;  // from the training forward passes, before each step
@@ -28,7 +30,7 @@ struct EpochRecord {
 };
 
 // The running sums of the epoch in progress; `epoch` is -1 when none is.
-struct EpochTotals {
+struct NN_API EpochTotals {
   int64_t epoch = -1;
   int64_t batches = 0;  // batches done in the epoch
   int64_t samples = 0;
@@ -39,7 +41,7 @@ struct EpochTotals {
   double accuracy() const { return samples > 0 ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
 };
 
-struct History {
+struct NN_API History {
   std::vector<EpochRecord> epochs;
   // Set while an epoch runs, cleared when it is recorded; a run stopped inside an epoch keeps it.
   EpochTotals partial;
@@ -67,23 +69,23 @@ struct History {
 // figures "nan", "inf" and "-inf"; those still read. A missing figure reads as NaN. `where` names
 // the file and place in errors ("run/metrics.jsonl: line 3", "c.safetensors: state.history").
 
-nlohmann::json figure_to_json(double value);
-double figure_from_json(const nlohmann::json& j, const std::string& where);
+NN_API nlohmann::json figure_to_json(double value);
+NN_API double figure_from_json(const nlohmann::json& j, const std::string& where);
 
 // {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
 // "samples_per_second", "samples"}. `first_epoch` is the number the file gives EpochRecord::epoch
 // 0: checkpoints count from 0 like EpochRecord, the metrics file people read counts from 1.
 // Reading: "epoch" must be an integer; "samples" a non-negative integer or absent (0); unknown
 // keys are ignored.
-nlohmann::json to_json(const EpochRecord& record, int64_t first_epoch = 0);
-EpochRecord epoch_record_from_json(const nlohmann::json& j, const std::string& where, int64_t first_epoch = 0);
+NN_API nlohmann::json to_json(const EpochRecord& record, int64_t first_epoch = 0);
+NN_API EpochRecord epoch_record_from_json(const nlohmann::json& j, const std::string& where, int64_t first_epoch = 0);
 
 // {"epoch", "batches", "samples", "loss_sum", "correct", "train_seconds"}; all required.
-nlohmann::json to_json(const EpochTotals& totals);
-EpochTotals epoch_totals_from_json(const nlohmann::json& j, const std::string& where);
+NN_API nlohmann::json to_json(const EpochTotals& totals);
+NN_API EpochTotals epoch_totals_from_json(const nlohmann::json& j, const std::string& where);
 
 // {"epochs": [records counted from 0], "partial": totals, "stop_reason": text}.
-nlohmann::json to_json(const History& history);
-History history_from_json(const nlohmann::json& j, const std::string& where);
+NN_API nlohmann::json to_json(const History& history);
+NN_API History history_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace nn::train

@@ -2,6 +2,8 @@
 // batch_size samples at a time in evaluation mode (the model's mode is restored afterwards).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 
 #include "nn/layers/module.hpp"
@@ -13,6 +15,6 @@ namespace nn::train {
 // shape per sample; [0, 0] when N is 0) and reuses its capacity, so repeated calls of the same
 // size allocate nothing once the buffers are sized. A single batch (N <= batch_size) runs on x
 // itself; otherwise each batch is copied into a buffer of the call.
-void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size = 1000);
+NN_API void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size = 1000);
 
 }  // namespace nn::train

@@ -8,6 +8,8 @@
 // Accuracies are left out for regression and val_ figures without a validation set.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <ostream>
@@ -24,7 +26,7 @@ enum class ProgressMode {
   quiet,      // prints nothing
 };
 
-struct ProgressOptions {
+struct NN_API ProgressOptions {
   ProgressMode mode = ProgressMode::automatic;
   double refresh_seconds = 0.1;  // the bar is redrawn at most this often (and after the last batch)
   int bar_width = 30;
@@ -32,9 +34,9 @@ struct ProgressOptions {
 
 // True when `out` is std::cout, std::cerr or std::clog and the matching file descriptor is a
 // terminal (isatty).
-bool is_terminal(const std::ostream& out);
+NN_API bool is_terminal(const std::ostream& out);
 
-class ProgressReporter : public Callback {
+class NN_API ProgressReporter : public Callback {
  public:
   explicit ProgressReporter(std::ostream& out, ProgressOptions options = {});
 

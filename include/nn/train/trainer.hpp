@@ -10,6 +10,8 @@
 // that step, before any callback, so no checkpoint or model of that step is ever written.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -28,12 +30,12 @@ namespace nn::train {
 // How a classifier's output becomes a class. Several outputs per sample: the argmax of the row.
 // One output per sample (binary): class 1 when output >= threshold. Without a threshold, 0 when
 // the loss is BCEWithLogitsLoss (the outputs are logits) and 0.5 otherwise (probabilities).
-struct PredictionRule {
+struct NN_API PredictionRule {
   std::optional<float> threshold;
   float threshold_for(const Loss& loss) const;
 };
 
-struct FitOptions {
+struct NN_API FitOptions {
   int64_t epochs = 10;         // total epochs, counted from 0 (a resumed run gives the same total)
   int64_t batch_size = 64;
   bool shuffle = true;
@@ -54,20 +56,20 @@ struct FitOptions {
   int64_t start_batch = 0;
 };
 
-struct Evaluation {
+struct NN_API Evaluation {
   double loss = 0.0;      // mean over the samples
   double accuracy = 0.0;  // NaN for regression
   std::vector<int32_t> predictions;  // classification: the predicted class of every sample
   int64_t samples = 0;
 };
 
-struct EvalOptions {
+struct NN_API EvalOptions {
   int64_t batch_size = 256;
   PredictionRule prediction{};
   bool keep_predictions = true;
 };
 
-class Trainer {
+class NN_API Trainer {
  public:
   Trainer() = default;
   explicit Trainer(std::vector<Callback*> callbacks) : callbacks_(std::move(callbacks)) {}
@@ -95,10 +97,10 @@ class Trainer {
 };
 
 // Loss and accuracy of `model` on `dataset` in evaluation mode (the model's mode is restored).
-Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, const EvalOptions& options = {});
+NN_API Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, const EvalOptions& options = {});
 
 // The model's outputs for every sample of `dataset`, computed in batches in evaluation mode:
 // [N, outputs...].
-Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
+NN_API Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
 
 }  // namespace nn::train
