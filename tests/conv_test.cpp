@@ -288,14 +288,7 @@ TEST(Conv2D, HeInitialisationAndZeroBias) {
 
 TEST(Conv2D, ShapeErrorsNameTheLayerAndWhatArrived) {
   nn::Conv2D conv(1, 8, 3, {.padding = 1});
-  auto message = [&](const nn::Tensor& x) -> std::string {
-    try {
-      conv.forward(x);
-    } catch (const nn::Error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  auto message = [&](const nn::Tensor& x) { return error_of([&] { conv.forward(x); }); };
   EXPECT_EQ(message(nn::Tensor(nn::Shape{64, 784})),
             "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)): expected input of shape "
             "[N, C, H, W], found [64, 784]");

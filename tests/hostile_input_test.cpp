@@ -26,45 +26,15 @@
 #include "nn/io/model_spec.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/tensor.hpp"
+#include "support/support.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("nn_hostile_" + std::string(info->test_suite_name()) + "_" + info->name() +
-                                         "_" + std::to_string(::getpid()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-#define EXPECT_HAS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using nn::test::TempDir;
+using nn::test::error_of;
+using nn::test::write_file;
 
 std::string npy_bytes(const std::string& shape, const std::string& data) {
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -142,20 +112,20 @@ TEST(HostileSizes, TensorSizeLimitBoundsTheTotal) {
 TEST(HostileSizes, NpyShapeThatWrapsIsAnError) {
   TempDir dir;
   // 2^40 x 2^22 float32 = 2^64 bytes: wraps to 0 in 64 bits, which once matched an empty data section.
-  write_bytes(dir / "x.npy", npy_bytes("(1099511627776, 4194304)", ""));
+  write_file(dir / "x.npy", npy_bytes("(1099511627776, 4194304)", ""));
   EXPECT_HAS(error_of([&] { nn::data::read_npy(dir / "x.npy"); }), "shape (1099511627776, 4194304) has more elements");
-  write_bytes(dir / "w.npy", npy_bytes("(4611686018427387904, 4)", ""));
+  write_file(dir / "w.npy", npy_bytes("(4611686018427387904, 4)", ""));
   EXPECT_HAS(error_of([&] { nn::data::read_npy(dir / "w.npy"); }), "implausible dimension");
-  write_bytes(dir / "y.npy", npy_bytes("(1099511627776, 1099511627776)", std::string(16, '\0')));
+  write_file(dir / "y.npy", npy_bytes("(1099511627776, 1099511627776)", std::string(16, '\0')));
   EXPECT_HAS(error_of([&] { nn::data::read_npy(dir / "y.npy"); }), "y.npy': shape");
 }
 
 TEST(HostileSizes, SafetensorsShapeThatWrapsIsAnError) {
   TempDir dir;
-  write_bytes(dir / "m.safetensors",
+  write_file(dir / "m.safetensors",
               safetensors_bytes(R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,0]}})", ""));
   EXPECT_HAS(error_of([&] { nn::io::read_safetensors(dir / "m.safetensors"); }), "tensor 'w': shape [4611686018427387904,4]");
-  write_bytes(dir / "n.safetensors",
+  write_file(dir / "n.safetensors",
               safetensors_bytes(R"({"w":{"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,4]}})",
                                 std::string(4, '\0')));
   EXPECT_HAS(error_of([&] { nn::io::read_safetensors(dir / "n.safetensors"); }), "shape must hold");
@@ -163,7 +133,7 @@ TEST(HostileSizes, SafetensorsShapeThatWrapsIsAnError) {
 
 TEST(HostileSizes, IdxDimensionsBeyondTheFileAreAnError) {
   TempDir dir;
-  write_bytes(dir / "images", std::string("\0\0\x08\x03", 4) + be32(0xFFFFFFFF) + be32(0xFFFFFFFF) + be32(0xFFFFFFFF));
+  write_file(dir / "images", std::string("\0\0\x08\x03", 4) + be32(0xFFFFFFFF) + be32(0xFFFFFFFF) + be32(0xFFFFFFFF));
   EXPECT_HAS(error_of([&] { nn::data::read_idx_images(dir / "images"); }), "announce more data than the file's 16 bytes");
   // gzip data whose header announces more than deflate can expand to.
   const std::string raw = std::string("\0\0\x08\x01", 4) + be32(0x7FFFFFFF);
@@ -180,7 +150,7 @@ TEST(HostileSizes, CsvShortRowsUnderAWideHeaderAreFoundBeforeAllocating) {
   for (int j = 0; j < 100000; ++j) text += (j ? ",c" : "c") + std::to_string(j);
   text += '\n';
   for (int i = 0; i < 1000000; ++i) text += "1\n";
-  write_bytes(dir / "wide.csv", text);
+  write_file(dir / "wide.csv", text);
   EXPECT_HAS(error_of([&] { nn::data::read_csv(dir / "wide.csv"); }), "wide.csv:2: expected 100000 fields, found 1");
 }
 
@@ -205,13 +175,13 @@ TEST(HostileSizes, ModelSpecSizesAreBounded) {
 
 TEST(HostileSizes, ModelFileWithHugeLayersIsAnErrorNotAnAllocation) {
   TempDir dir;
-  write_bytes(dir / "huge.safetensors", model_file(R"([{"type":"linear","out":9223372036854775807}])", "[4]"));
+  write_file(dir / "huge.safetensors", model_file(R"([{"type":"linear","out":9223372036854775807}])", "[4]"));
   EXPECT_HAS(error_of([&] { nn::io::load_model(dir / "huge.safetensors"); }), "at most 16777216");
   // Each size within bounds, their product 2^48 floats: refused, not allocated.
-  write_bytes(dir / "wide.safetensors", model_file(R"([{"type":"linear","out":16777216}])", "[16777216]"));
+  write_file(dir / "wide.safetensors", model_file(R"([{"type":"linear","out":16777216}])", "[16777216]"));
   EXPECT_HAS(error_of([&] { nn::io::load_model(dir / "wide.safetensors"); }), "wide.safetensors");
   // 2^16 x 2^16 floats (16 GiB) from a file without data: beyond what the file justifies.
-  write_bytes(dir / "big.safetensors", model_file(R"([{"type":"linear","out":65536}])", "[65536]"));
+  write_file(dir / "big.safetensors", model_file(R"([{"type":"linear","out":65536}])", "[65536]"));
   EXPECT_HAS(error_of([&] { nn::io::load_model(dir / "big.safetensors"); }), "more than the limit of");
 }
 
@@ -239,17 +209,17 @@ TEST(HostileNesting, DeepSpecsAndHeadersAreRefused) {
   TempDir dir;
   const std::string deep(50000, '[');
   EXPECT_HAS(error_of([&] { nn::io::parse_model_spec(deep); }), "nested 50000 levels");
-  write_bytes(dir / "spec.json", deep);
+  write_file(dir / "spec.json", deep);
   EXPECT_HAS(error_of([&] { nn::io::read_model_spec_file((dir / "spec.json").string()); }), "nested 50000 levels");
-  write_bytes(dir / "h.safetensors", safetensors_bytes(deep, ""));
+  write_file(dir / "h.safetensors", safetensors_bytes(deep, ""));
   EXPECT_HAS(error_of([&] { nn::io::read_safetensors(dir / "h.safetensors"); }), "nested 50000 levels");
-  write_bytes(dir / "m.safetensors", model_file(deep, "[4]"));
+  write_file(dir / "m.safetensors", model_file(deep, "[4]"));
   EXPECT_HAS(error_of([&] { nn::io::load_model(dir / "m.safetensors"); }), "model_spec: JSON nested 50000");
-  write_bytes(dir / "s.safetensors", model_file(R"([{"type":"linear","out":2}])", "[" + deep));
+  write_file(dir / "s.safetensors", model_file(R"([{"type":"linear","out":2}])", "[" + deep));
   EXPECT_HAS(error_of([&] { nn::io::load_model(dir / "s.safetensors"); }), "input_shape: JSON nested");
   // A shape nested deep enough for the limit but not valid: the message quotes a short dump.
   const std::string shape = std::string(60, '[') + std::string(60, ']');
-  write_bytes(dir / "t.safetensors",
+  write_file(dir / "t.safetensors",
               safetensors_bytes(R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,0]}})", ""));
   const std::string m = error_of([&] { nn::io::read_safetensors(dir / "t.safetensors"); });
   EXPECT_HAS(m, "shape must hold non-negative integers, found [[...]]");
@@ -284,7 +254,7 @@ TEST(HostileReads, DevicesAndFoldersAreRefused) {
 
 TEST(HostileReads, ReadFileIsBoundedAndFollowsLinks) {
   TempDir dir;
-  write_bytes(dir / "a.txt", "hello");
+  write_file(dir / "a.txt", "hello");
   EXPECT_EQ(nn::io::read_file(dir / "a.txt", 5), "hello");
   EXPECT_HAS(error_of([&] { nn::io::read_file(dir / "a.txt", 4, "a.txt"); }),
              "a.txt: the file has 5 bytes, more than the limit of 4");
@@ -307,7 +277,7 @@ TEST(HostileParsing, SafetensorsWith200000EntriesParses) {
               std::to_string(4 * i) + "," + std::to_string(4 * i + 4) + "]}";
   }
   header += '}';
-  write_bytes(dir / "many.safetensors", safetensors_bytes(header, std::string(4 * kEntries, '\0')));
+  write_file(dir / "many.safetensors", safetensors_bytes(header, std::string(4 * kEntries, '\0')));
   const nn::io::SafetensorsFile f = nn::io::read_safetensors(dir / "many.safetensors");
   EXPECT_EQ(f.tensors.size(), static_cast<size_t>(kEntries));
   // As a state dict for a small model: linear in the entries, and a short message.

@@ -22,8 +22,11 @@
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_spec.hpp"
 #include "nn/random.hpp"
+#include "support/support.hpp"
 
 namespace {
+
+using nn::test::TempDir;
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -68,20 +71,6 @@ const std::vector<LayerCase>& cases() {
 void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.spec; }
 
 std::string case_name(const testing::TestParamInfo<LayerCase>& info) { return info.param.id; }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nn-layer-cases-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 nn::Shape shape_of(const std::vector<int64_t>& dims) { return nn::Shape(std::span<const int64_t>(dims)); }
 

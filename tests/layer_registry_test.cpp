@@ -26,20 +26,14 @@
 #include "nn/layers/linear.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/optim/optimizer.hpp"
+#include "support/support.hpp"
 
 namespace {
 
+using nn::test::error_of;
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 const fs::path kData = NN_TEST_DATA_DIR;
 
@@ -62,20 +56,20 @@ TEST(LayerRegistry, RowsAreSortedUniqueAndComplete) {
 }
 
 TEST(LayerRegistry, UnknownSettingsAreErrorsListingTheAllowedOnes) {
-  EXPECT_EQ(message_of([] { nn::io::parse_model_spec(R"([{"type":"linear","out":4,"alpah":0.1}])"); }),
+  EXPECT_EQ(error_of([] { nn::io::parse_model_spec(R"([{"type":"linear","out":4,"alpah":0.1}])"); }),
             "layer 0: model spec: linear: unknown setting 'alpah' (expected out, init, gain, bias, weight_decay, "
             "alpha)");
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec(R"({"type":"relu","inplace":true})"); })
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec(R"({"type":"relu","inplace":true})"); })
                 .find("relu: unknown setting 'inplace' (expected none)"),
             std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec(R"([{"type":"conv","out":4,"kernel":3,"dilation":2}])"); })
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec(R"([{"type":"conv","out":4,"kernel":3,"dilation":2}])"); })
                 .find("conv: unknown setting 'dilation' (expected out, kernel, stride, padding, init, gain, bias, alpha)"),
             std::string::npos);
   // The compact form names its settings by position; too many is an error too.
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec("relu:2"); }).find("relu takes at most 0 arguments"),
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec("relu:2"); }).find("relu takes at most 0 arguments"),
             std::string::npos);
   // A value of the wrong type names the setting.
-  EXPECT_NE(message_of([] { nn::io::parse_model_spec(R"([{"type":"linear","out":4,"bias":"no"}])"); })
+  EXPECT_NE(error_of([] { nn::io::parse_model_spec(R"([{"type":"linear","out":4,"bias":"no"}])"); })
                 .find("expected true or false for 'bias'"),
             std::string::npos);
 }
@@ -126,7 +120,7 @@ TEST(LayerRegistry, SpecOfReadsSettingsWithoutKnowingTheTypes) {
   EXPECT_EQ(nn::io::spec_of(nn::ReLU()).layers[0].type, "relu");
   nn::Sequential nested;
   nested.add(std::make_shared<nn::Sequential>(nn::ReLU()));
-  EXPECT_NE(message_of([&] { nn::io::spec_of(nested); }).find("layer 0 (Sequential) cannot be described"),
+  EXPECT_NE(error_of([&] { nn::io::spec_of(nested); }).find("layer 0 (Sequential) cannot be described"),
             std::string::npos);
 }
 
@@ -144,7 +138,7 @@ TEST(Module, BuildSizesDeferredLayersWithoutAForward) {
   EXPECT_EQ((*model)(x).shape(), (nn::Shape{3, 5}));
   // Building again with the same shape changes nothing; another shape is refused, naming the layer.
   EXPECT_EQ(model->build(nn::Shape{2, 12, 12}), (nn::Shape{5}));
-  EXPECT_NE(message_of([&] { model->build(nn::Shape{3, 12, 12}); }).find("Conv2d"), std::string::npos);
+  EXPECT_NE(error_of([&] { model->build(nn::Shape{3, 12, 12}); }).find("Conv2d"), std::string::npos);
   // A batchnorm whose size does not follow from the layer before takes it from its input.
   auto flat = nn::io::build_model(nn::io::parse_model_spec("conv:4:3,flatten,batchnorm,linear:3"));
   EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).num_features(), 0);
@@ -152,7 +146,7 @@ TEST(Module, BuildSizesDeferredLayersWithoutAForward) {
   EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).num_features(), 4 * 3 * 3);
   EXPECT_EQ(flat->at<nn::BatchNorm1d>(2).running_var().to_vector(), std::vector<float>(36, 1.0f));
   auto mlp = nn::io::build_model(nn::io::parse_model_spec("linear:8,relu,linear:2"));
-  EXPECT_NE(message_of([&] { mlp->build(nn::Shape{1, 28, 28}); }).find("expected samples of shape [in_features]"),
+  EXPECT_NE(error_of([&] { mlp->build(nn::Shape{1, 28, 28}); }).find("expected samples of shape [in_features]"),
             std::string::npos);
 }
 

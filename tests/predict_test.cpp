@@ -9,17 +9,11 @@
 #include "nn/io/model_spec.hpp"
 #include "nn/random.hpp"
 #include "nn/train/predict.hpp"
+#include "support/support.hpp"
 
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using nn::test::error_of;
 
 nn::Tensor inputs(int64_t n, int64_t d) {
   nn::Tensor x(nn::Shape{n, d});
@@ -95,8 +89,8 @@ TEST(Predict, RefusesBadArguments) {
   auto model = nn::io::build_model(nn::io::parse_model_spec("linear:3"));
   const nn::Tensor x = inputs(4, 2);
   nn::Tensor out;
-  EXPECT_NE(message_of([&] { nn::train::predict(*model, x, out, 0); }).find("batch_size > 0"), std::string::npos);
-  EXPECT_NE(message_of([&] { nn::train::predict(*model, nn::Tensor(nn::Shape{}), out, 2); }).find("[N, ...]"),
+  EXPECT_NE(error_of([&] { nn::train::predict(*model, x, out, 0); }).find("batch_size > 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { nn::train::predict(*model, nn::Tensor(nn::Shape{}), out, 2); }).find("[N, ...]"),
             std::string::npos);
 }
 

@@ -18,33 +18,15 @@
 #include "nn/losses/loss.hpp"
 #include "nn/random.hpp"
 #include "nn/report/run_folder.hpp"
+#include "support/support.hpp"
 
 namespace {
 
+using nn::test::TempDir;
+using nn::test::error_of;
+
 namespace fs = std::filesystem;
 using nn::report::RunFolder;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nn-run-folder-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
@@ -140,17 +122,17 @@ TEST(RunFolder, ReportFromMemoryEqualsReportReadBack) {
 TEST(RunFolder, ReadNamesWhatIsMissingOrWrong) {
   TempDir dir;
   fs::create_directories(dir / "empty");
-  std::string e = message_of([&] { RunFolder::read(dir / "empty"); });
+  std::string e = error_of([&] { RunFolder::read(dir / "empty"); });
   EXPECT_NE(e.find("run.json"), std::string::npos) << e;
   fs::create_directories(dir / "other");
   std::ofstream(dir / "other" / "run.json") << R"({"format": "something", "format_version": 1})";
-  e = message_of([&] { RunFolder::read(dir / "other"); });
+  e = error_of([&] { RunFolder::read(dir / "other"); });
   EXPECT_NE(e.find("expected format \"nn.run\""), std::string::npos) << e;
   std::ofstream(dir / "other" / "run.json") << R"({"format": "nn.run", "format_version": 1})";
-  e = message_of([&] { RunFolder::read(dir / "other"); });
+  e = error_of([&] { RunFolder::read(dir / "other"); });
   EXPECT_NE(e.find("metrics.jsonl"), std::string::npos) << e;
   RunFolder no_model;
-  e = message_of([&] { no_model.write(dir / "x"); });
+  e = error_of([&] { no_model.write(dir / "x"); });
   EXPECT_NE(e.find("needs its model"), std::string::npos) << e;
 }
 

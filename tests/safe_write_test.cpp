@@ -21,56 +21,24 @@
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/tensor.hpp"
+#include "support/support.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("nn_write_" + std::string(info->test_suite_name()) + "_" + info->name() +
-                                         "_" + std::to_string(::getpid()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-  // The names in the folder, sorted, joined by spaces.
-  std::string listing() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    std::string s;
-    for (const auto& n : names) s += (s.empty() ? "" : " ") + n;
-    return s;
-  }
+using nn::test::TempDir;
+using nn::test::error_of;
+using nn::test::read_file;
 
- private:
-  fs::path path_;
-};
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-#define EXPECT_HAS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+// The names in the folder, sorted, joined by spaces.
+std::string listing(const TempDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : " ") + n;
+  return s;
 }
 
 // Sets the write-fault hook for one scope.
@@ -86,8 +54,8 @@ TEST(SafeWrite, ReplacesARegularFileAtomically) {
   TempDir dir;
   std::ofstream(dir / "out.txt") << "old";
   nn::io::write_file_atomic(dir / "out.txt", "new");
-  EXPECT_EQ(read_text(dir / "out.txt"), "new");
-  EXPECT_EQ(dir.listing(), "out.txt");
+  EXPECT_EQ(read_file(dir / "out.txt"), "new");
+  EXPECT_EQ(listing(dir), "out.txt");
   struct stat st {};
   ASSERT_EQ(::lstat((dir / "out.txt").c_str(), &st), 0);
   const mode_t mask = ::umask(022);
@@ -101,7 +69,7 @@ TEST(SafeWrite, RefusesSymlinksFifosDevicesAndFolders) {
   fs::create_symlink(dir / "victim", dir / "out.safetensors");
   EXPECT_HAS(error_of([&] { nn::io::write_file_atomic(dir / "out.safetensors", "x"); }),
              "out.safetensors: exists and is a symlink; refusing to replace it");
-  EXPECT_EQ(read_text(dir / "victim"), "precious");
+  EXPECT_EQ(read_file(dir / "victim"), "precious");
   EXPECT_TRUE(fs::is_symlink(dir / "out.safetensors"));
 
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
@@ -113,7 +81,7 @@ TEST(SafeWrite, RefusesSymlinksFifosDevicesAndFolders) {
   const nn::Tensor t(nn::Shape{2}, 1.0f);
   EXPECT_HAS(error_of([&] { nn::data::write_npy(dir / "fifo", t); }), "exists and is a FIFO");
   EXPECT_HAS(error_of([&] { nn::io::write_safetensors(dir / "out.safetensors", {{"t", &t}}); }), "is a symlink");
-  EXPECT_EQ(dir.listing(), "fifo folder out.safetensors victim");  // no temporary left behind
+  EXPECT_EQ(listing(dir), "fifo folder out.safetensors victim");  // no temporary left behind
 }
 
 TEST(SafeWrite, TemporaryNamesAreUniqueAndNotFollowed) {
@@ -123,7 +91,7 @@ TEST(SafeWrite, TemporaryNamesAreUniqueAndNotFollowed) {
   fs::create_symlink(dir / "victim", dir / "out.npy.tmp");
   fs::create_symlink(dir / "victim", dir / ".out.npy.tmp.XXXXXX");
   nn::data::write_npy(dir / "out.npy", nn::Tensor(nn::Shape{3}, 2.0f));
-  EXPECT_EQ(read_text(dir / "victim"), "precious");
+  EXPECT_EQ(read_file(dir / "victim"), "precious");
   EXPECT_EQ(nn::data::read_npy(dir / "out.npy").data, (std::vector<float>{2, 2, 2}));
   nn::io::AtomicFile a(dir / "x"), b(dir / "x");
   EXPECT_NE(a.temporary_path(), b.temporary_path());
@@ -140,8 +108,8 @@ TEST(SafeWrite, EveryFailureIsAnErrorAndRemovesTheTemporary) {
     const std::string m = error_of([&] { nn::io::write_safetensors(dir / "out.safetensors", {{"t", &t}}); });
     EXPECT_HAS(m, "out.safetensors: ");
     EXPECT_HAS(m, "No space left on device");
-    EXPECT_EQ(read_text(dir / "out.safetensors"), "old") << op;
-    EXPECT_EQ(dir.listing(), "out.safetensors") << op;
+    EXPECT_EQ(read_file(dir / "out.safetensors"), "old") << op;
+    EXPECT_EQ(listing(dir), "out.safetensors") << op;
   }
 }
 
@@ -161,8 +129,8 @@ TEST(SafeWrite, ARealWriteErrorIsReported) {
   ::setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, old_handler);
   EXPECT_HAS(m, "out.safetensors: write failed: File too large");
-  EXPECT_EQ(read_text(dir / "out.safetensors"), "old");
-  EXPECT_EQ(dir.listing(), "out.safetensors");
+  EXPECT_EQ(read_file(dir / "out.safetensors"), "old");
+  EXPECT_EQ(listing(dir), "out.safetensors");
   EXPECT_HAS(error_of([] { nn::io::AppendFile f("/dev/full"); }), "exists and is a character device");
   EXPECT_HAS(error_of([] { nn::io::write_file_atomic("/dev/full", "x"); }), "exists and is a character device");
 }
@@ -175,7 +143,7 @@ TEST(SafeWrite, StaleTemporariesAreRemoved) {
   std::ofstream(dir / "last.safetensors") << "keep";
   fs::create_symlink(dir / "last.safetensors", dir / ".last.safetensors.tmp.LINK00");
   EXPECT_EQ(nn::io::remove_stale_temporaries(dir.path(), "last.safetensors"), 2);
-  EXPECT_EQ(dir.listing(), ".last.safetensors.tmp.LINK00 .last.safetensors.tmp.toolong7 last.safetensors");
+  EXPECT_EQ(listing(dir), ".last.safetensors.tmp.LINK00 .last.safetensors.tmp.toolong7 last.safetensors");
 }
 
 TEST(SafeAppend, AppendsToRegularFilesOnly) {
@@ -190,7 +158,7 @@ TEST(SafeAppend, AppendsToRegularFilesOnly) {
     nn::io::AppendFile log(dir / "steps.log");
     log.write("2\n");
   }
-  EXPECT_EQ(read_text(dir / "steps.log"), "1\n2\n");
+  EXPECT_EQ(read_file(dir / "steps.log"), "1\n2\n");
   struct stat st {};
   ASSERT_EQ(::lstat((dir / "steps.log").c_str(), &st), 0);
   const mode_t mask = ::umask(022);
@@ -203,7 +171,7 @@ TEST(SafeAppend, AppendsToRegularFilesOnly) {
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
   EXPECT_HAS(error_of([&] { nn::io::AppendFile f(dir / "fifo"); }), "exists and is a FIFO");
   EXPECT_HAS(error_of([] { nn::io::AppendFile f("/dev/null"); }), "exists and is a character device");
-  EXPECT_EQ(read_text(dir / "steps.log"), "1\n2\n");
+  EXPECT_EQ(read_file(dir / "steps.log"), "1\n2\n");
 }
 
 TEST(SafeAppend, WriteErrorsAreReported) {

@@ -22,19 +22,12 @@
 
 namespace {
 
+using nn::test::error_of;
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using nn::data::Scaler;
 using nn::data::ScalerKind;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 nn::data::Dataset blobs() {
   nn::data::BlobsOptions o;
@@ -132,7 +125,7 @@ TEST(Scaler, ReadsTheFormatModelFilesHaveAlwaysUsed) {
 }
 
 TEST(Scaler, ValidationErrorsNameTheField) {
-  auto err = [](const std::string& text) { return message_of([&] { Scaler::from_json(json::parse(text), "m.st"); }); };
+  auto err = [](const std::string& text) { return error_of([&] { Scaler::from_json(json::parse(text), "m.st"); }); };
   {
     const std::string e = err(R"({"a":[1.0,2.0],"b":[1.0],"kind":"standard"})");
     EXPECT_NE(e.find("m.st"), std::string::npos) << e;
@@ -183,11 +176,11 @@ TEST(Scaler, RefusesUnfittedOrOtherWidths) {
   Scaler s(ScalerKind::standard);
   EXPECT_FALSE(s.fitted());
   nn::Tensor x(nn::Shape{2, 3});
-  EXPECT_NE(message_of([&] { s.transform(x); }).find("not fitted"), std::string::npos);
+  EXPECT_NE(error_of([&] { s.transform(x); }).find("not fitted"), std::string::npos);
   s.fit(blobs());
   nn::Tensor wrong(nn::Shape{2, 2});
-  EXPECT_NE(message_of([&] { s.transform(wrong); }).find("fitted on 3 features"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::data::parse_scaler_kind("robust", "--scale"); }).find("--scale"), std::string::npos);
+  EXPECT_NE(error_of([&] { s.transform(wrong); }).find("fitted on 3 features"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::data::parse_scaler_kind("robust", "--scale"); }).find("--scale"), std::string::npos);
 }
 
 TEST(ModelScaler, SavedWithTheModelAndLoadedBack) {
@@ -206,7 +199,7 @@ TEST(ModelScaler, SavedWithTheModelAndLoadedBack) {
   nn::io::save(*model, dir / "plain.safetensors", {.input_shape = {3}, .metadata = {}});
   EXPECT_EQ(nn::io::load_with_scaler(dir / "plain.safetensors").scaler.kind(), ScalerKind::none);
   // Bad metadata is an error naming the file and the entry.
-  const std::string e = message_of([] {
+  const std::string e = error_of([] {
     nn::io::scaler_from_metadata({{nn::io::kScalerMetadataKey, "{not json"}}, "x.safetensors");
   });
   EXPECT_NE(e.find("x.safetensors"), std::string::npos) << e;

@@ -14,36 +14,18 @@
 #include "nn/io/model_spec.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/io/state_dict_model.hpp"
+#include "support/support.hpp"
 
 namespace {
+
+using nn::test::TempDir;
+using nn::test::error_of;
 
 namespace fs = std::filesystem;
 
 const fs::path kTorchMlp = fs::path(NN_TEST_DATA_DIR) / "torch_mlp.safetensors";
 const fs::path kTorchMlpExpected = fs::path(NN_TEST_DATA_DIR) / "torch_mlp_expected.safetensors";
 constexpr float kTol = 1e-5f;  // absolute and relative
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nn-state-dict-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nn::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 struct Expected {
   nn::io::SafetensorsFile file;
@@ -71,7 +53,7 @@ nn::io::StateDict torch_dict() { return nn::io::read_safetensors(kTorchMlp, {.in
 
 TEST(TorchStateDict, DefaultReaderRefusesTorchsIntegerBuffer) {
   // BatchNorm1d's num_batches_tracked is I64 in PyTorch's file.
-  const std::string msg = message_of([] { nn::io::read_safetensors(kTorchMlp); });
+  const std::string msg = error_of([] { nn::io::read_safetensors(kTorchMlp); });
   EXPECT_NE(msg.find("1.num_batches_tracked': dtype I64 is not supported"), std::string::npos) << msg;
 }
 
@@ -113,14 +95,14 @@ TEST(TorchStateDict, UnexpectedKeyIsListedWhenStrict) {
   model->eval();
   nn::Tensor probe(nn::Shape{1, 4});
   model->forward(probe);
-  std::string msg = message_of([&] { nn::io::load_state_dict(*model, dict, true); });
+  std::string msg = error_of([&] { nn::io::load_state_dict(*model, dict, true); });
   EXPECT_NE(msg.find("unexpected keys: 4.weight"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("missing keys"), std::string::npos) << msg;
 
   // Through a file: the error names the file and the key.
   TempDir dir;
   nn::io::save_state_dict(dict, dir / "extra.safetensors");
-  msg = message_of([&] { nn::io::load_model_with_spec(dir / "extra.safetensors", e.spec()); });
+  msg = error_of([&] { nn::io::load_model_with_spec(dir / "extra.safetensors", e.spec()); });
   EXPECT_NE(msg.find("extra.safetensors"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unexpected keys: 4.weight"), std::string::npos) << msg;
 }
@@ -141,14 +123,14 @@ TEST(TorchStateDict, UnexpectedKeyIsReportedWhenNotStrict) {
 }
 
 TEST(TorchStateDict, WrongSpecNamesTheMismatchedAndMissingKeys) {
-  std::string msg = message_of([] {
+  std::string msg = error_of([] {
     nn::io::load_model_with_spec(kTorchMlp, nn::io::parse_model_spec("linear:9,batchnorm,tanh,linear:3"));
   });
   EXPECT_NE(msg.find("torch_mlp.safetensors"), std::string::npos) << msg;
   EXPECT_NE(msg.find("0.weight: expected [9, 4], found [8, 4]"), std::string::npos) << msg;
   EXPECT_NE(msg.find("1.weight: expected [9], found [8]"), std::string::npos) << msg;
   // The last layer at index 4 instead of 3: 3.* unexpected, 4.* missing.
-  msg = message_of([] {
+  msg = error_of([] {
     nn::io::load_model_with_spec(kTorchMlp, nn::io::parse_model_spec("linear:8,batchnorm,tanh,identity,linear:3"));
   });
   EXPECT_NE(msg.find("missing keys: 4.weight, 4.bias"), std::string::npos) << msg;
@@ -162,13 +144,13 @@ TEST(TorchStateDict, WrongSpecNamesTheMismatchedAndMissingKeys) {
 TEST(TorchStateDict, ImageModelNeedsTheInputShape) {
   const auto spec = nn::io::parse_model_spec("conv:2:3,relu,flatten,linear:3");
   nn::io::StateDict dict;
-  std::string msg = message_of([&] { nn::io::model_from_state_dict(dict, spec, {}, true, "conv.safetensors"); });
+  std::string msg = error_of([&] { nn::io::model_from_state_dict(dict, spec, {}, true, "conv.safetensors"); });
   EXPECT_NE(msg.find("conv.safetensors: the input shape is unknown: layer 0 (conv)"), std::string::npos) << msg;
   // With the shape, the missing weights are listed.
-  msg = message_of([&] { nn::io::model_from_state_dict(dict, spec, {1, 5, 5}, true, "conv.safetensors"); });
+  msg = error_of([&] { nn::io::model_from_state_dict(dict, spec, {1, 5, 5}, true, "conv.safetensors"); });
   EXPECT_NE(msg.find("missing keys: 0.weight, 0.bias, 3.weight, 3.bias"), std::string::npos) << msg;
   // A shape the spec cannot take.
-  msg = message_of([&] { nn::io::model_from_state_dict(dict, spec, {1, 2, 2}, true, "conv.safetensors"); });
+  msg = error_of([&] { nn::io::model_from_state_dict(dict, spec, {1, 2, 2}, true, "conv.safetensors"); });
   EXPECT_NE(msg.find("does not accept inputs of shape [1, 2, 2]"), std::string::npos) << msg;
 }
 
@@ -179,12 +161,12 @@ TEST(StateDictModel, ParseInputShape) {
   EXPECT_EQ(nn::io::parse_input_shape(" [1, 28, 28] "), (std::vector<int64_t>{1, 28, 28}));
   EXPECT_EQ(nn::io::parse_input_shape("(2, 5)"), (std::vector<int64_t>{2, 5}));
   EXPECT_TRUE(nn::io::parse_input_shape("").empty());
-  EXPECT_NE(message_of([] { nn::io::parse_input_shape("1,0,28"); }).find("found '0'"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_input_shape("1,28,"); }).find("found ''"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_input_shape("a"); }).find("input shape 'a'"), std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_input_shape("1,2,3,4"); }).find("expected 1 to 3 sizes, found 4"),
+  EXPECT_NE(error_of([] { nn::io::parse_input_shape("1,0,28"); }).find("found '0'"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_input_shape("1,28,"); }).find("found ''"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_input_shape("a"); }).find("input shape 'a'"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_input_shape("1,2,3,4"); }).find("expected 1 to 3 sizes, found 4"),
             std::string::npos);
-  EXPECT_NE(message_of([] { nn::io::parse_input_shape("[1,28"); }).find("closing ']'"), std::string::npos);
+  EXPECT_NE(error_of([] { nn::io::parse_input_shape("[1,28"); }).find("closing ']'"), std::string::npos);
 }
 
 // A safetensors file made by hand: header JSON, then the raw bytes.
@@ -216,22 +198,22 @@ TEST(Safetensors, IntegersAsFloatConvertsExactValuesOnly) {
   EXPECT_EQ((*f.find("b"))[0], 42.0f);
   EXPECT_EQ(f.find("c")->to_vector(), (std::vector<float>{255.0f, 7.0f}));
   EXPECT_EQ(f.find("d")->to_vector(), (std::vector<float>{-128.0f}));
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(dir / "ints.safetensors"); }).find("'a': dtype I32 is not supported"),
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(dir / "ints.safetensors"); }).find("'a': dtype I32 is not supported"),
             std::string::npos);
 
   write_raw(dir / "big.safetensors", R"({"n":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}})",
             le_bytes(1, 8) + le_bytes(16777217, 8));
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(dir / "big.safetensors", {.integers_as_float = true}); })
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(dir / "big.safetensors", {.integers_as_float = true}); })
                 .find("'n' (I64): value 16777217 at index 1 is not exactly representable"),
             std::string::npos);
   // The size check uses the dtype's width.
   write_raw(dir / "short.safetensors", R"({"n":{"dtype":"I64","shape":[2],"data_offsets":[0,8]}})", le_bytes(1, 8));
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(dir / "short.safetensors", {.integers_as_float = true}); })
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(dir / "short.safetensors", {.integers_as_float = true}); })
                 .find("needs 16 bytes"),
             std::string::npos);
   // Floating-point dtypes other than F32 stay refused.
   write_raw(dir / "f64.safetensors", R"({"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", le_bytes(0, 8));
-  EXPECT_NE(message_of([&] { nn::io::read_safetensors(dir / "f64.safetensors", {.integers_as_float = true}); })
+  EXPECT_NE(error_of([&] { nn::io::read_safetensors(dir / "f64.safetensors", {.integers_as_float = true}); })
                 .find("dtype F64 is not supported (expected F32, I64, I32, I16, I8 or U8)"),
             std::string::npos);
 }

@@ -40,21 +40,8 @@ AppendFile::~AppendFile() {
 
 void AppendFile::write(std::string_view text) {
   NN_CHECK(fd_ >= 0, path_.string(), ": write after close");
-  const char* p = text.data();
-  size_t size = text.size();
-  while (size > 0) {
-    ssize_t n;
-    if (const int err = write_fault("write")) {
-      errno = err;
-      n = -1;
-    } else {
-      n = ::write(fd_, p, size);
-    }
-    if (n < 0 && errno == EINTR) continue;
-    NN_CHECK(n > 0, path_.string(), ": write failed: ", std::strerror(n < 0 ? errno : EIO));
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
+  const int err = write_all(fd_, text.data(), text.size());
+  NN_CHECK(err == 0, path_.string(), ": write failed: ", std::strerror(err));
 }
 
 void AppendFile::sync() {

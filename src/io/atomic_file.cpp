@@ -65,6 +65,24 @@ int write_fault(std::string_view operation) {
   return hook ? hook(operation) : 0;
 }
 
+int write_all(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n;
+    if (const int err = write_fault("write")) {
+      errno = err;
+      n = -1;
+    } else {
+      n = ::write(fd, p, size);
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 void check_replaceable(const std::filesystem::path& path, std::string_view verb) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;  // absent (or unreachable: the open reports that)
@@ -99,23 +117,9 @@ void AtomicFile::abandon() {
 
 void AtomicFile::write(const void* data, size_t size) {
   NN_CHECK(fd_ >= 0 && !committed_, path_.string(), ": write after commit or after a failure");
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n;
-    if (const int err = write_fault("write")) {
-      errno = err;
-      n = -1;
-    } else {
-      n = ::write(fd_, p, size);
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      abandon();
-      fail(path_.string(), ": write failed: ", error_text(err));
-    }
-    p += n;
-    size -= static_cast<size_t>(n);
+  if (const int err = write_all(fd_, data, size)) {
+    abandon();
+    fail(path_.string(), ": write failed: ", error_text(err));
   }
 }
 

@@ -73,52 +73,45 @@ float bce_logits_value_and_grad(const float* z, const float* y, float* g, int64_
 
 // ---- MSE ----------------------------------------------------------------------------------------
 
-float MSELoss::forward(const Tensor& pred, const Tensor& target) {
-  check_same_shape(pred, target);
+namespace {
+
+// mean((pred - target)^2) over all elements, its gradient 2 (pred - target) / n into grad;
+// target(i) is the target of element i.
+template <class Target>
+float mean_squared_error(const Loss& loss, const Tensor& pred, Tensor& grad, Target&& target) {
   const int64_t n = pred.numel();
-  NN_CHECK(n > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
-  grad_.resize(pred.shape());
+  NN_CHECK(n > 0, loss.type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
+  grad.resize(pred.shape());
   double total = 0.0;
   const float scale = 2.0f / static_cast<float>(n);
   for (int64_t i = 0; i < n; ++i) {
-    const float d = pred[i] - target[i];
+    const float d = pred[i] - target(i);
     total += static_cast<double>(d) * d;
-    grad_[i] = scale * d;
+    grad[i] = scale * d;
   }
   return static_cast<float>(total / static_cast<double>(n));
+}
+
+}  // namespace
+
+float MSELoss::forward(const Tensor& pred, const Tensor& target) {
+  check_same_shape(pred, target);
+  return mean_squared_error(*this, pred, grad_, [&](int64_t i) { return target[i]; });
 }
 
 float MSELoss::forward(const Tensor& pred, Labels labels) {
   if (pred.rank() == 2 && pred.dim(1) == 1) {
     // One output per sample (a binary model such as the XOR network): the label is the 0/1 target.
     check_binary_labels(type_name(), pred, labels);
-    const int64_t n = pred.numel();
-    NN_CHECK(n > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
-    grad_.resize(pred.shape());
-    double total = 0.0;
-    const float scale = 2.0f / static_cast<float>(n);
-    for (int64_t i = 0; i < n; ++i) {
-      const float d = pred[i] - static_cast<float>(labels[static_cast<size_t>(i)]);
-      total += static_cast<double>(d) * d;
-      grad_[i] = scale * d;
-    }
-    return static_cast<float>(total / static_cast<double>(n));
+    return mean_squared_error(*this, pred, grad_,
+                              [&](int64_t i) { return static_cast<float>(labels[static_cast<size_t>(i)]); });
   }
   check_labels(pred, labels);
-  const int64_t n = pred.numel(), classes = pred.dim(1);
-  NN_CHECK(n > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
-  grad_.resize(pred.shape());
-  double total = 0.0;
-  const float scale = 2.0f / static_cast<float>(n);
-  for (int64_t r = 0; r < pred.dim(0); ++r) {
-    for (int64_t c = 0; c < classes; ++c) {
-      const int64_t i = r * classes + c;
-      const float d = pred[i] - (c == labels[static_cast<size_t>(r)] ? 1.0f : 0.0f);
-      total += static_cast<double>(d) * d;
-      grad_[i] = scale * d;
-    }
-  }
-  return static_cast<float>(total / static_cast<double>(n));
+  // The one-hot target of each row.
+  const int64_t classes = pred.dim(1);
+  return mean_squared_error(*this, pred, grad_, [&](int64_t i) {
+    return i % classes == labels[static_cast<size_t>(i / classes)] ? 1.0f : 0.0f;
+  });
 }
 
 // ---- BCE ----------------------------------------------------------------------------------------

@@ -35,12 +35,8 @@ std::vector<uint64_t> series_bits(const train::History& h, const char* name) {
 
 Split blobs() {
   Dataset all = nn::data::make_blobs({.n_samples = 1000, .n_features = 2, .centers = 3, .cluster_std = 2.5, .seed = 4});
-  std::vector<int64_t> idx(1000);
-  std::iota(idx.begin(), idx.end(), int64_t{0});
-  nn::Rng rng(9);
-  rng.shuffle(std::span<int64_t>(idx));
-  Split s{all.subset(std::span<const int64_t>(idx.data(), 800)),
-          all.subset(std::span<const int64_t>(idx.data() + 800, 200))};
+  auto [train, val] = shuffled_split(all, 800, 9);
+  Split s{std::move(train), std::move(val)};
   for (Dataset* d : {&s.train, &s.val}) {
     nn::Tensor& x = d->mutable_features();
     for (float& v : x.span()) v /= 10.0f;

@@ -5,6 +5,8 @@
 #include <bit>
 #include <fstream>
 #include <iterator>
+#include <numeric>
+#include <span>
 #include <system_error>
 
 #include "nn/error.hpp"
@@ -81,6 +83,15 @@ std::vector<uint32_t> bits(const Tensor& t) {
   out.reserve(static_cast<size_t>(t.numel()));
   for (float v : t.span()) out.push_back(std::bit_cast<uint32_t>(v));
   return out;
+}
+
+std::pair<data::Dataset, data::Dataset> shuffled_split(const data::Dataset& all, int64_t train, uint64_t seed) {
+  std::vector<int64_t> idx(static_cast<size_t>(all.size()));
+  std::iota(idx.begin(), idx.end(), int64_t{0});
+  Rng rng(seed);
+  rng.shuffle(std::span<int64_t>(idx));
+  return {all.subset(std::span<const int64_t>(idx.data(), static_cast<size_t>(train))),
+          all.subset(std::span<const int64_t>(idx.data() + train, idx.size() - static_cast<size_t>(train)))};
 }
 
 }  // namespace nn::test

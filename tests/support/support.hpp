@@ -8,10 +8,12 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "nn/data/dataset.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn::test {
@@ -52,6 +54,9 @@ std::string error_of(const std::function<void()>& f);
 void fill_uniform(Tensor& t, uint64_t seed, double lo = -1.0, double hi = 1.0);
 // A tensor of `shape` filled by fill_uniform.
 Tensor random_tensor(const Shape& shape, uint64_t seed, double lo = -1.0, double hi = 1.0);
+
+// The samples of `all` in an order shuffled by nn::Rng(seed): the first `train` of them, then the rest.
+std::pair<data::Dataset, data::Dataset> shuffled_split(const data::Dataset& all, int64_t train, uint64_t seed);
 
 // The bit patterns of a tensor's values, for comparisons that must be exact (NaN and -0 included).
 std::vector<uint32_t> bits(const Tensor& t);

@@ -8,6 +8,7 @@
 #include "nn/layers/activation.hpp"
 #include "nn/layers/linear.hpp"
 #include "nn/random.hpp"
+#include "support.hpp"
 
 namespace nn::test::trainer_rig {
 
@@ -36,12 +37,8 @@ void standardise(Dataset& tr, Dataset& va) {
 
 Split blobs(int64_t centers) {
   Dataset all = nn::data::make_blobs({.n_samples = 1000, .n_features = 2, .centers = centers, .seed = 4});
-  std::vector<int64_t> idx(1000);
-  std::iota(idx.begin(), idx.end(), int64_t{0});
-  nn::Rng rng(9);
-  rng.shuffle(std::span<int64_t>(idx));
-  Split s{all.subset(std::span<const int64_t>(idx.data(), 800)),
-          all.subset(std::span<const int64_t>(idx.data() + 800, 200))};
+  auto [train, val] = shuffled_split(all, 800, 9);
+  Split s{std::move(train), std::move(val)};
   standardise(s.train, s.val);
   return s;
 }

@@ -61,5 +61,9 @@ int remove_stale_temporaries(const std::filesystem::path& dir, const std::string
 void set_write_fault_for_testing(std::function<int(std::string_view operation)> fault);
 // The hook's verdict for `operation` (0: go ahead). Used by AtomicFile and AppendFile.
 int write_fault(std::string_view operation);
+// Writes all `size` bytes to the descriptor `fd`: retries on EINTR, continues after short writes and
+// asks write_fault("write") before each call. Returns 0, or the errno of the failed write (EIO when
+// a write wrote nothing). Used by AtomicFile and AppendFile.
+int write_all(int fd, const void* data, size_t size);
 
 }  // namespace nn::io
