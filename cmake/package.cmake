@@ -24,7 +24,11 @@ install(TARGETS nnlib EXPORT nnTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/nn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
         FILES_MATCHING PATTERN "*.hpp"
         PATTERN "ops/batchnorm.hpp" EXCLUDE PATTERN "ops/conv_direct.hpp" EXCLUDE
-        PATTERN "ops/im2col.hpp" EXCLUDE PATTERN "ops/pool.hpp" EXCLUDE)
+        PATTERN "ops/im2col.hpp" EXCLUDE PATTERN "ops/pool.hpp" EXCLUDE
+        # The file guards' helpers (bounded reads, depth-checked JSON, size limits, the streaming
+        # safetensors header) serve nn's own readers and tests, not users.
+        PATTERN "io/json.hpp" EXCLUDE PATTERN "io/input_file.hpp" EXCLUDE PATTERN "io/limits.hpp" EXCLUDE
+        PATTERN "io/safetensors_header.hpp" EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/nn/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/nn COMPONENT dev)
 if(TARGET nn-cli)
   install(TARGETS nn-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)

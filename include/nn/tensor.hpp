@@ -71,7 +71,7 @@ class NN_API Shape {
 // back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
 // what the file describes under limits tied to the file, so a tiny file cannot make it allocate
 // terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
-class TensorSizeLimit {
+class NN_API TensorSizeLimit {
  public:
   explicit TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes = INT64_MAX);
   ~TensorSizeLimit();

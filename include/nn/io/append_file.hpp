@@ -4,12 +4,14 @@
 // to append to it"). Every write is checked, so a full disk is an nn::Error, not a silently short log.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <filesystem>
 #include <string_view>
 
 namespace nn::io {
 
-class AppendFile {
+class NN_API AppendFile {
  public:
   explicit AppendFile(std::filesystem::path path);
   ~AppendFile();  // closes (errors on this path are not reported: call close() to see them)

@@ -49,21 +49,21 @@ NN_API void write_file_atomic(const std::filesystem::path& path, std::string_vie
 
 // nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
 // regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.
-void check_replaceable(const std::filesystem::path& path, std::string_view verb = "replace");
+NN_API void check_replaceable(const std::filesystem::path& path, std::string_view verb = "replace");
 
 // Removes the temporaries ".NAME.tmp.XXXXXX" of `name` that a killed writer left in `dir` (regular
 // files only; anything else with such a name is left alone). Returns how many were removed.
-int remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name);
+NN_API int remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name);
 
 // For tests: a hook called before each write, fsync and close of a file these writers own, with the
 // operation's name ("write", "fsync", "close", "rename"); a non-zero return is taken as the errno of
 // a failed call. Empty (the default): no fault. Not thread-safe; set it only in tests.
-void set_write_fault_for_testing(std::function<int(std::string_view operation)> fault);
+NN_API void set_write_fault_for_testing(std::function<int(std::string_view operation)> fault);
 // The hook's verdict for `operation` (0: go ahead). Used by AtomicFile and AppendFile.
-int write_fault(std::string_view operation);
+NN_API int write_fault(std::string_view operation);
 // Writes all `size` bytes to the descriptor `fd`: retries on EINTR, continues after short writes and
 // asks write_fault("write") before each call. Returns 0, or the errno of the failed write (EIO when
 // a write wrote nothing). Used by AtomicFile and AppendFile.
-int write_all(int fd, const void* data, size_t size);
+NN_API int write_all(int fd, const void* data, size_t size);
 
 }  // namespace nn::io

@@ -4,6 +4,8 @@
 // beyond a caller's limit. Symbolic links are followed (reading through one is harmless).
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -12,7 +14,7 @@
 namespace nn::io {
 
 // An open regular file. Messages start with `what` (e.g. "NPY file 'x.npy'"; the path when empty).
-class InputFile {
+class NN_API InputFile {
  public:
   // nn::Error "<what>: no such file", "<what>: is a directory, expected a file",
   // "<what>: not a regular file (a FIFO)", "<what>: the file has N bytes, more than the limit of M".
@@ -38,7 +40,7 @@ class InputFile {
 };
 
 // The whole content of a regular file of at most max_bytes bytes (see InputFile for the errors).
-std::string read_file(const std::filesystem::path& path, uint64_t max_bytes, std::string_view what = {});
+NN_API std::string read_file(const std::filesystem::path& path, uint64_t max_bytes, std::string_view what = {});
 
 // A limit for text files a user hands to nn (model specs, metadata, run records): 64 MiB.
 inline constexpr uint64_t kMaxTextFileBytes = uint64_t{64} << 20;

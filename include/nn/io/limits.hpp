@@ -3,6 +3,8 @@
 // is allocated, so that a crafted file gets a one-line nn::Error instead of a wrapped size.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -18,7 +20,7 @@ inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;
 
 // `value` when 0 <= value <= kMaxSize; nn::Error "<what> is <value>, expected at most 16777216"
 // (or "expected a size >= 0") otherwise. `what` names the setting: "model spec: linear: 'out'".
-int64_t check_size(int64_t value, std::string_view what);
+NN_API int64_t check_size(int64_t value, std::string_view what);
 
 // a * b, or false when the product overflows 64 bits.
 inline bool mul_ok(uint64_t a, uint64_t b, uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
@@ -26,7 +28,7 @@ inline bool mul_ok(uint64_t a, uint64_t b, uint64_t& out) { return !__builtin_mu
 // The product of `dims` times `item_bytes`, or false when a dimension is negative, the product
 // overflows or exceeds `limit`. The element count is stored in `elements` (also on failure, as far
 // as computed without overflow).
-bool checked_bytes(std::span<const int64_t> dims, uint64_t item_bytes, uint64_t limit, uint64_t& elements,
+NN_API bool checked_bytes(std::span<const int64_t> dims, uint64_t item_bytes, uint64_t limit, uint64_t& elements,
                    uint64_t& bytes);
 
 }  // namespace nn::io

@@ -4,6 +4,8 @@
 // shape, offsets within the data section, shape matching the offsets) before any tensor exists.
 #pragma once
 
+#include "nn/export.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -29,7 +31,7 @@ struct SafetensorsHeader {
 // with `where` on anything malformed ("x.safetensors: tensor 'w': dtype F16 is not supported").
 // integers: also accept the integer dtypes I64, I32, I16, I8 and U8 (PyTorch's state dicts hold
 // BatchNorm's num_batches_tracked as I64).
-SafetensorsHeader parse_safetensors_header(std::string_view text, uint64_t data_size, const std::string& where,
+NN_API SafetensorsHeader parse_safetensors_header(std::string_view text, uint64_t data_size, const std::string& where,
                                            bool integers = false);
 
 }  // namespace nn::io

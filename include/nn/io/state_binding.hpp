@@ -46,7 +46,7 @@ struct NN_API BindTarget {
 
 // Lets every layer whose size is still deferred take it from the dict's tensor of the same name
 // (Module::infer_from_saved), as PyTorch's lazy modules do; load_state_dict does this first.
-void infer_deferred_sizes(Module& module, const StateDict& dict);
+NN_API void infer_deferred_sizes(Module& module, const StateDict& dict);
 
 // The targets of a module's tensors: each must get a source of its own current shape.
 NN_API std::vector<BindTarget> module_targets(Module& module);
