@@ -89,6 +89,41 @@ class HostileTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, loss + ": " + r.stderr)
             self.assertIn("accuracy 100.00%", r.stdout, loss)
 
+    def test_images_are_scaled_to_unit_range_by_default(self):
+        # 8x8 images with values 0..255: a bright 3x3 square in one of two corners, on noise. Samples of
+        # two dimensions are images: --scale auto maps them onto [0, 1] by the overall range instead
+        # of standardising each pixel (which stalls a small CNN).
+        import random
+        rng = random.Random(7)
+        n = 400
+        xs, ys = [], []
+        for i in range(n):
+            label = i % 2
+            img = [rng.uniform(0, 60) for _ in range(64)]
+            r0 = 0 if label == 0 else 5
+            for r in range(r0, r0 + 3):
+                for c in range(r0, r0 + 3):
+                    img[r * 8 + c] = rng.uniform(180, 255)
+            xs += img
+            ys.append(label)
+        x = self.write("x.npy", npy_f32((n, 8, 8), xs))
+        header = "{'descr': '<i4', 'fortran_order': False, 'shape': (%d,), }" % n
+        header = header.encode("latin1")
+        header += b" " * (64 - (10 + len(header) + 1) % 64) + b"\n"
+        y = self.write("y.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header +
+                       struct.pack("<%di" % n, *ys))
+        model = self.path("cnn.safetensors")
+        r = run("train", "--data", "npy:%s,%s" % (x, y), "--model", "conv:4:3:1:1,relu,maxpool:2,flatten,linear:2",
+                "--epochs", "5", "--optimizer", "adam", "--lr", "0.01", "--quiet", "--save", model,
+                "--clip-grad-norm", "5")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        accuracy = float(r.stdout.split("accuracy ")[1].split("%")[0])
+        self.assertGreaterEqual(accuracy, 95.0, r.stdout)
+        with open(model, "rb") as f:
+            length = struct.unpack("<Q", f.read(8))[0]
+            metadata = json.loads(f.read(length))["__metadata__"]
+        self.assertEqual(json.loads(metadata["nn.preprocess"])["kind"], "range")
+
     def test_probability_cross_entropy_on_logits_is_an_error(self):
         r = run("train", "--data", "blobs", "--model", "linear:4,relu,linear:2", "--loss", "nll-probs",
                 "--epochs", "1", "--quiet")
