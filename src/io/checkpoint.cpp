@@ -41,10 +41,28 @@ std::string hex64(uint64_t v) {
 json rng_to_json(const Rng::State& s) {
   return {{"s", s.s}, {"spare_bits", std::bit_cast<uint64_t>(s.spare)}, {"has_spare", s.has_spare}};
 }
+// An integer field: a JSON integer only. nlohmann converts any number with a cast, and a cast of
+// 9e21 to an integer type is undefined (the fuzzer found this on a checkpoint's state).
+int64_t int_field(const json& j, const char* key, const std::string& where) {
+  const json& v = j.at(key);
+  NN_CHECK(v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t{INT64_MAX}), where, ".",
+           key, ": expected an integer, found ", short_dump(v));
+  return v.get<int64_t>();
+}
+
+uint64_t u64_field(const json& j, const std::string& where) {
+  NN_CHECK(j.is_number_unsigned(), where, ": expected an unsigned integer, found ", short_dump(j));
+  return j.get<uint64_t>();
+}
+
 Rng::State rng_from_json(const json& j, const std::string& name) {
   Rng::State s;
-  s.s = j.at("s").get<std::array<uint64_t, 4>>();
-  s.spare = std::bit_cast<double>(j.at("spare_bits").get<uint64_t>());
+  const std::string where = "state.rngs." + name;
+  const json& words = j.at("s");
+  NN_CHECK(words.is_array() && words.size() == 4, where, ".s: expected 4 unsigned integers, found ", short_dump(words));
+  for (size_t k = 0; k < 4; ++k) s.s[k] = u64_field(words[k], where + ".s");
+  s.spare = std::bit_cast<double>(u64_field(j.at("spare_bits"), where + ".spare_bits"));
+  NN_CHECK(j.at("has_spare").is_boolean(), where, ".has_spare: expected true or false, found ", short_dump(j.at("has_spare")));
   s.has_spare = j.at("has_spare").get<bool>();
   // xoshiro256** never leaves the all-zero state: such a generator would give zeros forever.
   NN_CHECK(s.s[0] != 0 || s.s[1] != 0 || s.s[2] != 0 || s.s[3] != 0, "state.rngs.", name,
@@ -306,17 +324,17 @@ CheckpointState load_checkpoint(const fs::path& path) {
              get("settings_hash"), " does not match the settings (", hex64(settings_hash(st.settings)), ")");
     field = "state";
     const json s = parse_json(get("state"), "state");
-    st.epoch = s.at("epoch").get<int64_t>();
-    st.batch = s.at("batch").get<int64_t>();
-    st.step = s.at("step").get<int64_t>();
+    st.epoch = int_field(s, "epoch", "state");
+    st.batch = int_field(s, "batch", "state");
+    st.step = int_field(s, "step", "state");
     NN_CHECK(st.epoch >= 0 && st.batch >= 0 && st.step >= 0, "state: expected epoch, batch and step >= 0, found ",
              st.epoch, ", ", st.batch, " and ", st.step);
     field = "state.optimizer";
     st.optimizer_type = s.at("optimizer").at("type").get<std::string>();
-    st.optimizer_steps = s.at("optimizer").at("steps").get<int64_t>();
+    st.optimizer_steps = int_field(s.at("optimizer"), "steps", "state.optimizer");
     NN_CHECK(st.optimizer_steps >= 0, "state.optimizer.steps: expected a count >= 0, found ", st.optimizer_steps);
     field = "state.scheduler_epoch";
-    st.scheduler_epoch = s.at("scheduler_epoch").get<int64_t>();
+    st.scheduler_epoch = int_field(s, "scheduler_epoch", "state");
     NN_CHECK(st.scheduler_epoch >= -1, "state.scheduler_epoch: expected an epoch >= 0 (or -1: no scheduler), found ",
              st.scheduler_epoch);
     field = "state.rngs";
@@ -326,7 +344,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
     field = "state.best";
     st.monitor = s.at("best").at("monitor").get<std::string>();
     st.best = train::figure_from_json(s.at("best").at("value"), "state.best.value");
-    st.best_epoch = s.at("best").at("epoch").get<int64_t>();
+    st.best_epoch = int_field(s.at("best"), "epoch", "state.best");
     NN_CHECK(st.best_epoch >= -1, "state.best.epoch: expected an epoch >= 0 (or -1: none yet), found ", st.best_epoch);
   } catch (const json::exception& e) {
     fail(where, ": bad checkpoint ", field, ": ", e.what());
