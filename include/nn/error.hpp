@@ -10,8 +10,8 @@
 
 namespace nn {
 
-// Every failure the library reports. The message names the layer, loss or file, what was
-// expected and what was found, on one line.
+/// Every failure the library reports. The message names the layer, loss or file, what was
+/// expected and what was found, on one line.
 class NN_API Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
@@ -26,7 +26,7 @@ std::string concat(Args&&... args) {
 }
 }  // namespace detail
 
-// Throws nn::Error with the parts of the message streamed together.
+/// Throws nn::Error with the parts of the message streamed together.
 template <class... Args>
 [[noreturn]] void fail(Args&&... args) {
   throw Error(detail::concat(std::forward<Args>(args)...));

@@ -18,20 +18,20 @@
 namespace nn {
 
 struct NN_API GradcheckOptions {
-  double step = 1e-2;   // central-difference step h
-  double atol = 1e-3;   // pass when |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)
+  double step = 1e-2;   ///< central-difference step h
+  double atol = 1e-3;   ///< pass when |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|)
   double rtol = 1e-2;
-  bool inputs = true;      // check dL/dx
-  bool parameters = true;  // check dL/dtheta for every parameter
-  uint64_t seed = 1234;    // for the projection r
+  bool inputs = true;      ///< check dL/dx
+  bool parameters = true;  ///< check dL/dtheta for every parameter
+  uint64_t seed = 1234;    ///< for the projection r
 };
 
 struct NN_API GradcheckResult {
   bool ok = true;
-  int64_t checked = 0;       // number of scalar derivatives compared
-  double max_abs_error = 0;  // over all of them
-  std::string worst;         // where the largest violation (or error) was, e.g. "fc1.weight[3]"
-  std::string message;       // a one-line summary for test output
+  int64_t checked = 0;       ///< number of scalar derivatives compared
+  double max_abs_error = 0;  ///< over all of them
+  std::string worst;         ///< where the largest violation (or error) was, e.g. "fc1.weight[3]"
+  std::string message;       ///< a one-line summary for test output
   explicit operator bool() const { return ok; }
 };
 

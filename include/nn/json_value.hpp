@@ -23,9 +23,9 @@ class NN_API JsonValue {
   /// An empty JSON object, {}.
   JsonValue();
   /// A copy of `value`.
-  JsonValue(const nlohmann::json& value);  // NOLINT(google-explicit-constructor): a value type
+  JsonValue(const nlohmann::json& value);  ///< NOLINT(google-explicit-constructor): a value type
   /// Takes `value` over.
-  JsonValue(nlohmann::json&& value);  // NOLINT(google-explicit-constructor)
+  JsonValue(nlohmann::json&& value);  ///< NOLINT(google-explicit-constructor)
   /// A deep copy.
   JsonValue(const JsonValue& other);
   /// Takes the other's value over; `other` is left an empty object.
@@ -45,9 +45,9 @@ class NN_API JsonValue {
   /// The value.
   const nlohmann::json& get() const;
   /// The value, as a nlohmann::json.
-  operator nlohmann::json&();  // NOLINT(google-explicit-constructor)
+  operator nlohmann::json&();  ///< NOLINT(google-explicit-constructor)
   /// The value, as a nlohmann::json.
-  operator const nlohmann::json&() const;  // NOLINT(google-explicit-constructor)
+  operator const nlohmann::json&() const;  ///< NOLINT(google-explicit-constructor)
   /// The value's members: `v->dump()`.
   nlohmann::json* operator->();
   /// The value's members: `v->dump()`.

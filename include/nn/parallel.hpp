@@ -13,25 +13,25 @@
 
 namespace nn {
 
-// Elements (floats touched) a thread should get before a loop is split: 1 MiB of floats.
+/// Elements (floats touched) a thread should get before a loop is split: 1 MiB of floats.
 constexpr int64_t kMinWorkPerThread = int64_t{1} << 18;
 
-// The number of threads for a loop over `work` elements: 1 (run serially) below
-// 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
-// budget nn::set_num_threads sets).
+/// The number of threads for a loop over `work` elements: 1 (run serially) below
+/// 2 * kMinWorkPerThread, otherwise one per kMinWorkPerThread, at most omp_get_max_threads() (the
+/// budget nn::set_num_threads sets).
 NN_API int threads_for(int64_t work);
-// The same with another grain: `min_per_thread` elements per thread.
+/// The same with another grain: `min_per_thread` elements per thread.
 NN_API int threads_for(int64_t work, int64_t min_per_thread);
 
-// Elements a thread should get in a loop that only streams through memory (an optimizer's update,
-// zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it
-// sooner; 128 KiB of floats takes a few microseconds, several times a warm parallel region's cost.
+/// Elements a thread should get in a loop that only streams through memory (an optimizer's update,
+/// zeroing gradients, gathering a batch): such a loop is memory-bound, so it pays to split it
+/// sooner; 128 KiB of floats takes a few microseconds, several times a warm parallel region's cost.
 constexpr int64_t kMinStreamPerThread = int64_t{1} << 15;
 
-// Runs body(i) for every i in [0, n) on `threads` threads (OpenMP's static schedule: contiguous
-// runs of i per thread). With one thread it runs on the calling thread and opens no parallel
-// region: libgomp allocates a team for every region of one thread, which in a training step would
-// be an allocation per step.
+/// Runs body(i) for every i in [0, n) on `threads` threads (OpenMP's static schedule: contiguous
+/// runs of i per thread). With one thread it runs on the calling thread and opens no parallel
+/// region: libgomp allocates a team for every region of one thread, which in a training step would
+/// be an allocation per step.
 template <class F>
 void parallel_for(int64_t n, int threads, F&& body) {
   if (threads <= 1) {
@@ -44,10 +44,10 @@ void parallel_for(int64_t n, int threads, F&& body) {
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
-// Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
-// each item is computed on its own (so the result does not depend on the split).
-// `floats_per_item` is the memory one item touches (5 for an update reading 3 arrays and writing
-// 2; a row's length for a loop over rows), which decides whether splitting pays.
+/// Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
+/// each item is computed on its own (so the result does not depend on the split).
+/// `floats_per_item` is the memory one item touches (5 for an update reading 3 arrays and writing
+/// 2; a row's length for a loop over rows), which decides whether splitting pays.
 template <class F>
 void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
   const int threads = threads_for(n * floats_per_item, kMinStreamPerThread);

@@ -14,16 +14,16 @@
 
 namespace nn {
 
-// The extents of a tensor: rank 0 (a scalar) to 4.
+/// The extents of a tensor: rank 0 (a scalar) to 4.
 class NN_API Shape {
  public:
   static constexpr int kMaxRank = 4;
-  // The most elements one shape may describe: 2^38 floats, 2^40 bytes (1 TiB). A larger product,
-  // or one that overflows 64 bits, is an nn::Error when the shape is made, never a wrapped size.
+  /// The most elements one shape may describe: 2^38 floats, 2^40 bytes (1 TiB). A larger product,
+  /// or one that overflows 64 bits, is an nn::Error when the shape is made, never a wrapped size.
   static constexpr int64_t kMaxElements = int64_t{1} << 38;
 
-  Shape() = default;  // rank 0: a scalar with one element
-  // Inline: layers build shapes on every forward and backward.
+  Shape() = default;  ///< rank 0: a scalar with one element
+  /// Inline: layers build shapes on every forward and backward.
   Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
   explicit Shape(std::span<const int64_t> dims) {
     if (dims.size() > static_cast<size_t>(kMaxRank)) invalid(dims);
@@ -38,7 +38,7 @@ class NN_API Shape {
   int rank() const { return rank_; }
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
   int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
-  // Checked: a shape changed through operator[] past kMaxElements throws nn::Error.
+  /// Checked: a shape changed through operator[] past kMaxElements throws nn::Error.
   int64_t numel() const {
     int64_t n = 1;
     for (int i = 0; i < rank_; ++i)
@@ -46,9 +46,9 @@ class NN_API Shape {
     return n;
   }
   std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
-  // [n, this...]: the shape of a batch of n samples of this shape.
+  /// [n, this...]: the shape of a batch of n samples of this shape.
   Shape batched(int64_t n) const;
-  // This shape without its first dimension.
+  /// This shape without its first dimension.
   Shape sample() const;
 
   bool operator==(const Shape& other) const {
@@ -57,40 +57,40 @@ class NN_API Shape {
       if (dims_[static_cast<size_t>(i)] != other.dims_[static_cast<size_t>(i)]) return false;
     return true;
   }
-  std::string str() const;  // "[64, 784]"
+  std::string str() const;  ///< "[64, 784]"
 
  private:
-  [[noreturn]] static void invalid(std::span<const int64_t> dims);  // throws nn::Error
-  [[noreturn]] void too_large() const;                               // throws nn::Error
+  [[noreturn]] static void invalid(std::span<const int64_t> dims);  ///< throws nn::Error
+  [[noreturn]] void too_large() const;                               ///< throws nn::Error
   std::array<int64_t, kMaxRank> dims_{};
   int rank_ = 0;
 };
 
-// Within its scope, on this thread, no tensor may grow beyond `max_bytes`, and all the tensors that
-// grow within it together may take at most `max_total_bytes` (memory freed meanwhile is not given
-// back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
-// what the file describes under limits tied to the file, so a tiny file cannot make it allocate
-// terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
+/// Within its scope, on this thread, no tensor may grow beyond `max_bytes`, and all the tensors that
+/// grow within it together may take at most `max_total_bytes` (memory freed meanwhile is not given
+/// back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
+/// what the file describes under limits tied to the file, so a tiny file cannot make it allocate
+/// terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
 class NN_API TensorSizeLimit {
  public:
   explicit TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes = INT64_MAX);
   ~TensorSizeLimit();
   TensorSizeLimit(const TensorSizeLimit&) = delete;
   TensorSizeLimit& operator=(const TensorSizeLimit&) = delete;
-  static int64_t current_bytes();  // the per-tensor limit in force on this thread
-  static int64_t total_left();     // what is left of the total budget on this thread
+  static int64_t current_bytes();  ///< the per-tensor limit in force on this thread
+  static int64_t total_left();     ///< what is left of the total budget on this thread
 
  private:
   int64_t previous_, previous_total_, entry_total_;
 };
 
-// Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies
-// by accident. resize() keeps the allocation when it is large enough, which lets layers size
-// their buffers on the first batch and reuse them afterwards.
+/// Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies
+/// by accident. resize() keeps the allocation when it is large enough, which lets layers size
+/// their buffers on the first batch and reuse them afterwards.
 class NN_API Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(const Shape& shape);          // zero-filled
+  explicit Tensor(const Shape& shape);          ///< zero-filled
   Tensor(const Shape& shape, float fill);
   Tensor(const Shape& shape, std::span<const float> values);
   Tensor(const Shape& shape, std::initializer_list<float> values);
@@ -101,14 +101,14 @@ class NN_API Tensor {
   Tensor& operator=(const Tensor&) = delete;
 
   Tensor clone() const;
-  void copy_from(const Tensor& other);  // resizes to other's shape, then copies
+  void copy_from(const Tensor& other);  ///< resizes to other's shape, then copies
 
   const Shape& shape() const { return shape_; }
   int rank() const { return shape_.rank(); }
   int64_t dim(int i) const { return shape_[i]; }
   int64_t numel() const { return numel_; }
   bool empty() const { return numel_ == 0; }
-  bool defined() const { return defined_; }  // false only for a default-constructed tensor
+  bool defined() const { return defined_; }  ///< false only for a default-constructed tensor
 
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }
@@ -116,12 +116,12 @@ class NN_API Tensor {
   std::span<const float> span() const { return {data_.get(), static_cast<size_t>(numel_)}; }
   float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
   float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
-  // Element (i, j) of a rank-2 tensor.
+  /// Element (i, j) of a rank-2 tensor.
   float& at(int64_t i, int64_t j) { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
   float at(int64_t i, int64_t j) const { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
 
-  // Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
-  // unspecified afterwards.
+  /// Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
+  /// unspecified afterwards.
   void resize(const Shape& shape) {
     const int64_t n = shape.numel();
     if (n > capacity_) grow(n);
@@ -129,7 +129,7 @@ class NN_API Tensor {
     numel_ = n;
     defined_ = true;
   }
-  // Changes the shape without touching the data; the element count must stay the same.
+  /// Changes the shape without touching the data; the element count must stay the same.
   void reshape(const Shape& shape);
   void fill(float value);
   void zero() { fill(0.0f); }
@@ -141,7 +141,7 @@ class NN_API Tensor {
   struct AlignedFree {
     void operator()(float* p) const;
   };
-  void grow(int64_t n);  // new storage for n floats; the old contents are dropped
+  void grow(int64_t n);  ///< new storage for n floats; the old contents are dropped
   Shape shape_;
   int64_t numel_ = 0;
   int64_t capacity_ = 0;

@@ -6,7 +6,7 @@
 
 namespace nn {
 
-// Sets the number of threads nn's kernels and the BLAS use; n <= 0 means all cores.
+/// Sets the number of threads nn's kernels and the BLAS use; n <= 0 means all cores.
 NN_API void set_num_threads(int n);
 NN_API int num_threads();
 

@@ -19,21 +19,21 @@
 namespace nn::classic {
 
 struct NN_API AdalineGDOptions {
-  double learning_rate = 0.01;  // eta > 0
-  int64_t n_iter = 50;          // epochs, >= 0
-  uint64_t random_state = 1;    // seed of the weight initialisation
-  double threshold = 0.5;       // predict(): 1 where z >= threshold
+  double learning_rate = 0.01;  ///< eta > 0
+  int64_t n_iter = 50;          ///< epochs, >= 0
+  uint64_t random_state = 1;    ///< seed of the weight initialisation
+  double threshold = 0.5;       ///< predict(): 1 where z >= threshold
 };
 
 class NN_API AdalineGD : public LinearNeuron {
  public:
   explicit AdalineGD(const AdalineGDOptions& options = {});
 
-  // Re-initialises the weights, then runs n_iter full-batch steps. Two-class data, labels 0/1.
+  /// Re-initialises the weights, then runs n_iter full-batch steps. Two-class data, labels 0/1.
   AdalineGD& fit(const data::Dataset& data);
-  AdalineGD& fit(const Tensor& x, std::span<const int32_t> y);  // x: [N, F]; y: N labels 0/1
+  AdalineGD& fit(const Tensor& x, std::span<const int32_t> y);  ///< x: [N, F]; y: N labels 0/1
 
-  // MSE of each epoch (before its update).
+  /// MSE of each epoch (before its update).
   const std::vector<double>& losses() const { return losses_; }
   const AdalineGDOptions& options() const { return options_; }
 
@@ -44,33 +44,33 @@ class NN_API AdalineGD : public LinearNeuron {
 };
 
 struct NN_API AdalineSGDOptions {
-  double learning_rate = 0.01;  // eta > 0
-  int64_t n_iter = 10;          // epochs, >= 0
-  bool shuffle = true;          // reshuffle the samples before every epoch
-  uint64_t random_state = 69;   // seed of the weights and of the shuffles (seed 001's default)
-  double threshold = 0.5;       // predict(): 1 where z >= threshold
+  double learning_rate = 0.01;  ///< eta > 0
+  int64_t n_iter = 10;          ///< epochs, >= 0
+  bool shuffle = true;          ///< reshuffle the samples before every epoch
+  uint64_t random_state = 69;   ///< seed of the weights and of the shuffles (seed 001's default)
+  double threshold = 0.5;       ///< predict(): 1 where z >= threshold
 };
 
 class NN_API AdalineSGD : public LinearNeuron {
  public:
   explicit AdalineSGD(const AdalineSGDOptions& options = {});
 
-  // Re-seeds the generator, re-initialises the weights, clears losses(), then runs n_iter epochs.
+  /// Re-seeds the generator, re-initialises the weights, clears losses(), then runs n_iter epochs.
   AdalineSGD& fit(const data::Dataset& data);
-  AdalineSGD& fit(const Tensor& x, std::span<const int32_t> y);  // x: [N, F]; y: N labels 0/1
+  AdalineSGD& fit(const Tensor& x, std::span<const int32_t> y);  ///< x: [N, F]; y: N labels 0/1
 
-  // Online learning: one update per sample, in the order given, without shuffling. Initialises the
-  // weights (as fit does) only when there are none yet; otherwise the feature count must match.
-  // Leaves losses() and the generator alone. Returns the mean loss of these samples (each measured
-  // before its own update).
+  /// Online learning: one update per sample, in the order given, without shuffling. Initialises the
+  /// weights (as fit does) only when there are none yet; otherwise the feature count must match.
+  /// Leaves losses() and the generator alone. Returns the mean loss of these samples (each measured
+  /// before its own update).
   double partial_fit(const data::Dataset& data);
   double partial_fit(const Tensor& x, std::span<const int32_t> y);
-  double partial_fit(std::span<const float> x, int32_t y);  // one sample of F features
+  double partial_fit(std::span<const float> x, int32_t y);  ///< one sample of F features
 
-  // Mean per-sample loss of each epoch of the last fit.
+  /// Mean per-sample loss of each epoch of the last fit.
   const std::vector<double>& losses() const { return losses_; }
   const AdalineSGDOptions& options() const { return options_; }
-  // The generator that draws the weights and the shuffles (its state, for tests and checkpoints).
+  /// The generator that draws the weights and the shuffles (its state, for tests and checkpoints).
   const Rng& rng() const { return rng_; }
 
  private:

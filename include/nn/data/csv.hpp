@@ -18,27 +18,27 @@
 namespace nn::data {
 
 struct NN_API CsvOptions {
-  // The label column: a header name, or a 0-based index ("4"; "-1" is the last column). A header
-  // name takes precedence over reading the text as an index. Empty: the last column.
+  /// The label column: a header name, or a 0-based index ("4"; "-1" is the last column). A header
+  /// name takes precedence over reading the text as an index. Empty: the last column.
   std::string label_column{};
-  // Regression only: the target columns (names or indices as above). Empty: label_column alone.
+  /// Regression only: the target columns (names or indices as above). Empty: label_column alone.
   std::vector<std::string> target_columns{};
-  // Whether the first row names the columns. nullopt: detect it: the first row is a header when one
-  // of its cells is not a number while the cell below it is (or when there is no second row and a
-  // cell is not a number).
+  /// Whether the first row names the columns. nullopt: detect it: the first row is a header when one
+  /// of its cells is not a number while the cell below it is (or when there is no second row and a
+  /// cell is not a number).
   std::optional<bool> has_header{};
   char delimiter = ',';
 };
 
-// A classification dataset: features [N, F] float32, one label per row. A label column of
-// non-negative integers ("3", "3.0") is used as class indices as it is (num_classes = 1 + the
-// largest); other numbers (-1 / 1, say) are mapped to 0..K-1 in increasing order, and text labels
-// ("Iris-setosa") to 0..K-1 in order of first appearance. Mapped labels set class_names to the
-// label texts. The dataset is named after the file's stem.
+/// A classification dataset: features [N, F] float32, one label per row. A label column of
+/// non-negative integers ("3", "3.0") is used as class indices as it is (num_classes = 1 + the
+/// largest); other numbers (-1 / 1, say) are mapped to 0..K-1 in increasing order, and text labels
+/// ("Iris-setosa") to 0..K-1 in order of first appearance. Mapped labels set class_names to the
+/// label texts. The dataset is named after the file's stem.
 NN_API Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options = {});
 
-// A regression dataset: features [N, F] and float targets [N, T] (T target columns, [N, 1] for
-// one) — all numeric.
+/// A regression dataset: features [N, F] and float targets [N, T] (T target columns, [N, 1] for
+/// one) — all numeric.
 NN_API Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions& options = {});
 
 }  // namespace nn::data

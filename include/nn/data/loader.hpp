@@ -17,12 +17,12 @@ namespace nn::data {
 struct NN_API LoaderOptions {
   int64_t batch_size = 64;
   bool shuffle = true;
-  bool drop_last = false;  // drop a last batch smaller than batch_size
+  bool drop_last = false;  ///< drop a last batch smaller than batch_size
   uint64_t seed = 0;
 };
 
-// One batch. x is [B, sample...]; for classification `labels` holds B class indices, for regression
-// `targets` is [B, ...]. Valid until the loader gathers the next batch.
+/// One batch. x is [B, sample...]; for classification `labels` holds B class indices, for regression
+/// `targets` is [B, ...]. Valid until the loader gathers the next batch.
 struct NN_API Batch {
   const Tensor& x;
   Labels labels;
@@ -32,16 +32,16 @@ struct NN_API Batch {
 
 class NN_API DataLoader {
  public:
-  // The dataset must outlive the loader.
+  /// The dataset must outlive the loader.
   DataLoader(const Dataset& dataset, LoaderOptions options = {});
 
-  // Fixes the sample order of epoch `epoch` (0-based).
+  /// Fixes the sample order of epoch `epoch` (0-based).
   void set_epoch(int64_t epoch);
   int64_t epoch() const { return epoch_; }
   int64_t num_batches() const;
-  // Gathers batch i (0 <= i < num_batches()) of the current epoch.
+  /// Gathers batch i (0 <= i < num_batches()) of the current epoch.
   Batch batch(int64_t i);
-  // The sample indices of the current epoch, in visiting order.
+  /// The sample indices of the current epoch, in visiting order.
   const std::vector<int64_t>& order() const { return order_; }
   const Dataset& dataset() const { return data_; }
   const LoaderOptions& options() const { return options_; }

@@ -18,25 +18,25 @@
 namespace nn::data {
 
 struct NN_API NpyArray {
-  std::vector<int64_t> shape;  // empty for a 0-d array (one element)
-  std::vector<float> data;     // every element converted to float32, C order
-  std::string dtype;           // as the file spells it: "<f4", "|u1", ...
+  std::vector<int64_t> shape;  ///< empty for a 0-d array (one element)
+  std::vector<float> data;     ///< every element converted to float32, C order
+  std::string dtype;           ///< as the file spells it: "<f4", "|u1", ...
   int64_t numel() const;
-  bool is_integer() const;     // an integer dtype (u1, i4, i8)
-  // The data as a Tensor of the same shape (rank 1..4; a 0-d array becomes [1]).
+  bool is_integer() const;     ///< an integer dtype (u1, i4, i8)
+  /// The data as a Tensor of the same shape (rank 1..4; a 0-d array becomes [1]).
   Tensor to_tensor() const;
 };
 
 NN_API NpyArray read_npy(const std::filesystem::path& path);
 
-// Writes a float32 ('<f4', C order, version 1.0) array. The file is written under a temporary
-// name and renamed at the end, so a failure leaves no partial file behind.
+/// Writes a float32 ('<f4', C order, version 1.0) array. The file is written under a temporary
+/// name and renamed at the end, so a failure leaves no partial file behind.
 NN_API void write_npy(const std::filesystem::path& path, std::span<const int64_t> shape, const float* data);
 NN_API void write_npy(const std::filesystem::path& path, const Tensor& tensor);
 
-// X [N, ...] (rank 2..4 for a Dataset) and y [N]: an integer y gives a classification dataset
-// (labels must be non-negative; num_classes = 1 + the largest), a float y a regression dataset
-// (y [N] becomes targets [N, 1]; y [N, T] stays). Named after X's file stem.
+/// X [N, ...] (rank 2..4 for a Dataset) and y [N]: an integer y gives a classification dataset
+/// (labels must be non-negative; num_classes = 1 + the largest), a float y a regression dataset
+/// (y [N] becomes targets [N, 1]; y [N, T] stays). Named after X's file stem.
 NN_API Dataset load_npy_dataset(const std::filesystem::path& x_path, const std::filesystem::path& y_path);
 
 }  // namespace nn::data

@@ -22,36 +22,36 @@ namespace nn::data {
 
 enum class ScalerKind { none, standard, minmax, range };
 
-// "none", "standard", "minmax", "range".
+/// "none", "standard", "minmax", "range".
 NN_API const char* scaler_kind_name(ScalerKind kind);
-// The kind a name means; nn::Error naming `what` ("--scale", a file's field) for any other name.
+/// The kind a name means; nn::Error naming `what` ("--scale", a file's field) for any other name.
 NN_API ScalerKind parse_scaler_kind(std::string_view name, std::string_view what = "scaler kind");
 
 class NN_API Scaler {
  public:
-  Scaler() = default;  // kind none: leaves inputs as they are
+  Scaler() = default;  ///< kind none: leaves inputs as they are
   explicit Scaler(ScalerKind kind) : kind_(kind) {}
 
   ScalerKind kind() const { return kind_; }
   const char* kind_name() const { return scaler_kind_name(kind_); }
-  // A none scaler is always fitted; the others once fit() or from_json() gave them their state.
+  /// A none scaler is always fitted; the others once fit() or from_json() gave them their state.
   bool fitted() const { return kind_ == ScalerKind::none || !a_.empty(); }
   int64_t num_features() const { return static_cast<int64_t>(a_.size()); }
-  // The fitted state: standard: mean and scale; minmax: data_min and data_max; range: the overall
-  // minimum and maximum (one value each); none: empty.
+  /// The fitted state: standard: mean and scale; minmax: data_min and data_max; range: the overall
+  /// minimum and maximum (one value each); none: empty.
   const std::vector<float>& a() const { return a_; }
   const std::vector<float>& b() const { return b_; }
 
-  // Fits the state on `data` (a no-op for none).
+  /// Fits the state on `data` (a no-op for none).
   Scaler& fit(const Dataset& data);
-  // In place; a none scaler changes nothing (uint8 datasets stay uint8). nn::Error when not fitted
-  // or when the samples' width differs from the fitted one.
+  /// In place; a none scaler changes nothing (uint8 datasets stay uint8). nn::Error when not fitted
+  /// or when the samples' width differs from the fitted one.
   void transform(Dataset& data) const;
-  void transform(Tensor& x) const;  // x: [N, ...] with num_features() values per sample
+  void transform(Tensor& x) const;  ///< x: [N, ...] with num_features() values per sample
 
-  nlohmann::json to_json() const;  // {"kind": ..., "a": [...], "b": [...]}
-  // Validates kind, sizes (a and b equal, empty for none, non-empty otherwise) and values (finite;
-  // standard: scale > 0; minmax: data_min <= data_max). Errors start with `what` and name the field.
+  nlohmann::json to_json() const;  ///< {"kind": ..., "a": [...], "b": [...]}
+  /// Validates kind, sizes (a and b equal, empty for none, non-empty otherwise) and values (finite;
+  /// standard: scale > 0; minmax: data_min <= data_max). Errors start with `what` and name the field.
   static Scaler from_json(const nlohmann::json& j, std::string_view what = "scaler");
 
   bool operator==(const Scaler& other) const { return kind_ == other.kind_ && a_ == other.a_ && b_ == other.b_; }
@@ -59,8 +59,8 @@ class NN_API Scaler {
  private:
   ScalerKind kind_ = ScalerKind::none;
   std::vector<float> a_, b_;
-  StandardScaler standard_;  // set from (a, b) for kind standard
-  MinMaxScaler minmax_;      // set from (a, b) for kind minmax
+  StandardScaler standard_;  ///< set from (a, b) for kind standard
+  MinMaxScaler minmax_;      ///< set from (a, b) for kind minmax
   void set_state(std::vector<float> a, std::vector<float> b);
 };
 

@@ -13,14 +13,14 @@
 
 namespace nn::data {
 
-// The sample indices of each part, each part in a random order.
+/// The sample indices of each part, each part in a random order.
 struct NN_API SplitIndices {
   std::vector<int64_t> train;
   std::vector<int64_t> test;
 };
 
-// ceil(test_fraction * N) samples go to the test part (as scikit-learn's train_test_split);
-// test_fraction is in [0, 1). Stratifying needs a classification dataset.
+/// ceil(test_fraction * N) samples go to the test part (as scikit-learn's train_test_split);
+/// test_fraction is in [0, 1). Stratifying needs a classification dataset.
 NN_API SplitIndices train_test_split_indices(const Dataset& data, double test_fraction, uint64_t seed,
                                              bool stratify = false);
 NN_API std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fraction, uint64_t seed,
@@ -31,8 +31,8 @@ struct NN_API TrainValTest {
   Dataset val;
   Dataset test;
 };
-// ceil(test_fraction * N) samples to test, ceil(val_fraction * N) to validation, the rest to
-// train; fractions are in [0, 1) with a sum below 1 (a fraction 0 gives an empty part).
+/// ceil(test_fraction * N) samples to test, ceil(val_fraction * N) to validation, the rest to
+/// train; fractions are in [0, 1) with a sum below 1 (a fraction 0 gives an empty part).
 NN_API TrainValTest train_val_test_split(const Dataset& data, double val_fraction, double test_fraction, uint64_t seed,
                                          bool stratify = false);
 

@@ -15,13 +15,13 @@
 
 namespace nn::data {
 
-// x' = (x - mean) / scale, scale = the population standard deviation (1 where it is 0), like
-// scikit-learn's StandardScaler.
+/// x' = (x - mean) / scale, scale = the population standard deviation (1 where it is 0), like
+/// scikit-learn's StandardScaler.
 class NN_API StandardScaler {
  public:
   StandardScaler& fit(const Dataset& data);
   void transform(Dataset& data) const;
-  // x: [N, ...] with sample_numel == num_features().
+  /// x: [N, ...] with sample_numel == num_features().
   void transform(Tensor& x) const;
   void inverse_transform(Tensor& x) const;
 
@@ -29,15 +29,15 @@ class NN_API StandardScaler {
   int64_t num_features() const { return static_cast<int64_t>(mean_.size()); }
   const std::vector<float>& mean() const { return mean_; }
   const std::vector<float>& scale() const { return scale_; }
-  // Restores a fitted state (from a saved model): equal sizes, scales > 0.
+  /// Restores a fitted state (from a saved model): equal sizes, scales > 0.
   void set_state(std::vector<float> mean, std::vector<float> scale);
 
  private:
   std::vector<float> mean_, scale_;
 };
 
-// x' = (x - data_min) * scale + low with scale = (high - low) / (data_max - data_min), mapping the
-// training range of each feature onto [low, high] (a constant feature is shifted to `low`).
+/// x' = (x - data_min) * scale + low with scale = (high - low) / (data_max - data_min), mapping the
+/// training range of each feature onto [low, high] (a constant feature is shifted to `low`).
 class NN_API MinMaxScaler {
  public:
   explicit MinMaxScaler(float low = 0.0f, float high = 1.0f);
@@ -57,11 +57,11 @@ class NN_API MinMaxScaler {
  private:
   float low_, high_;
   std::vector<float> data_min_, data_max_;
-  std::vector<float> scale_;  // (high - low) / (data_max - data_min), 1 for a constant feature
+  std::vector<float> scale_;  ///< (high - low) / (data_max - data_min), 1 for a constant feature
   void derive();
 };
 
-// [N, num_classes] with a 1 at (i, labels[i]).
+/// [N, num_classes] with a 1 at (i, labels[i]).
 NN_API Tensor one_hot(std::span<const int32_t> labels, int64_t num_classes);
 
 }  // namespace nn::data

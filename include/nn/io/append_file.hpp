@@ -14,15 +14,15 @@ namespace nn::io {
 class NN_API AppendFile {
  public:
   explicit AppendFile(std::filesystem::path path);
-  ~AppendFile();  // closes (errors on this path are not reported: call close() to see them)
+  ~AppendFile();  ///< closes (errors on this path are not reported: call close() to see them)
   AppendFile(const AppendFile&) = delete;
   AppendFile& operator=(const AppendFile&) = delete;
 
-  // Appends all of `text` (one write per call where the system allows, so lines do not interleave).
+  /// Appends all of `text` (one write per call where the system allows, so lines do not interleave).
   void write(std::string_view text);
-  // fsync: what was written is on disk.
+  /// fsync: what was written is on disk.
   void sync();
-  // Closes, reporting a failed close as nn::Error.
+  /// Closes, reporting a failed close as nn::Error.
   void close();
   const std::filesystem::path& path() const { return path_; }
 

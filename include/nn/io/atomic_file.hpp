@@ -22,48 +22,48 @@ namespace nn::io {
 
 class NN_API AtomicFile {
  public:
-  // Opens a temporary file next to `path`; nn::Error when that is impossible or when `path` exists
-  // and is not a regular file.
+  /// Opens a temporary file next to `path`; nn::Error when that is impossible or when `path` exists
+  /// and is not a regular file.
   explicit AtomicFile(std::filesystem::path path);
-  // Removes the temporary file unless commit() succeeded.
+  /// Removes the temporary file unless commit() succeeded.
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(const void* data, size_t size);
   void write(std::string_view text) { write(text.data(), text.size()); }
-  // fsync, rename over the destination, fsync the folder. On an error the temporary file is removed.
+  /// fsync, rename over the destination, fsync the folder. On an error the temporary file is removed.
   void commit();
   const std::filesystem::path& path() const { return path_; }
   const std::filesystem::path& temporary_path() const { return tmp_; }
 
  private:
-  void abandon();  // closes and removes the temporary file
+  void abandon();  ///< closes and removes the temporary file
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
   bool committed_ = false;
 };
 
-// Writes `content` to `path` atomically.
+/// Writes `content` to `path` atomically.
 NN_API void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
-// nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
-// regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.
+/// nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
+/// regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.
 NN_API void check_replaceable(const std::filesystem::path& path, std::string_view verb = "replace");
 
-// Removes the temporaries ".NAME.tmp.XXXXXX" of `name` that a killed writer left in `dir` (regular
-// files only; anything else with such a name is left alone). Returns how many were removed.
+/// Removes the temporaries ".NAME.tmp.XXXXXX" of `name` that a killed writer left in `dir` (regular
+/// files only; anything else with such a name is left alone). Returns how many were removed.
 NN_API int remove_stale_temporaries(const std::filesystem::path& dir, const std::string& name);
 
-// For tests: a hook called before each write, fsync and close of a file these writers own, with the
-// operation's name ("write", "fsync", "close", "rename"); a non-zero return is taken as the errno of
-// a failed call. Empty (the default): no fault. Not thread-safe; set it only in tests.
+/// For tests: a hook called before each write, fsync and close of a file these writers own, with the
+/// operation's name ("write", "fsync", "close", "rename"); a non-zero return is taken as the errno of
+/// a failed call. Empty (the default): no fault. Not thread-safe; set it only in tests.
 NN_API void set_write_fault_for_testing(std::function<int(std::string_view operation)> fault);
-// The hook's verdict for `operation` (0: go ahead). Used by AtomicFile and AppendFile.
+/// The hook's verdict for `operation` (0: go ahead). Used by AtomicFile and AppendFile.
 NN_API int write_fault(std::string_view operation);
-// Writes all `size` bytes to the descriptor `fd`: retries on EINTR, continues after short writes and
-// asks write_fault("write") before each call. Returns 0, or the errno of the failed write (EIO when
-// a write wrote nothing). Used by AtomicFile and AppendFile.
+/// Writes all `size` bytes to the descriptor `fd`: retries on EINTR, continues after short writes and
+/// asks write_fault("write") before each call. Returns 0, or the errno of the failed write (EIO when
+/// a write wrote nothing). Used by AtomicFile and AppendFile.
 NN_API int write_all(int fd, const void* data, size_t size);
 
 }  // namespace nn::io

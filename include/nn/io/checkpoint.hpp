@@ -40,84 +40,84 @@ inline constexpr const char* kCheckpointFormat = "nn.checkpoint";
 inline constexpr int kCheckpointFormatVersion = 1;
 
 struct NN_API CheckpointState {
-  StateDict model;             // the model's parameters and buffers by dotted name ("0.weight", "1.running_mean")
-  std::string optimizer_type;  // Optimizer::type_name()
-  StateDict optimizer;         // "<param name>.<k>": state tensor k of that parameter (stored as "optim.<...>")
+  StateDict model;             ///< the model's parameters and buffers by dotted name ("0.weight", "1.running_mean")
+  std::string optimizer_type;  ///< Optimizer::type_name()
+  StateDict optimizer;         ///< "<param name>.<k>": state tensor k of that parameter (stored as "optim.<...>")
   int64_t optimizer_steps = 0;
-  int64_t scheduler_epoch = -1;  // -1: no scheduler
+  int64_t scheduler_epoch = -1;  ///< -1: no scheduler
 
-  // Where training stands. Resume with FitOptions{.start_epoch = epoch, .start_batch = batch}.
-  int64_t epoch = 0;  // the epoch in progress (batch > 0) or the next one to run (batch == 0)
-  int64_t batch = 0;  // batches of `epoch` already trained
-  int64_t step = 0;   // optimizer steps since the start of training
-  // "global": nn::global_rng(); "<spec name>:<module path>": a layer's generator named "rng"
-  // (Module::named_rngs), e.g. "dropout:3" for Dropout's mask stream "3.rng"; "<dotted name>":
-  // any other generator of the model.
+  /// Where training stands. Resume with FitOptions{.start_epoch = epoch, .start_batch = batch}.
+  int64_t epoch = 0;  ///< the epoch in progress (batch > 0) or the next one to run (batch == 0)
+  int64_t batch = 0;  ///< batches of `epoch` already trained
+  int64_t step = 0;   ///< optimizer steps since the start of training
+  /// "global": nn::global_rng(); "<spec name>:<module path>": a layer's generator named "rng"
+  /// (Module::named_rngs), e.g. "dropout:3" for Dropout's mask stream "3.rng"; "<dotted name>":
+  /// any other generator of the model.
   std::map<std::string, Rng::State> rngs;
-  train::History history;                  // finished epochs; partial: the sums of `epoch`'s first `batch` batches
+  train::History history;                  ///< finished epochs; partial: the sums of `epoch`'s first `batch` batches
 
-  // The best monitored figure at an epoch end so far (NaN: none yet), for best.safetensors.
+  /// The best monitored figure at an epoch end so far (NaN: none yet), for best.safetensors.
   std::string monitor;
   double best = std::numeric_limits<double>::quiet_NaN();
   int64_t best_epoch = -1;
 
-  // Everything that must match for an exact resume (not the number of epochs).
-  JsonValue settings;  // a JSON object
-  // More __metadata__ entries for the caller (keys must not be the checkpoint's own).
+  /// Everything that must match for an exact resume (not the number of epochs).
+  JsonValue settings;  ///< a JSON object
+  /// More __metadata__ entries for the caller (keys must not be the checkpoint's own).
   std::map<std::string, std::string> metadata;
 };
 
-// FNV-1a 64 of bytes, continuing from `hash`.
+/// FNV-1a 64 of bytes, continuing from `hash`.
 NN_API uint64_t fnv1a64(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull);
-// FNV-1a 64 of the canonical JSON text of `settings` (object keys sorted, no spaces).
+/// FNV-1a 64 of the canonical JSON text of `settings` (object keys sorted, no spaces).
 NN_API uint64_t settings_hash(const nlohmann::json& settings);
 
-// A float as JSON with its shortest decimal spelling (nn::json_float, optim/optimizer.hpp).
+/// A float as JSON with its shortest decimal spelling (nn::json_float, optim/optimizer.hpp).
 using nn::json_float;
-// The optimizer's type and settings, Optimizer::settings(): {"type": "SGD", "lr": 0.01,
-// "momentum": 0.9, ...}; lr is the initial rate (schedulers change the current one).
+/// The optimizer's type and settings, Optimizer::settings(): {"type": "SGD", "lr": 0.01,
+/// "momentum": 0.9, ...}; lr is the initial rate (schedulers change the current one).
 NN_API nlohmann::json optimizer_settings(const Optimizer& optimizer);
 
-// "" when `saved` and `wanted` are equal; otherwise what differs, as
-// "the checkpoint was trained with optimizer.type Adam, optimizer.lr 0.001; this run asks for
-// optimizer.type SGD, optimizer.lr 0.01" (keys as dotted paths, "(none)" where a key is absent).
+/// "" when `saved` and `wanted` are equal; otherwise what differs, as
+/// "the checkpoint was trained with optimizer.type Adam, optimizer.lr 0.001; this run asks for
+/// optimizer.type SGD, optimizer.lr 0.01" (keys as dotted paths, "(none)" where a key is absent).
 NN_API std::string settings_difference(const nlohmann::json& saved, const nlohmann::json& wanted);
-// nn::Error "resume: <where>: <settings_difference>" unless the checkpoint's settings equal `wanted`.
+/// nn::Error "resume: <where>: <settings_difference>" unless the checkpoint's settings equal `wanted`.
 NN_API void check_resume_settings(const CheckpointState& checkpoint, const nlohmann::json& wanted,
                                   const std::string& where = "the checkpoint");
 
-// Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
-// every generator of the model, Module::named_rngs: Dropout's masks) of `state` from live objects
-// (copies).
+/// Fills the model (parameters and buffers), optimizer, scheduler and RNG parts (the global one and
+/// every generator of the model, Module::named_rngs: Dropout's masks) of `state` from live objects
+/// (copies).
 NN_API void capture_training_state(CheckpointState& state, Module& model, Optimizer& optimizer,
                                    const Scheduler* scheduler);
-// Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
-// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each of the model's
-// generators from its key). The model must have its shapes (run one forward first when layers infer their input size).
-// nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
-// different optimizer type; nothing is changed then.
+/// Puts them back: the weights and buffers, the optimizer's state tensors and step count, the
+/// scheduler's epoch and the RNG states ("global" into nn::global_rng(), each of the model's
+/// generators from its key). The model must have its shapes (run one forward first when layers infer their input size).
+/// nn::Error naming any tensor or generator that is missing, unexpected or shaped differently, or a
+/// different optimizer type; nothing is changed then.
 NN_API void restore_training_state(const CheckpointState& state, Module& model, Optimizer& optimizer,
                                    Scheduler* scheduler);
 
-// Writes the checkpoint atomically (temporary file, fsync, rename, fsync of the folder).
-// `before_rename`, when given, runs after the temporary file is complete and before the rename
-// (tests use it to kill the process there).
+/// Writes the checkpoint atomically (temporary file, fsync, rename, fsync of the folder).
+/// `before_rename`, when given, runs after the temporary file is complete and before the rename
+/// (tests use it to kill the process there).
 NN_API void save_checkpoint(const std::filesystem::path& path, const CheckpointState& state,
                             const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
-// Writes a checkpoint of live training objects without copying a tensor: the model's and the
-// optimizer's tensors straight from them, the optimizer type and steps, the scheduler's epoch and
-// the RNG states captured into `state` here, and everything else (position, history, best,
-// settings, metadata) from `state`, whose `model` and `optimizer` dicts are not used.
+/// Writes a checkpoint of live training objects without copying a tensor: the model's and the
+/// optimizer's tensors straight from them, the optimizer type and steps, the scheduler's epoch and
+/// the RNG states captured into `state` here, and everything else (position, history, best,
+/// settings, metadata) from `state`, whose `model` and `optimizer` dicts are not used.
 NN_API void save_live_checkpoint(const std::filesystem::path& path, CheckpointState& state, Module& model,
                                  Optimizer& optimizer, const Scheduler* scheduler,
                                  const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
-// Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
-// missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
-// included).
+/// Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
+/// missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
+/// included).
 NN_API CheckpointState load_checkpoint(const std::filesystem::path& path);
-// Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
+/// Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
 NN_API bool is_checkpoint_file(const std::filesystem::path& path);
-// A checkpoint file, or a folder meaning FOLDER/last.safetensors (CheckpointWriter::last_path).
+/// A checkpoint file, or a folder meaning FOLDER/last.safetensors (CheckpointWriter::last_path).
 NN_API std::filesystem::path resolve_checkpoint_path(const std::filesystem::path& path);
 
 }  // namespace nn::io

@@ -25,25 +25,25 @@
 namespace nn::io {
 
 struct NN_API CheckpointWriterOptions {
-  std::filesystem::path dir{};  // created when missing
-  int64_t every_batches = 0;   // also write last every N optimizer steps; 0: only at epoch ends
-  // The History figure that decides best.safetensors; "": val_loss with validation, else
-  // train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
+  std::filesystem::path dir{};  ///< created when missing
+  int64_t every_batches = 0;   ///< also write last every N optimizer steps; 0: only at epoch ends
+  /// The History figure that decides best.safetensors; "": val_loss with validation, else
+  /// train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
   std::string monitor{};
-  JsonValue settings{};  // a JSON object, stored in every checkpoint
-  std::map<std::string, std::string> metadata{};       // likewise
-  // Test hooks: between the complete temporary file and its rename, and after a checkpoint is
-  // in place (`state` then holds everything but the tensors).
+  JsonValue settings{};  ///< a JSON object, stored in every checkpoint
+  std::map<std::string, std::string> metadata{};       ///< likewise
+  /// Test hooks: between the complete temporary file and its rename, and after a checkpoint is
+  /// in place (`state` then holds everything but the tensors).
   std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};
   std::function<void(const std::filesystem::path& path, const CheckpointState& state)> after_write{};
 };
 
-// Writes DIR/last.safetensors every `every_batches` steps and at every epoch end, and
-// DIR/best.safetensors at an epoch end where the monitored figure improved. A step that ends an
-// epoch is written at the epoch end only (with the validation figures). A non-finite loss makes
-// Trainer::fit throw before the step and before any callback, so nothing is written then and both
-// files keep their last complete content. On construction, temporary files left in DIR by a
-// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
+/// Writes DIR/last.safetensors every `every_batches` steps and at every epoch end, and
+/// DIR/best.safetensors at an epoch end where the monitored figure improved. A step that ends an
+/// epoch is written at the epoch end only (with the validation figures). A non-finite loss makes
+/// Trainer::fit throw before the step and before any callback, so nothing is written then and both
+/// files keep their last complete content. On construction, temporary files left in DIR by a
+/// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
 class NN_API CheckpointWriter : public train::Callback {
  public:
   explicit CheckpointWriter(CheckpointWriterOptions options);
@@ -51,11 +51,11 @@ class NN_API CheckpointWriter : public train::Callback {
   static std::filesystem::path last_path(const std::filesystem::path& dir) { return dir / "last.safetensors"; }
   static std::filesystem::path best_path(const std::filesystem::path& dir) { return dir / "best.safetensors"; }
 
-  // A resumed run: the best figure of the checkpoint it resumed from.
+  /// A resumed run: the best figure of the checkpoint it resumed from.
   void set_best(double value, int64_t epoch);
   double best() const { return best_; }
   int64_t best_epoch() const { return best_epoch_; }
-  int64_t writes() const { return writes_; }  // files written so far
+  int64_t writes() const { return writes_; }  ///< files written so far
   const std::string& monitor() const { return monitor_; }
 
   void on_train_begin(const train::TrainBegin& info) override;

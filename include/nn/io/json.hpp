@@ -14,15 +14,15 @@
 
 namespace nn::io {
 
-// The deepest nesting of arrays and objects in `text` (brackets inside strings do not count).
-// Linear time, no recursion; the text need not be valid JSON.
+/// The deepest nesting of arrays and objects in `text` (brackets inside strings do not count).
+/// Linear time, no recursion; the text need not be valid JSON.
 NN_API int json_depth(std::string_view text);
 
-// Parses `text`. nn::Error "<what>: JSON nested N levels deep, more than the limit of 64",
-// "<what>: invalid JSON: ..." or "<what>: the key 'k' appears twice in one object".
+/// Parses `text`. nn::Error "<what>: JSON nested N levels deep, more than the limit of 64",
+/// "<what>: invalid JSON: ..." or "<what>: the key 'k' appears twice in one object".
 NN_API nlohmann::json parse_json(std::string_view text, std::string_view what, int max_depth = 64);
 
-// j.dump(), cut to at most max_chars characters ("..." marks a cut), for error messages.
+/// j.dump(), cut to at most max_chars characters ("..." marks a cut), for error messages.
 NN_API std::string short_dump(const nlohmann::json& j, size_t max_chars = 80);
 
 }  // namespace nn::io

@@ -18,13 +18,13 @@ namespace nn::io {
 
 inline constexpr const char* kScalerMetadataKey = "nn.preprocess";
 
-// Puts the scaler into metadata (model files and checkpoint metadata alike).
+/// Puts the scaler into metadata (model files and checkpoint metadata alike).
 NN_API void put_scaler(std::map<std::string, std::string>& metadata, const data::Scaler& scaler);
-// The scaler metadata holds; none without the entry. nn::Error starting with `what` (the file) and
-// naming the field for an entry that is not valid JSON or not a valid scaler.
+/// The scaler metadata holds; none without the entry. nn::Error starting with `what` (the file) and
+/// naming the field for an entry that is not valid JSON or not a valid scaler.
 NN_API data::Scaler scaler_from_metadata(const std::map<std::string, std::string>& metadata, std::string_view what);
 
-// save() with the scaler added to options.metadata.
+/// save() with the scaler added to options.metadata.
 NN_API void save_with_scaler(const Module& model, const data::Scaler& scaler, const std::filesystem::path& path,
                              SaveOptions options = {});
 
@@ -32,7 +32,7 @@ struct NN_API ScaledModel {
   LoadedModel model;
   data::Scaler scaler;
 };
-// load_model() and the scaler saved with it.
+/// load_model() and the scaler saved with it.
 NN_API ScaledModel load_with_scaler(const std::filesystem::path& path);
 
 }  // namespace nn::io

@@ -21,28 +21,28 @@ class AtomicFile;
 
 struct NN_API SafetensorsFile {
   std::map<std::string, std::string> metadata;
-  std::vector<std::pair<std::string, Tensor>> tensors;  // in file order of their data
+  std::vector<std::pair<std::string, Tensor>> tensors;  ///< in file order of their data
   const Tensor* find(const std::string& name) const;
 };
 
-// Writes float32 tensors (names must be unique and non-empty) atomically.
+/// Writes float32 tensors (names must be unique and non-empty) atomically.
 NN_API void write_safetensors(const std::filesystem::path& path,
                               const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                               const std::map<std::string, std::string>& metadata = {});
-// The same into an open atomic file, which the caller commits (or drops).
+/// The same into an open atomic file, which the caller commits (or drops).
 NN_API void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                               const std::map<std::string, std::string>& metadata = {});
 
 struct NN_API ReadOptions {
-  // Integer tensors (I64, I32, I16, I8, U8) are converted to float32 when every value is exactly
-  // representable (|v| <= 2^24). PyTorch stores BatchNorm's num_batches_tracked as I64.
+  /// Integer tensors (I64, I32, I16, I8, U8) are converted to float32 when every value is exactly
+  /// representable (|v| <= 2^24). PyTorch stores BatchNorm's num_batches_tracked as I64.
   bool integers_as_float = false;
 };
 
-// Reads and validates a file. F32 tensors are read as they are; F64, F16, BF16 and (unless
-// options.integers_as_float) the integer dtypes are refused with a message naming the tensor and
-// dtype. Errors name the file and what was wrong (header size, JSON, duplicate key, offsets out of
-// range or overlapping, shape vs size).
+/// Reads and validates a file. F32 tensors are read as they are; F64, F16, BF16 and (unless
+/// options.integers_as_float) the integer dtypes are refused with a message naming the tensor and
+/// dtype. Errors name the file and what was wrong (header size, JSON, duplicate key, offsets out of
+/// range or overlapping, shape vs size).
 NN_API SafetensorsFile read_safetensors(const std::filesystem::path& path, const ReadOptions& options = {});
 
 }  // namespace nn::io

@@ -18,8 +18,8 @@ namespace nn {
 
 struct NN_API BatchNormOptions {
   float eps = 1e-5f;
-  float momentum = 0.1f;  // running = (1 - momentum) running + momentum batch
-  bool affine = true;     // false: no weight and bias (1 and 0)
+  float momentum = 0.1f;  ///< running = (1 - momentum) running + momentum batch
+  bool affine = true;     ///< false: no weight and bias (1 and 0)
 };
 
 class NN_API BatchNorm : public Module {
@@ -28,12 +28,12 @@ class NN_API BatchNorm : public Module {
   const Tensor& backward(const Tensor& dy) override;
   std::string extra_repr() const override;
   std::string spec_name() const override { return "batchnorm"; }
-  nlohmann::json settings() const override;  // features, eps, momentum
-  // Checks samples of shape [C], [C, L] (1d) or [C, H, W] (2d); the output has the same shape.
+  nlohmann::json settings() const override;  ///< features, eps, momentum
+  /// Checks samples of shape [C], [C, L] (1d) or [C, H, W] (2d); the output has the same shape.
   Shape build(const Shape& input) override;
 
-  int64_t num_features() const { return c_; }  // 0 until inferred
-  // Sets C and sizes the parameters and buffers (what the first forward does when C is inferred).
+  int64_t num_features() const { return c_; }  ///< 0 until inferred
+  /// Sets C and sizes the parameters and buffers (what the first forward does when C is inferred).
   void initialize(int64_t num_features);
   const BatchNormOptions& options() const { return options_; }
   Parameter* weight() { return weight_; }
@@ -46,7 +46,7 @@ class NN_API BatchNorm : public Module {
   struct Inferred {};
   BatchNorm(const char* name, int64_t num_features, BatchNormOptions options);
   BatchNorm(const char* name, Inferred, BatchNormOptions options);
-  // The rank and layout this type accepts, for the shape check.
+  /// The rank and layout this type accepts, for the shape check.
   virtual bool accepts_rank(int rank) const = 0;
   virtual const char* layout() const = 0;
 
@@ -59,8 +59,8 @@ class NN_API BatchNorm : public Module {
   Tensor* running_var_ = nullptr;
   Tensor* num_batches_ = nullptr;
   const Tensor* x_ = nullptr;
-  bool batch_stats_ = false;  // whether the last forward used the batch's statistics
-  Tensor mean_, var_, invstd_;  // (C): the last training batch's statistics
+  bool batch_stats_ = false;  ///< whether the last forward used the batch's statistics
+  Tensor mean_, var_, invstd_;  ///< (C): the last training batch's statistics
   Tensor y_, dx_;
 };
 
@@ -68,7 +68,7 @@ class NN_API BatchNorm1d : public BatchNorm {
  public:
   explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm1d", num_features, options) {}
-  // C taken from the input.
+  /// C taken from the input.
   static BatchNorm1d inferred(BatchNormOptions options = {}) { return BatchNorm1d(Inferred{}, options); }
   std::string type_name() const override { return "BatchNorm1d"; }
 
@@ -82,7 +82,7 @@ class NN_API BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
       : BatchNorm("BatchNorm2d", num_features, options) {}
-  // C taken from the input.
+  /// C taken from the input.
   static BatchNorm2d inferred(BatchNormOptions options = {}) { return BatchNorm2d(Inferred{}, options); }
   std::string type_name() const override { return "BatchNorm2d"; }
 

@@ -24,48 +24,48 @@
 namespace nn {
 
 enum class ConvAlgorithm {
-  automatic,  // direct where it applies and the layer is small enough, otherwise gemm
+  automatic,  ///< direct where it applies and the layer is small enough, otherwise gemm
   gemm,
-  direct,  // stride 1 only (nn::Error otherwise); dx falls back to gemm when padding >= kernel
+  direct,  ///< stride 1 only (nn::Error otherwise); dx falls back to gemm when padding >= kernel
 };
 
 struct NN_API ConvOptions {
   Size2 stride = 1;
-  Size2 padding = 0;  // zeros on each side
+  Size2 padding = 0;  ///< zeros on each side
   bool bias = true;
-  // He by default: convolutions are mostly followed by ReLU. fan_in = in_c * kh * kw.
+  /// He by default: convolutions are mostly followed by ReLU. fan_in = in_c * kh * kw.
   Init init = Init::he;
   float gain = 1.0f;
-  float alpha = 0.01f;  // slope assumed by Init::he_leaky
-  Rng* rng = nullptr;   // where the initial weights come from; nullptr: nn::global_rng()
-  ConvAlgorithm algorithm = ConvAlgorithm::automatic;  // how to compute; the results agree to rounding
+  float alpha = 0.01f;  ///< slope assumed by Init::he_leaky
+  Rng* rng = nullptr;   ///< where the initial weights come from; nullptr: nn::global_rng()
+  ConvAlgorithm algorithm = ConvAlgorithm::automatic;  ///< how to compute; the results agree to rounding
 };
 
 class NN_API Conv2D : public Module {
  public:
-  // Conv2D(1, 8, 3, {.padding = 1}) or Conv2D(3, 16, {3, 5}, {.stride = {2, 1}}).
+  /// Conv2D(1, 8, 3, {.padding = 1}) or Conv2D(3, 16, {3, 5}, {.stride = {2, 1}}).
   Conv2D(int64_t in_channels, int64_t out_channels, Size2 kernel, ConvOptions options = {});
-  // in_channels inferred from the first forward's x; weight and bias exist (empty) from the start,
-  // so an optimizer may be built before the first forward.
+  /// in_channels inferred from the first forward's x; weight and bias exist (empty) from the start,
+  /// so an optimizer may be built before the first forward.
   Conv2D(int64_t out_channels, Size2 kernel, ConvOptions options = {});
 
-  // x: (N, in_c, H, W) -> (N, out_c, OH, OW)
+  /// x: (N, in_c, H, W) -> (N, out_c, OH, OW)
   const Tensor& forward(const Tensor& x) override;
-  // dy: (N, out_c, OH, OW) -> dx: (N, in_c, H, W); dW += dy * im2col(x)^T, db += sum of dy over
-  // N, OH, OW. dx is skipped (an empty tensor is returned) when input_grad() is false.
+  /// dy: (N, out_c, OH, OW) -> dx: (N, in_c, H, W); dW += dy * im2col(x)^T, db += sum of dy over
+  /// N, OH, OW. dx is skipped (an empty tensor is returned) when input_grad() is false.
   const Tensor& backward(const Tensor& dy) override;
 
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "conv"; }
-  // out, kernel, stride, padding, init, and those that differ from the defaults: gain, bias, alpha.
+  /// out, kernel, stride, padding, init, and those that differ from the defaults: gain, bias, alpha.
   nlohmann::json settings() const override;
-  // input [in_c, H, W] -> [out_c, OH, OW]; draws the weights when in_channels was deferred.
+  /// input [in_c, H, W] -> [out_c, OH, OW]; draws the weights when in_channels was deferred.
   Shape build(const Shape& input) override;
-  // A deferred Conv2D given a saved weight [out, in, kh, kw] takes in.
+  /// A deferred Conv2D given a saved weight [out, in, kh, kw] takes in.
   void infer_from_saved(const std::string& name, const Shape& saved) override;
 
-  int64_t in_channels() const { return in_; }  // 0 until inferred
+  int64_t in_channels() const { return in_; }  ///< 0 until inferred
   int64_t out_channels() const { return out_; }
   Size2 kernel_size() const { return {win_.kh, win_.kw}; }
   Size2 stride() const { return {win_.sh, win_.sw}; }
@@ -74,7 +74,7 @@ class NN_API Conv2D : public Module {
   const ConvOptions& options() const { return options_; }
   Parameter& weight() { return *weight_; }
   Parameter* bias() { return bias_; }
-  // Sets in_channels and draws the weights (what the first forward does when it was deferred).
+  /// Sets in_channels and draws the weights (what the first forward does when it was deferred).
   void initialize(int64_t in_channels);
 
  private:
@@ -85,26 +85,26 @@ class NN_API Conv2D : public Module {
   Parameter* weight_ = nullptr;
   Parameter* bias_ = nullptr;
   Rng* rng_ = nullptr;
-  // Geometry of the direct algorithm for an (h, w) input; see ops/conv_direct.hpp.
+  /// Geometry of the direct algorithm for an (h, w) input; see ops/conv_direct.hpp.
   struct Flat {
-    int64_t wp = 0, plane = 0, len = 0, size = 0;  // padded row, padded plane, OH*wp, rounded len
+    int64_t wp = 0, plane = 0, len = 0, size = 0;  ///< padded row, padded plane, OH*wp, rounded len
   };
-  // Limits of ConvAlgorithm::automatic's direct choice: in_c*kh*kw and out_c.
+  /// Limits of ConvAlgorithm::automatic's direct choice: in_c*kh*kw and out_c.
   static constexpr int64_t kDirectMaxReduction = 256, kDirectMaxOutChannels = 64;
   bool use_direct() const;
   bool direct_input_grad() const;
-  // The number of blocks of images (threads) for a batch of n.
+  /// The number of blocks of images (threads) for a batch of n.
   int blocks_for(int64_t n, int64_t oh, int64_t ow) const;
   Flat flat_forward(int64_t h, int64_t w);
   Flat flat_input_grad(int64_t oh, int64_t ow);
 
   const Tensor* x_ = nullptr;
-  int blocks_ = 1;             // blocks of images used by the last forward
-  std::vector<int64_t> offsets_, offsets_dx_;  // tap offsets in the padded planes
-  Tensor work_;                // (blocks, per-block scratch): padded planes, columns
-  Tensor wgrad_;               // (blocks, out_c*in_c*kh*kw [*8 for direct]): dW per block
-  std::vector<double> bgrad_;  // (blocks, out_c): db per block
-  Tensor wflip_;               // (in_c, out_c, kh, kw): W transposed and turned, for direct dx
+  int blocks_ = 1;             ///< blocks of images used by the last forward
+  std::vector<int64_t> offsets_, offsets_dx_;  ///< tap offsets in the padded planes
+  Tensor work_;                ///< (blocks, per-block scratch): padded planes, columns
+  Tensor wgrad_;               ///< (blocks, out_c*in_c*kh*kw [*8 for direct]): dW per block
+  std::vector<double> bgrad_;  ///< (blocks, out_c): db per block
+  Tensor wflip_;               ///< (in_c, out_c, kh, kw): W transposed and turned, for direct dx
   Tensor y_, dx_;
 };
 

@@ -16,25 +16,25 @@
 namespace nn {
 
 struct NN_API DropoutOptions {
-  std::optional<uint64_t> seed;  // nullopt: drawn from nn::global_rng()
+  std::optional<uint64_t> seed;  ///< nullopt: drawn from nn::global_rng()
 };
 
 class NN_API Dropout : public Module {
  public:
   explicit Dropout(float p = 0.5f, DropoutOptions options = {});
 
-  // Training: y = x * mask, mask = 0 with probability p, else 1 / (1 - p); a new mask per call.
-  // Evaluation: y = x.
+  /// Training: y = x * mask, mask = 0 with probability p, else 1 / (1 - p); a new mask per call.
+  /// Evaluation: y = x.
   const Tensor& forward(const Tensor& x) override;
-  // dx = dy * mask (training), dy (evaluation).
+  /// dx = dy * mask (training), dy (evaluation).
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;
   std::string spec_name() const override { return "dropout"; }
-  nlohmann::json settings() const override;  // p
+  nlohmann::json settings() const override;  ///< p
 
   float p() const { return p_; }
-  // The mask generator, registered as the module's random generator "rng" (Module::named_rngs).
+  /// The mask generator, registered as the module's random generator "rng" (Module::named_rngs).
   Rng::State rng_state() const { return rng_->state(); }
   void set_rng_state(const Rng::State& state) { rng_->set_state(state); }
 
@@ -42,7 +42,7 @@ class NN_API Dropout : public Module {
   float p_;
   Rng* rng_;
   bool ran_ = false;
-  bool masked_ = false;  // whether the last forward applied a mask (training mode)
+  bool masked_ = false;  ///< whether the last forward applied a mask (training mode)
   Tensor mask_, y_, dx_;
 };
 

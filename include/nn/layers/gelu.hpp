@@ -17,14 +17,14 @@ enum class GeluApproximate { none, tanh };
 class NN_API GELU : public Module {
  public:
   explicit GELU(GeluApproximate approximate = GeluApproximate::none) : approximate_(approximate) {}
-  // "none" or "tanh"; nn::Error naming the word otherwise.
+  /// "none" or "tanh"; nn::Error naming the word otherwise.
   static GeluApproximate parse_approximate(const std::string& word);
 
   const Tensor& forward(const Tensor& x) override;
-  // dx = dy * y'(x), from the input kept by forward.
+  /// dx = dy * y'(x), from the input kept by forward.
   const Tensor& backward(const Tensor& dy) override;
   std::string type_name() const override { return "GELU"; }
-  std::string extra_repr() const override;  // approximate='none'
+  std::string extra_repr() const override;  ///< approximate='none'
   std::string spec_name() const override { return "gelu"; }
   nlohmann::json settings() const override;
 

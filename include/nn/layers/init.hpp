@@ -20,13 +20,13 @@ enum class Init { xavier, he, he_leaky, normal, uniform };
 struct NN_API InitOptions {
   Init method = Init::xavier;
   float gain = 1.0f;
-  float alpha = 0.01f;  // the negative slope he_leaky assumes
+  float alpha = 0.01f;  ///< the negative slope he_leaky assumes
 };
 
-// Fills `w` by the method, drawing from `rng`.
+/// Fills `w` by the method, drawing from `rng`.
 NN_API void init_weights(Tensor& w, int64_t fan_in, const InitOptions& options, Rng& rng);
 
-NN_API Init parse_init(const std::string& name);  // "xavier", "he", ...; nn::Error listing them otherwise
+NN_API Init parse_init(const std::string& name);  ///< "xavier", "he", ...; nn::Error listing them otherwise
 NN_API std::string to_string(Init method);
 
 }  // namespace nn

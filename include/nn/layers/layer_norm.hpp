@@ -13,31 +13,31 @@ namespace nn {
 
 struct NN_API LayerNormOptions {
   float eps = 1e-5f;
-  bool elementwise_affine = true;  // false: no weight and bias
+  bool elementwise_affine = true;  ///< false: no weight and bias
 };
 
 class NN_API LayerNorm : public Module {
  public:
-  // normalized_shape 0: taken from the last dimension of the first input.
+  /// normalized_shape 0: taken from the last dimension of the first input.
   explicit LayerNorm(int64_t normalized_shape = 0, LayerNormOptions options = {});
 
   const Tensor& forward(const Tensor& x) override;
-  // Exact derivative through the row statistics: with xh = (x - mean) * invstd and g = dy * weight,
-  // dx = invstd (g - mean(g) - xh mean(g xh)); dweight += sum dy xh, dbias += sum dy.
+  /// Exact derivative through the row statistics: with xh = (x - mean) * invstd and g = dy * weight,
+  /// dx = invstd (g - mean(g) - xh mean(g xh)); dweight += sum dy xh, dbias += sum dy.
   const Tensor& backward(const Tensor& dy) override;
   Shape build(const Shape& input) override;
-  // A deferred LayerNorm given a saved weight or bias [F] takes F.
+  /// A deferred LayerNorm given a saved weight or bias [F] takes F.
   void infer_from_saved(const std::string& name, const Shape& saved) override;
   std::string type_name() const override { return "LayerNorm"; }
-  std::string extra_repr() const override;  // (F,), eps=1e-05, elementwise_affine=True
+  std::string extra_repr() const override;  ///< (F,), eps=1e-05, elementwise_affine=True
   std::string spec_name() const override { return "layernorm"; }
   nlohmann::json settings() const override;
 
-  int64_t normalized_shape() const { return f_; }  // 0 until inferred
+  int64_t normalized_shape() const { return f_; }  ///< 0 until inferred
   const LayerNormOptions& options() const { return options_; }
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }
-  // Sets F and sizes weight and bias (what the first forward does when it was deferred).
+  /// Sets F and sizes weight and bias (what the first forward does when it was deferred).
   void initialize(int64_t normalized_shape);
 
  private:
@@ -46,7 +46,7 @@ class NN_API LayerNorm : public Module {
   Parameter* weight_ = nullptr;
   Parameter* bias_ = nullptr;
   const Tensor* x_ = nullptr;
-  Tensor mean_, invstd_;  // (rows): the last forward's statistics
+  Tensor mean_, invstd_;  ///< (rows): the last forward's statistics
   Tensor y_, dx_;
 };
 

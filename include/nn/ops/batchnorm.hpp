@@ -9,20 +9,20 @@
 
 namespace nn::ops {
 
-// Training: per channel mean and biased variance over (N, L); y = (x - mean) invstd gamma + beta
-// with invstd = 1 / sqrt(var + eps). Writes mean (C), var (C, biased) and invstd (C).
+/// Training: per channel mean and biased variance over (N, L); y = (x - mean) invstd gamma + beta
+/// with invstd = 1 / sqrt(var + eps). Writes mean (C), var (C, biased) and invstd (C).
 void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* beta, float eps, float* y, float* mean, float* var, float* invstd);
-// Evaluation: y = (x - running_mean) / sqrt(running_var + eps) gamma + beta.
+/// Evaluation: y = (x - running_mean) / sqrt(running_var + eps) gamma + beta.
 void batch_norm_forward_eval(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                              const float* beta, const float* running_mean, const float* running_var, float eps,
                              float* y);
-// The exact derivative through the batch statistics, with xhat = (x - mean) invstd and M = N*L:
-// dx = gamma invstd / M (M dy - sum dy - xhat sum(dy xhat)); dgamma += sum dy xhat; dbeta += sum dy.
+/// The exact derivative through the batch statistics, with xhat = (x - mean) invstd and M = N*L:
+/// dx = gamma invstd / M (M dy - sum dy - xhat sum(dy xhat)); dgamma += sum dy xhat; dbeta += sum dy.
 void batch_norm_backward_train(const float* x, const float* dy, int64_t n, int64_t c, int64_t l,
                                const float* gamma, const float* mean, const float* invstd, float* dx, float* dgamma,
                                float* dbeta);
-// With fixed statistics (evaluation mode): dx = dy gamma invstd; dgamma += sum dy xhat; dbeta += sum dy.
+/// With fixed statistics (evaluation mode): dx = dy gamma invstd; dgamma += sum dy xhat; dbeta += sum dy.
 void batch_norm_backward_eval(const float* x, const float* dy, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* running_mean, const float* running_var, float eps, float* dx,
                               float* dgamma, float* dbeta);

@@ -8,9 +8,9 @@
 
 namespace nn::ops {
 
-// y = f(x) and dx = dy * f'(.) over n elements; x and y may alias. The backward kernels take the
-// forward output y where the derivative is cheapest from it (sigmoid, tanh) and the input x where
-// the output loses information (relu and leaky relu at 0 use x > 0).
+/// y = f(x) and dx = dy * f'(.) over n elements; x and y may alias. The backward kernels take the
+/// forward output y where the derivative is cheapest from it (sigmoid, tanh) and the input x where
+/// the output loses information (relu and leaky relu at 0 use x > 0).
 NN_API void sigmoid_forward(const float* x, float* y, int64_t n);
 NN_API void sigmoid_backward(const float* y, const float* dy, float* dx, int64_t n);
 NN_API void tanh_forward(const float* x, float* y, int64_t n);
@@ -20,22 +20,22 @@ NN_API void relu_backward(const float* x, const float* dy, float* dx, int64_t n)
 NN_API void leaky_relu_forward(const float* x, float* y, int64_t n, float alpha);
 NN_API void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, float alpha);
 
-// y (rows, cols) += b (cols) broadcast over rows.
+/// y (rows, cols) += b (cols) broadcast over rows.
 NN_API void add_bias_rows(float* y, const float* b, int64_t rows, int64_t cols);
-// db (cols) += sum over rows of dy (rows, cols).
+/// db (cols) += sum over rows of dy (rows, cols).
 NN_API void sum_rows_accumulate(const float* dy, float* db, int64_t rows, int64_t cols);
-// y (rows, cols) = softmax of each row of x (rows, cols), max-subtracted; x and y may alias.
+/// y (rows, cols) = softmax of each row of x (rows, cols), max-subtracted; x and y may alias.
 NN_API void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
-// dx = y * (dy - sum_j dy_j y_j) per row, the softmax Jacobian-vector product.
+/// dx = y * (dy - sum_j dy_j y_j) per row, the softmax Jacobian-vector product.
 NN_API void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
-// log-sum-exp of each row, max-subtracted: out (rows).
+/// log-sum-exp of each row, max-subtracted: out (rows).
 NN_API void logsumexp_rows(const float* x, float* out, int64_t rows, int64_t cols);
-// Index of the largest entry of each row (the first one on ties): out (rows).
+/// Index of the largest entry of each row (the first one on ties): out (rows).
 NN_API void argmax_rows(const float* x, int64_t* out, int64_t rows, int64_t cols);
 
-// y += alpha * x over n elements.
+/// y += alpha * x over n elements.
 NN_API void axpy(float alpha, const float* x, float* y, int64_t n);
-// Sum of n elements, accumulated in double.
+/// Sum of n elements, accumulated in double.
 NN_API double sum(const float* x, int64_t n);
 
 }  // namespace nn::ops

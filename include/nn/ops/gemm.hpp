@@ -11,21 +11,21 @@ namespace nn::ops {
 
 enum class Trans { No, Yes };
 
-// op(A) is (M, K), op(B) is (K, N), C is (M, N); lda/ldb/ldc are row strides of the stored
-// matrices. beta == 0 overwrites C (its old contents may be garbage, even NaN).
+/// op(A) is (M, K), op(B) is (K, N), C is (M, N); lda/ldb/ldc are row strides of the stored
+/// matrices. beta == 0 overwrites C (its old contents may be garbage, even NaN).
 NN_API void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
-// The blocked C++ kernel used when no BLAS is present; always built, so tests compare the two.
+/// The blocked C++ kernel used when no BLAS is present; always built, so tests compare the two.
 NN_API void gemm_portable(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
-// The backend in use: "cblas" or "portable".
+/// The backend in use: "cblas" or "portable".
 NN_API const char* gemm_backend();
 
-// The BLAS library and the kernels it chose, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY
-// Cooperlake MAX_THREADS=64 (Cooperlake kernels)". OpenBLAS picks its kernels when it loads, from
-// the CPU or from the OPENBLAS_CORETYPE environment variable when that is set.
+/// The BLAS library and the kernels it chose, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY
+/// Cooperlake MAX_THREADS=64 (Cooperlake kernels)". OpenBLAS picks its kernels when it loads, from
+/// the CPU or from the OPENBLAS_CORETYPE environment variable when that is set.
 NN_API std::string blas_info();
 
 }  // namespace nn::ops

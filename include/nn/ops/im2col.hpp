@@ -13,12 +13,12 @@
 
 namespace nn::ops {
 
-// x (C, H, W) -> cols (C*kh*kw rows of OH*OW entries, row stride ld).
+/// x (C, H, W) -> cols (C*kh*kw rows of OH*OW entries, row stride ld).
 void im2col(const float* x, int64_t c, int64_t h, int64_t w, const Window2d& win, float* cols, int64_t ld);
 
-// The adjoint of im2col: x (C, H, W) = sum of every column entry into the input position it was
-// read from (entries that came from the padding are dropped). Overwrites x; the order of the
-// additions is fixed, so the result is the same on every run.
+/// The adjoint of im2col: x (C, H, W) = sum of every column entry into the input position it was
+/// read from (entries that came from the padding are dropped). Overwrites x; the order of the
+/// additions is fixed, so the result is the same on every run.
 void col2im(const float* cols, int64_t ld, int64_t c, int64_t h, int64_t w, const Window2d& win, float* x);
 
 }  // namespace nn::ops

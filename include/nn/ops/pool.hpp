@@ -11,17 +11,17 @@
 
 namespace nn::ops {
 
-// y (P, OH, OW) = max over each window of x (P, H, W); argmax (P, OH, OW) = the index h*W + w of
-// the element chosen (the first one on ties; a NaN wins).
+/// y (P, OH, OW) = max over each window of x (P, H, W); argmax (P, OH, OW) = the index h*W + w of
+/// the element chosen (the first one on ties; a NaN wins).
 void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y,
                         int32_t* argmax);
-// dx (P, H, W) = dy (P, OH, OW) routed to the chosen elements; overwrites dx.
+/// dx (P, H, W) = dy (P, OH, OW) routed to the chosen elements; overwrites dx.
 void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
                          const Window2d& win, float* dx);
 
-// y (P, OH, OW) = sum over each window of x (P, H, W) / (kh*kw).
+/// y (P, OH, OW) = sum over each window of x (P, H, W) / (kh*kw).
 void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y);
-// dx (P, H, W) = each dy (P, OH, OW) / (kh*kw) spread over its window; overwrites dx.
+/// dx (P, H, W) = each dy (P, OH, OW) / (kh*kw) spread over its window; overwrites dx.
 void avg_pool2d_backward(const float* dy, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* dx);
 
 }  // namespace nn::ops

@@ -15,8 +15,8 @@
 
 namespace nn {
 
-// A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513);
-// null when it is not finite.
+/// A float as JSON with its shortest decimal spelling (0.001f -> 0.001, not 0.0010000000474974513);
+/// null when it is not finite.
 NN_API nlohmann::json json_float(float v);
 
 class NN_API Optimizer {
@@ -26,33 +26,33 @@ class NN_API Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  // Updates every parameter from its gradient.
+  /// Updates every parameter from its gradient.
   virtual void step() = 0;
-  // Sets every parameter's gradient to zero.
+  /// Sets every parameter's gradient to zero.
   void zero_grad();
 
   float lr() const { return lr_; }
   void set_lr(float lr);
-  // The learning rate the optimizer was built with; schedulers scale it.
+  /// The learning rate the optimizer was built with; schedulers scale it.
   float initial_lr() const { return initial_lr_; }
   int64_t step_count() const { return steps_; }
-  // Whether every weight the latest step() wrote is finite (checked in the update loops, on data
-  // already in cache). The Trainer stops a diverging run on the first step that breaks it.
+  /// Whether every weight the latest step() wrote is finite (checked in the update loops, on data
+  /// already in cache). The Trainer stops a diverging run on the first step that breaks it.
   bool last_step_finite() const { return last_step_finite_; }
   const std::vector<Parameter*>& params() const { return params_; }
   virtual std::string type_name() const = 0;
-  // What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
-  // ...every option of the optimizer}, each float by json_float.
+  /// What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
+  /// ...every option of the optimizer}, each float by json_float.
   virtual nlohmann::json settings() const;
 
-  // The state tensors of parameter i, in a fixed order (for checkpoints).
+  /// The state tensors of parameter i, in a fixed order (for checkpoints).
   virtual std::vector<Tensor*> state(size_t i) = 0;
   void set_step_count(int64_t steps) { steps_ = steps; }
 
  protected:
-  // Makes sure `buf` matches p's current shape (zero-filled when it had to change).
+  /// Makes sure `buf` matches p's current shape (zero-filled when it had to change).
   static void ensure_like(Tensor& buf, const Parameter& p);
-  // Whether w[0..n) are all finite: an integer OR over the exponent bits, which vectorises.
+  /// Whether w[0..n) are all finite: an integer OR over the exponent bits, which vectorises.
   static bool all_finite(const float* w, int64_t n);
   std::vector<Parameter*> params_;
   float lr_;
@@ -65,19 +65,19 @@ struct NN_API SGDOptions {
   float lr = 0.01f;
   float momentum = 0.0f;
   float dampening = 0.0f;
-  float weight_decay = 0.0f;  // L2: adds weight_decay * w to the gradient
+  float weight_decay = 0.0f;  ///< L2: adds weight_decay * w to the gradient
   bool nesterov = false;
 };
 
-// SGD as PyTorch defines it: g = grad + wd w; b = mu b + (1 - dampening) g (b = g on the first
-// step); w -= lr * (nesterov ? g + mu b : b). With a constant lr and no dampening this is seed
-// 000's v = mu v - lr g; w += v with v = -lr b, step for step.
+/// SGD as PyTorch defines it: g = grad + wd w; b = mu b + (1 - dampening) g (b = g on the first
+/// step); w -= lr * (nesterov ? g + mu b : b). With a constant lr and no dampening this is seed
+/// 000's v = mu v - lr g; w += v with v = -lr b, step for step.
 class NN_API SGD : public Optimizer {
  public:
   SGD(std::vector<Parameter*> params, SGDOptions options = {});
   void step() override;
   std::string type_name() const override { return "SGD"; }
-  nlohmann::json settings() const override;  // lr, momentum, dampening, weight_decay, nesterov
+  nlohmann::json settings() const override;  ///< lr, momentum, dampening, weight_decay, nesterov
   std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }
   const SGDOptions& options() const { return options_; }
 
@@ -91,18 +91,18 @@ struct NN_API AdamOptions {
   float beta1 = 0.9f;
   float beta2 = 0.999f;
   float eps = 1e-8f;
-  float weight_decay = 0.0f;  // Adam: L2 added to the gradient; AdamW: decoupled decay
+  float weight_decay = 0.0f;  ///< Adam: L2 added to the gradient; AdamW: decoupled decay
   bool amsgrad = false;
 };
 
-// Adam (Kingma & Ba 2015) with PyTorch's update: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-// w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+/// Adam (Kingma & Ba 2015) with PyTorch's update: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+/// w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 class NN_API Adam : public Optimizer {
  public:
   Adam(std::vector<Parameter*> params, AdamOptions options = {});
   void step() override;
   std::string type_name() const override { return decoupled_ ? "AdamW" : "Adam"; }
-  nlohmann::json settings() const override;  // lr, beta1, beta2, eps, weight_decay, amsgrad
+  nlohmann::json settings() const override;  ///< lr, beta1, beta2, eps, weight_decay, amsgrad
   std::vector<Tensor*> state(size_t i) override;
   const AdamOptions& options() const { return options_; }
 
@@ -115,8 +115,8 @@ class NN_API Adam : public Optimizer {
   std::vector<Tensor> m_, v_, vmax_;
 };
 
-// AdamW (Loshchilov & Hutter 2019): w *= 1 - lr wd before the Adam step. PyTorch's default
-// weight decay is 0.01.
+/// AdamW (Loshchilov & Hutter 2019): w *= 1 - lr wd before the Adam step. PyTorch's default
+/// weight decay is 0.01.
 class NN_API AdamW : public Adam {
  public:
   static AdamOptions defaults() { return AdamOptions{.weight_decay = 0.01f}; }

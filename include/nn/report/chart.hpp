@@ -16,53 +16,53 @@
 
 namespace nn::report {
 
-// Escapes & < > " ' for XML text and attribute values.
+/// Escapes & < > " ' for XML text and attribute values.
 NN_API std::string xml_escape(std::string_view text);
 
-// Tick values for an axis over [lo, hi]: multiples of 1, 2 or 5 x 10^k, about `target` of them,
-// the first <= lo and the last >= hi (the axis range is widened to them). lo == hi is widened
-// around the value.
+/// Tick values for an axis over [lo, hi]: multiples of 1, 2 or 5 x 10^k, about `target` of them,
+/// the first <= lo and the last >= hi (the axis range is widened to them). lo == hi is widened
+/// around the value.
 struct NN_API Ticks {
   double lo = 0.0, hi = 1.0, step = 1.0;
   std::vector<double> values;
 };
 NN_API Ticks nice_ticks(double lo, double hi, int target = 6);
-// Ticks at powers of ten (and 2 and 5 times them when the range is short) for a log axis; lo, hi > 0.
+/// Ticks at powers of ten (and 2 and 5 times them when the range is short) for a log axis; lo, hi > 0.
 NN_API Ticks log_ticks(double lo, double hi);
-// A tick label: as few decimals as the step needs ("0.25", "1e-04" for tiny or huge values).
+/// A tick label: as few decimals as the step needs ("0.25", "1e-04" for tiny or huge values).
 NN_API std::string format_tick(double value, double step);
 
 struct NN_API Series {
-  std::string name;         // legend entry; empty: not in the legend
-  std::vector<double> x, y;  // same length; a non-finite y breaks the line
+  std::string name;         ///< legend entry; empty: not in the legend
+  std::vector<double> x, y;  ///< same length; a non-finite y breaks the line
   Rgb color{0, 114, 178};
   bool dashed = false;
-  std::optional<bool> markers{};  // draw a dot per point; default: when the series has <= 40 points
+  std::optional<bool> markers{};  ///< draw a dot per point; default: when the series has <= 40 points
 };
 
 struct NN_API ChartOptions {
   std::string title, x_label, y_label;
   int width = 560, height = 360;
-  bool integer_x = true;  // x ticks are whole numbers (epochs)
-  // Axis range: from the data unless given; y_floor/y_ceil clamp the automatic range (accuracy
-  // stays within [0, 1]).
+  bool integer_x = true;  ///< x ticks are whole numbers (epochs)
+  /// Axis range: from the data unless given; y_floor/y_ceil clamp the automatic range (accuracy
+  /// stays within [0, 1]).
   std::optional<double> y_min{}, y_max{}, y_floor{}, y_ceil{};
-  // Log scale for y: always, never, or (unset) when all values are positive and span more than
-  // a factor of 50.
+  /// Log scale for y: always, never, or (unset) when all values are positive and span more than
+  /// a factor of 50.
   std::optional<bool> log_y{};
-  double y_scale = 1.0;  // tick labels show value * y_scale (100 for percentages)
+  double y_scale = 1.0;  ///< tick labels show value * y_scale (100 for percentages)
 };
 
-// The chart as a standalone SVG document (with XML declaration); nn::Error when a series' x and y
-// lengths differ.
+/// The chart as a standalone SVG document (with XML declaration); nn::Error when a series' x and y
+/// lengths differ.
 NN_API std::string line_chart_svg(std::span<const Series> series, const ChartOptions& options);
 
-// One value per epoch (epochs numbered from 1) drawn with markers, as seed 001 plots a perceptron's
-// errors or Adaline's mean squared error.
+/// One value per epoch (epochs numbered from 1) drawn with markers, as seed 001 plots a perceptron's
+/// errors or Adaline's mean squared error.
 NN_API std::string epoch_chart_svg(std::span<const double> values, const ChartOptions& options,
                                    Rgb color = {0, 114, 178});
 
-// The SVG document without its XML declaration, for inlining into HTML.
+/// The SVG document without its XML declaration, for inlining into HTML.
 NN_API std::string_view svg_element(std::string_view svg_document);
 
 }  // namespace nn::report

@@ -14,24 +14,24 @@ struct NN_API Rgb {
   friend bool operator==(const Rgb&, const Rgb&) = default;
 };
 
-// "#rrggbb".
+/// "#rrggbb".
 NN_API std::string hex(Rgb c);
 
-// Viridis at t in [0, 1] (clamped; NaN gives t = 0): dark purple -> blue -> green -> yellow.
+/// Viridis at t in [0, 1] (clamped; NaN gives t = 0): dark purple -> blue -> green -> yellow.
 NN_API Rgb viridis(double t);
 
-// The i-th colour for class i (i >= 0): the seven coloured Okabe-Ito entries (orange, sky blue,
-// bluish green, yellow, blue, vermillion, reddish purple), then grey, then viridis samples for
-// more than eight classes.
+/// The i-th colour for class i (i >= 0): the seven coloured Okabe-Ito entries (orange, sky blue,
+/// bluish green, yellow, blue, vermillion, reddish purple), then grey, then viridis samples for
+/// more than eight classes.
 NN_API Rgb category_color(int64_t i);
 
-// a blended towards b: (1 - t) a + t b.
+/// a blended towards b: (1 - t) a + t b.
 NN_API Rgb mix(Rgb a, Rgb b, double t);
 
-// Relative luminance (WCAG, 0 black .. 1 white).
+/// Relative luminance (WCAG, 0 black .. 1 white).
 NN_API double luminance(Rgb c);
 
-// Black or white, whichever is more readable on `background`.
+/// Black or white, whichever is more readable on `background`.
 NN_API Rgb text_color_on(Rgb background);
 
 }  // namespace nn::report

@@ -12,7 +12,7 @@
 
 namespace nn::report {
 
-// class_names may be shorter than the class count (the rest are numbered).
+/// class_names may be shorter than the class count (the rest are numbered).
 NN_API std::string confusion_matrix_html(const train::ConfusionMatrix& cm, const std::vector<std::string>& class_names);
 NN_API std::string classification_report_html(const train::ClassificationReport& report,
                                               const std::vector<std::string>& class_names);

@@ -10,11 +10,11 @@
 
 namespace nn::report {
 
-// Training loss (solid, blue) and validation loss (dashed, vermillion) when there is one.
+/// Training loss (solid, blue) and validation loss (dashed, vermillion) when there is one.
 NN_API std::string loss_chart_svg(const train::History& history, const std::string& title = "Loss");
-// Accuracy in percent, training and validation; "" when the run has no accuracy (regression).
+/// Accuracy in percent, training and validation; "" when the run has no accuracy (regression).
 NN_API std::string accuracy_chart_svg(const train::History& history, const std::string& title = "Accuracy");
-// The rate each epoch ran with, on a linear axis (from 0 when the rate is constant).
+/// The rate each epoch ran with, on a linear axis (from 0 when the rate is constant).
 NN_API std::string lr_chart_svg(const train::History& history, const std::string& title = "Learning-rate schedule");
 
 }  // namespace nn::report

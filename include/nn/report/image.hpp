@@ -17,35 +17,35 @@ namespace nn::report {
 
 struct NN_API Image {
   int64_t width = 0, height = 0;
-  std::vector<uint8_t> rgb;  // row-major, 3 bytes per pixel, top row first
+  std::vector<uint8_t> rgb;  ///< row-major, 3 bytes per pixel, top row first
 
   Image() = default;
   Image(int64_t w, int64_t h, Rgb fill = {255, 255, 255});
 
   Rgb at(int64_t x, int64_t y) const;
-  void set(int64_t x, int64_t y, Rgb c);  // ignored outside the image
-  // Blends c over pixel (x, y) with opacity alpha in [0, 1]; ignored outside the image.
+  void set(int64_t x, int64_t y, Rgb c);  ///< ignored outside the image
+  /// Blends c over pixel (x, y) with opacity alpha in [0, 1]; ignored outside the image.
   void blend(int64_t x, int64_t y, Rgb c, double alpha);
-  // Fills [x0, x1) x [y0, y1), clipped to the image.
+  /// Fills [x0, x1) x [y0, y1), clipped to the image.
   void fill_rect(int64_t x0, int64_t y0, int64_t x1, int64_t y1, Rgb c);
-  // The outline of [x0, x1) x [y0, y1), `thickness` pixels wide, inside that box.
+  /// The outline of [x0, x1) x [y0, y1), `thickness` pixels wide, inside that box.
   void frame(int64_t x0, int64_t y0, int64_t x1, int64_t y1, int64_t thickness, Rgb c);
-  // A disc of radius r centred on (cx, cy) (pixel centres lie at integer + 0.5) filled with `fill`
-  // and ringed by `edge` of width edge_width, both anti-aliased.
+  /// A disc of radius r centred on (cx, cy) (pixel centres lie at integer + 0.5) filled with `fill`
+  /// and ringed by `edge` of width edge_width, both anti-aliased.
   void circle(double cx, double cy, double r, Rgb fill, Rgb edge, double edge_width = 1.0);
 };
 
-// The PNG file of an image (8-bit RGB, deterministic bytes). nn::Error if libpng fails.
+/// The PNG file of an image (8-bit RGB, deterministic bytes). nn::Error if libpng fails.
 NN_API std::string encode_png(const Image& image);
-// Decodes any PNG libpng reads to 8-bit RGB (alpha composited over white); nn::Error naming
-// `what` for bad data.
+/// Decodes any PNG libpng reads to 8-bit RGB (alpha composited over white); nn::Error naming
+/// `what` for bad data.
 NN_API Image decode_png(std::string_view png, std::string_view what = "PNG data");
-// Writes the PNG atomically.
+/// Writes the PNG atomically.
 NN_API void write_png(const std::filesystem::path& path, const Image& image);
 
-// Standard base64 (RFC 4648, padded).
+/// Standard base64 (RFC 4648, padded).
 NN_API std::string base64(std::string_view bytes);
-// "data:<mime>;base64,...".
+/// "data:<mime>;base64,...".
 NN_API std::string data_uri(std::string_view mime, std::string_view bytes);
 
 }  // namespace nn::report

@@ -16,20 +16,20 @@ namespace nn::report {
 
 struct NN_API ImageGridOptions {
   int64_t rows = 8, cols = 8;
-  int64_t scale = 3;  // screen pixels per image pixel
+  int64_t scale = 3;  ///< screen pixels per image pixel
   std::string title = "Test images";
-  std::vector<std::string> class_names{};  // default: the dataset's, else the class number
+  std::vector<std::string> class_names{};  ///< default: the dataset's, else the class number
 };
 
 struct NN_API ImageGrid {
   int64_t shown = 0, wrong = 0;
-  Image picture;    // the images in a grid, framed (no text): the PNG file
-  std::string svg;  // each image embedded as a PNG, frames, labels, title
+  Image picture;    ///< the images in a grid, framed (no text): the PNG file
+  std::string svg;  ///< each image embedded as a PNG, frames, labels, title
 };
 
-// The first rows * cols samples of `images` (a classification dataset of [H, W], [1, H, W] or
-// [3, H, W] samples, or 784 features read as 28x28), with `predicted` holding a class for each of
-// them at least. Pixel values are mapped to grey levels by the range of the samples shown.
+/// The first rows * cols samples of `images` (a classification dataset of [H, W], [1, H, W] or
+/// [3, H, W] samples, or 784 features read as 28x28), with `predicted` holding a class for each of
+/// them at least. Pixel values are mapped to grey levels by the range of the samples shown.
 NN_API ImageGrid image_grid(const data::Dataset& images, std::span<const int32_t> predicted,
                             const ImageGridOptions& options = {});
 

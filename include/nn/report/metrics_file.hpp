@@ -15,8 +15,8 @@
 namespace nn::report {
 
 NN_API std::string metrics_jsonl(const train::History& history);
-// Parses the text; `what` names it in errors (nn::Error naming the line for bad JSON, a missing
-// epoch or a figure that is not a number or null). Unknown keys are ignored; missing figures are NaN.
+/// Parses the text; `what` names it in errors (nn::Error naming the line for bad JSON, a missing
+/// epoch or a figure that is not a number or null). Unknown keys are ignored; missing figures are NaN.
 NN_API train::History parse_metrics_jsonl(std::string_view text, std::string_view what = "metrics");
 NN_API train::History read_metrics_jsonl(const std::filesystem::path& path);
 

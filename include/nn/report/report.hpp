@@ -24,40 +24,40 @@ namespace nn::report {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
-// One picture of the report: an SVG document and, for rasters, the PNG written beside it.
+/// One picture of the report: an SVG document and, for rasters, the PNG written beside it.
 struct NN_API Figure {
-  std::string name;   // file stem in the report folder: "loss" -> loss.svg (and loss.png)
-  std::string title;  // section heading
-  std::string svg;    // the SVG document (inlined into the HTML)
+  std::string name;   ///< file stem in the report folder: "loss" -> loss.svg (and loss.png)
+  std::string title;  ///< section heading
+  std::string svg;    ///< the SVG document (inlined into the HTML)
   std::optional<Image> png;
   std::string caption;
 };
 
 struct NN_API ReportContent {
   std::string title = "nn training report";
-  std::string subtitle;  // one line under the title (data and model)
-  KeyValues summary;     // headline figures: final loss, accuracy, ...
-  KeyValues settings;    // data, model, optimizer, seed, threads, version, ...
+  std::string subtitle;  ///< one line under the title (data and model)
+  KeyValues summary;     ///< headline figures: final loss, accuracy, ...
+  KeyValues settings;    ///< data, model, optimizer, seed, threads, version, ...
   KeyValues timing;
   train::History history;
-  // Classification results on `evaluated_on` ("test set, 10000 samples"), when there are any.
+  /// Classification results on `evaluated_on` ("test set, 10000 samples"), when there are any.
   std::string evaluated_on;
   std::optional<train::ConfusionMatrix> confusion;
   std::vector<std::string> class_names;
   std::optional<DecisionRegions> regions;
   std::optional<ImageGrid> images;
-  std::vector<Figure> extra;  // more pictures (a classic neuron's errors per epoch, ...)
+  std::vector<Figure> extra;  ///< more pictures (a classic neuron's errors per epoch, ...)
 };
 
-// The figures the content makes, in report order: loss, accuracy, lr, decision_regions,
-// confusion_matrix, image_grid, then `extra`.
+/// The figures the content makes, in report order: loss, accuracy, lr, decision_regions,
+/// confusion_matrix, image_grid, then `extra`.
 NN_API std::vector<Figure> report_figures(const ReportContent& content);
 
-// The HTML page alone.
+/// The HTML page alone.
 NN_API std::string report_html(const ReportContent& content, const std::vector<Figure>& figures);
 
-// Creates `dir` if needed and writes report.html and every figure into it. Returns the paths
-// written, report.html last.
+/// Creates `dir` if needed and writes report.html and every figure into it. Returns the paths
+/// written, report.html last.
 NN_API std::vector<std::filesystem::path> write_report(const std::filesystem::path& dir, const ReportContent& content);
 
 }  // namespace nn::report

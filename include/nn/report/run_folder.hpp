@@ -33,34 +33,34 @@ namespace nn::report {
 inline constexpr const char* kRunFormat = "nn.run";
 inline constexpr int kRunFormatVersion = 1;
 
-// run.json: what the run was and how it went, all but the per-epoch figures.
+/// run.json: what the run was and how it went, all but the per-epoch figures.
 struct NN_API RunInfo {
   std::string nn_version;
-  std::string finished;  // UTC, "2026-01-31T12:00:00Z"
-  // The run's settings by name ("data", "model", "optimizer", "lr", "seed", "threads", ...): the
-  // report lists them, and `nn report` reloads the data they name.
-  JsonValue settings;  // a JSON object
+  std::string finished;  ///< UTC, "2026-01-31T12:00:00Z"
+  /// The run's settings by name ("data", "model", "optimizer", "lr", "seed", "threads", ...): the
+  /// report lists them, and `nn report` reloads the data they name.
+  JsonValue settings;  ///< a JSON object
   std::string data_description;
-  bool images = false;  // the samples are images
+  bool images = false;  ///< the samples are images
   int64_t train_samples = 0;
   int64_t val_samples = 0;
   int64_t parameters = 0;
-  std::string stop_reason;  // why training stopped early; "" when it ran every epoch
+  std::string stop_reason;  ///< why training stopped early; "" when it ran every epoch
   double train_seconds = 0.0;
   int64_t epochs_run = 0;
 
   nlohmann::json to_json() const;
-  // Checks format and version; `what` names the file in errors. Missing figures keep their defaults.
+  /// Checks format and version; `what` names the file in errors. Missing figures keep their defaults.
   static RunInfo from_json(const nlohmann::json& j, std::string_view what);
   bool operator==(const RunInfo&) const = default;
 };
 
-// What a report judges the model on; the caller keeps the data and the loss alive.
+/// What a report judges the model on; the caller keeps the data and the loss alive.
 struct NN_API ReportData {
-  Loss* loss = nullptr;                     // the loss the model trained with
-  const data::Dataset* judged = nullptr;    // prepared as the model takes it (scaled, shaped); null: none
-  std::string judged_on;                    // "test set (10000 samples)", ...
-  const data::Dataset* raw_points = nullptr;  // 2-feature classification data as loaded: decision regions
+  Loss* loss = nullptr;                     ///< the loss the model trained with
+  const data::Dataset* judged = nullptr;    ///< prepared as the model takes it (scaled, shaped); null: none
+  std::string judged_on;                    ///< "test set (10000 samples)", ...
+  const data::Dataset* raw_points = nullptr;  ///< 2-feature classification data as loaded: decision regions
 };
 
 class NN_API RunFolder {
@@ -68,21 +68,21 @@ class NN_API RunFolder {
   RunInfo info;
   train::History history;
   std::unique_ptr<Sequential> model;
-  Shape input_shape;  // of one sample
+  Shape input_shape;  ///< of one sample
   data::Scaler scaler;
-  // More metadata of model.safetensors ("nn.loss", "nn.data", ...); read back: all of the file's.
+  /// More metadata of model.safetensors ("nn.loss", "nn.data", ...); read back: all of the file's.
   std::map<std::string, std::string> model_metadata;
 
-  // Writes model.safetensors, metrics.jsonl and run.json into dir (created if needed), each
-  // atomically.
+  /// Writes model.safetensors, metrics.jsonl and run.json into dir (created if needed), each
+  /// atomically.
   void write(const std::filesystem::path& dir) const;
-  // Reads them back; nn::Error naming the file for a missing or malformed one.
+  /// Reads them back; nn::Error naming the file for a missing or malformed one.
   static RunFolder read(const std::filesystem::path& dir);
 
-  // The report: summary, curves, settings and timing from the record; confusion matrix, image grid
-  // and decision regions from evaluating the model on `data`.
+  /// The report: summary, curves, settings and timing from the record; confusion matrix, image grid
+  /// and decision regions from evaluating the model on `data`.
   ReportContent report_content(const ReportData& data);
-  // report_content() written to out_dir (report.html and its pictures); the paths, report.html last.
+  /// report_content() written to out_dir (report.html and its pictures); the paths, report.html last.
   std::vector<std::filesystem::path> write_report(const std::filesystem::path& out_dir, const ReportData& data);
 };
 

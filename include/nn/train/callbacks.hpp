@@ -20,35 +20,35 @@
 
 namespace nn::train {
 
-// What a fit is about to do.
+/// What a fit is about to do.
 struct NN_API TrainBegin {
   Module& model;
   Optimizer& optimizer;
-  Scheduler* scheduler;     // may be null
-  int64_t epochs;           // total, counted from epoch 0
-  int64_t start_epoch;      // first epoch this call runs (0 unless resuming)
-  int64_t start_batch;      // first batch of start_epoch this call runs
+  Scheduler* scheduler;     ///< may be null
+  int64_t epochs;           ///< total, counted from epoch 0
+  int64_t start_epoch;      ///< first epoch this call runs (0 unless resuming)
+  int64_t start_batch;      ///< first batch of start_epoch this call runs
   int64_t batches_per_epoch;
   int64_t batch_size;
-  int64_t train_samples;    // samples per epoch (fewer than the dataset's with drop_last)
+  int64_t train_samples;    ///< samples per epoch (fewer than the dataset's with drop_last)
   bool has_validation;
   bool classification;
-  // The trainer's history: the epochs given to fit, and later the new ones as they finish. The
-  // reference stays valid during the fit (a checkpoint writer reads it at epoch ends).
+  /// The trainer's history: the epochs given to fit, and later the new ones as they finish. The
+  /// reference stays valid during the fit (a checkpoint writer reads it at epoch ends).
   const History& history;
 };
 
-// The batch just trained.
+/// The batch just trained.
 struct NN_API BatchEnd {
-  int64_t epoch;       // 0-based
-  int64_t batch;       // 0-based index within the epoch
+  int64_t epoch;       ///< 0-based
+  int64_t batch;       ///< 0-based index within the epoch
   int64_t batches_per_epoch;
-  int64_t step;        // optimizer steps since epoch 0, batch 0, this one included:
-                       // epoch * batches_per_epoch + batch + 1
-  float loss;          // this batch's mean loss
-  int64_t size;        // samples in this batch
-  // The finished epochs, and in history.partial the sums of this epoch up to this batch. Resuming
-  // after this batch: FitOptions{.start_epoch = epoch, .start_batch = batch + 1} and this history.
+  int64_t step;        ///< optimizer steps since epoch 0, batch 0, this one included:
+                       /// epoch * batches_per_epoch + batch + 1
+  float loss;          ///< this batch's mean loss
+  int64_t size;        ///< samples in this batch
+  /// The finished epochs, and in history.partial the sums of this epoch up to this batch. Resuming
+  /// after this batch: FitOptions{.start_epoch = epoch, .start_batch = batch + 1} and this history.
   const History& history;
 };
 
@@ -59,14 +59,14 @@ class NN_API Callback {
   virtual void on_epoch_begin(int64_t /*epoch*/) {}
   virtual void on_batch_end(const BatchEnd& /*batch*/) {}
   virtual void on_epoch_end(int64_t /*epoch*/, const EpochRecord& /*record*/) {}
-  // Called when fit returns normally (not when it throws), also after a requested stop.
+  /// Called when fit returns normally (not when it throws), also after a requested stop.
   virtual void on_train_end(const History& /*history*/) {}
 
-  // A stop asked for in on_batch_end ends training after that batch (the epoch is not recorded;
-  // History::partial keeps its sums); asked for in on_epoch_end, after that epoch.
+  /// A stop asked for in on_batch_end ends training after that batch (the epoch is not recorded;
+  /// History::partial keeps its sums); asked for in on_epoch_end, after that epoch.
   bool stop_requested() const { return stop_requested_; }
   const std::string& stop_reason() const { return stop_reason_; }
-  // The trainer clears the request before on_train_begin.
+  /// The trainer clears the request before on_train_begin.
   void clear_stop() {
     stop_requested_ = false;
     stop_reason_.clear();
@@ -86,17 +86,17 @@ class NN_API Callback {
 enum class MonitorMode { automatic, min, max };
 
 struct NN_API EarlyStoppingOptions {
-  // A History metric name: "val_loss", "val_accuracy", "train_loss", "train_accuracy".
+  /// A History metric name: "val_loss", "val_accuracy", "train_loss", "train_accuracy".
   std::string monitor = "val_loss";
-  int64_t patience = 5;      // epochs without improvement before stopping
-  double min_delta = 0.0;    // an improvement must beat the best by more than this
-  MonitorMode mode = MonitorMode::automatic;  // automatic: max for accuracies, min otherwise
-  // Copies the parameters at the best epoch and puts them back when training stops or ends.
+  int64_t patience = 5;      ///< epochs without improvement before stopping
+  double min_delta = 0.0;    ///< an improvement must beat the best by more than this
+  MonitorMode mode = MonitorMode::automatic;  ///< automatic: max for accuracies, min otherwise
+  /// Copies the parameters at the best epoch and puts them back when training stops or ends.
   bool restore_best_weights = false;
 };
 
-// Stops training once the monitored figure has not improved for `patience` epochs in a row. A NaN
-// figure never counts as an improvement. Keras's EarlyStopping, with the best epoch reported.
+/// Stops training once the monitored figure has not improved for `patience` epochs in a row. A NaN
+/// figure never counts as an improvement. Keras's EarlyStopping, with the best epoch reported.
 class NN_API EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
@@ -105,9 +105,9 @@ class NN_API EarlyStopping : public Callback {
   void on_epoch_end(int64_t epoch, const EpochRecord& record) override;
   void on_train_end(const History& history) override;
 
-  int64_t best_epoch() const { return best_epoch_; }  // -1 before the first epoch
+  int64_t best_epoch() const { return best_epoch_; }  ///< -1 before the first epoch
   double best_value() const { return best_; }
-  int64_t stopped_epoch() const { return stopped_epoch_; }  // -1 when it did not stop training
+  int64_t stopped_epoch() const { return stopped_epoch_; }  ///< -1 when it did not stop training
   int64_t epochs_without_improvement() const { return wait_; }
   bool maximizing() const { return maximize_; }
   const EarlyStoppingOptions& options() const { return options_; }

@@ -13,29 +13,29 @@
 
 namespace nn::train {
 
-// One finished epoch. Epochs are numbered from 0 here (messages and progress print them from 1).
-// Accuracies are fractions in [0, 1] and NaN where they do not apply (regression); the val_
-// figures are NaN when fit had no validation set.
+/// One finished epoch. Epochs are numbered from 0 here (messages and progress print them from 1).
+/// Accuracies are fractions in [0, 1] and NaN where they do not apply (regression); the val_
+/// figures are NaN when fit had no validation set.
 struct NN_API EpochRecord {
   int64_t epoch = 0;
-  double train_loss = 0.0;      // mean over the epoch's samples (batch losses weighted by batch size)
-  double train_accuracy = 0.0;  // from the training forward passes, before each step
-  double val_loss = 0.0;        // in evaluation mode, after the epoch
+  double train_loss = 0.0;      ///< mean over the epoch's samples (batch losses weighted by batch size)
+  double train_accuracy = 0.0;  ///< from the training forward passes, before each step
+  double val_loss = 0.0;        ///< in evaluation mode, after the epoch
   double val_accuracy = 0.0;
-  double lr = 0.0;              // the optimizer's rate during the epoch (before the scheduler stepped)
-  double seconds = 0.0;         // wall time of the epoch, validation included
-  double samples_per_second = 0.0;  // training samples over the training part of `seconds`
-  int64_t samples = 0;          // training samples in the epoch
+  double lr = 0.0;              ///< the optimizer's rate during the epoch (before the scheduler stepped)
+  double seconds = 0.0;         ///< wall time of the epoch, validation included
+  double samples_per_second = 0.0;  ///< training samples over the training part of `seconds`
+  int64_t samples = 0;          ///< training samples in the epoch
   bool has_validation() const;
 };
 
-// The running sums of the epoch in progress; `epoch` is -1 when none is.
+/// The running sums of the epoch in progress; `epoch` is -1 when none is.
 struct NN_API EpochTotals {
   int64_t epoch = -1;
-  int64_t batches = 0;  // batches done in the epoch
+  int64_t batches = 0;  ///< batches done in the epoch
   int64_t samples = 0;
-  double loss_sum = 0.0;  // sum of batch loss * batch size
-  int64_t correct = 0;    // classification only
+  double loss_sum = 0.0;  ///< sum of batch loss * batch size
+  int64_t correct = 0;    ///< classification only
   double train_seconds = 0.0;
   double mean_loss() const { return samples > 0 ? loss_sum / static_cast<double>(samples) : 0.0; }
   double accuracy() const { return samples > 0 ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
@@ -43,9 +43,9 @@ struct NN_API EpochTotals {
 
 struct NN_API History {
   std::vector<EpochRecord> epochs;
-  // Set while an epoch runs, cleared when it is recorded; a run stopped inside an epoch keeps it.
+  /// Set while an epoch runs, cleared when it is recorded; a run stopped inside an epoch keeps it.
   EpochTotals partial;
-  // Why training ended before its last epoch ("" when it ran to the end): a callback's reason.
+  /// Why training ended before its last epoch ("" when it ran to the end): a callback's reason.
   std::string stop_reason;
 
   size_t size() const { return epochs.size(); }
@@ -53,12 +53,12 @@ struct NN_API History {
   const EpochRecord& back() const { return epochs.back(); }
   const EpochRecord& operator[](size_t i) const { return epochs[i]; }
 
-  // One figure over all epochs, by name: "train_loss", "train_accuracy", "val_loss",
-  // "val_accuracy", "lr", "seconds", "samples_per_second".
+  /// One figure over all epochs, by name: "train_loss", "train_accuracy", "val_loss",
+  /// "val_accuracy", "lr", "seconds", "samples_per_second".
   std::vector<double> series(std::string_view name) const;
-  // A figure of one record by name (as above); nn::Error for an unknown name.
+  /// A figure of one record by name (as above); nn::Error for an unknown name.
   static double value(const EpochRecord& record, std::string_view name);
-  // The names value() knows.
+  /// The names value() knows.
   static const std::vector<std::string>& metric_names();
 };
 
@@ -72,19 +72,19 @@ struct NN_API History {
 NN_API nlohmann::json figure_to_json(double value);
 NN_API double figure_from_json(const nlohmann::json& j, const std::string& where);
 
-// {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
-// "samples_per_second", "samples"}. `first_epoch` is the number the file gives EpochRecord::epoch
-// 0: checkpoints count from 0 like EpochRecord, the metrics file people read counts from 1.
-// Reading: "epoch" must be an integer; "samples" a non-negative integer or absent (0); unknown
-// keys are ignored.
+/// {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
+/// "samples_per_second", "samples"}. `first_epoch` is the number the file gives EpochRecord::epoch
+/// 0: checkpoints count from 0 like EpochRecord, the metrics file people read counts from 1.
+/// Reading: "epoch" must be an integer; "samples" a non-negative integer or absent (0); unknown
+/// keys are ignored.
 NN_API nlohmann::json to_json(const EpochRecord& record, int64_t first_epoch = 0);
 NN_API EpochRecord epoch_record_from_json(const nlohmann::json& j, const std::string& where, int64_t first_epoch = 0);
 
-// {"epoch", "batches", "samples", "loss_sum", "correct", "train_seconds"}; all required.
+/// {"epoch", "batches", "samples", "loss_sum", "correct", "train_seconds"}; all required.
 NN_API nlohmann::json to_json(const EpochTotals& totals);
 NN_API EpochTotals epoch_totals_from_json(const nlohmann::json& j, const std::string& where);
 
-// {"epochs": [records counted from 0], "partial": totals, "stop_reason": text}.
+/// {"epochs": [records counted from 0], "partial": totals, "stop_reason": text}.
 NN_API nlohmann::json to_json(const History& history);
 NN_API History history_from_json(const nlohmann::json& j, const std::string& where);
 

@@ -15,19 +15,19 @@
 
 namespace nn::train {
 
-// The predicted class of each row of `scores` ([N, C], or [N, ...] read as [N, C]): the index of
-// the row's largest entry (the first one on ties) when C > 1; when C == 1, class 1 if the single
-// output is >= threshold, else 0 (0.5 for probabilities, 0 for logits). `out` holds N entries.
+/// The predicted class of each row of `scores` ([N, C], or [N, ...] read as [N, C]): the index of
+/// the row's largest entry (the first one on ties) when C > 1; when C == 1, class 1 if the single
+/// output is >= threshold, else 0 (0.5 for probabilities, 0 for logits). `out` holds N entries.
 NN_API void predict_classes(const Tensor& scores, std::span<int32_t> out, float threshold = 0.5f);
 NN_API std::vector<int32_t> predict_classes(const Tensor& scores, float threshold = 0.5f);
 
-// Fraction of predicted[i] == truth[i]; 0 for no samples.
+/// Fraction of predicted[i] == truth[i]; 0 for no samples.
 NN_API double accuracy(std::span<const int32_t> predicted, Labels truth);
-// Fraction of rows of scores ([N, C]) whose true class is among the k highest: fewer than k
-// classes score strictly higher than it (so ties count in the true class's favour).
+/// Fraction of rows of scores ([N, C]) whose true class is among the k highest: fewer than k
+/// classes score strictly higher than it (so ties count in the true class's favour).
 NN_API double top_k_accuracy(const Tensor& scores, Labels truth, int64_t k);
 
-// counts[t * C + p]: how many samples of true class t were predicted as p (rows = true class).
+/// counts[t * C + p]: how many samples of true class t were predicted as p (rows = true class).
 struct NN_API ConfusionMatrix {
   int64_t num_classes = 0;
   std::vector<int64_t> counts;
@@ -35,15 +35,15 @@ struct NN_API ConfusionMatrix {
     return counts[static_cast<size_t>(truth * num_classes + predicted)];
   }
   int64_t total() const;
-  // A table with a header row of predicted classes and one row per true class.
+  /// A table with a header row of predicted classes and one row per true class.
   std::string str() const;
 };
-// Labels must lie in [0, num_classes); num_classes 0 means 1 + the largest label seen.
+/// Labels must lie in [0, num_classes); num_classes 0 means 1 + the largest label seen.
 NN_API ConfusionMatrix confusion_matrix(std::span<const int32_t> predicted, Labels truth, int64_t num_classes = 0);
 
-// Per-class precision tp / (tp + fp), recall tp / (tp + fn), F1 2pr / (p + r) and support
-// (samples of the class); a 0/0 is defined as 0 (scikit-learn's zero_division=0). Macro averages
-// are unweighted means over all classes.
+/// Per-class precision tp / (tp + fp), recall tp / (tp + fn), F1 2pr / (p + r) and support
+/// (samples of the class); a 0/0 is defined as 0 (scikit-learn's zero_division=0). Macro averages
+/// are unweighted means over all classes.
 struct NN_API ClassificationReport {
   std::vector<double> precision, recall, f1;
   std::vector<int64_t> support;
@@ -52,12 +52,12 @@ struct NN_API ClassificationReport {
 };
 NN_API ClassificationReport classification_report(const ConfusionMatrix& cm);
 
-// Regression metrics over prediction and target of the same shape ([N] or [N, D], D outputs).
+/// Regression metrics over prediction and target of the same shape ([N] or [N, D], D outputs).
 NN_API double mean_squared_error(const Tensor& pred, const Tensor& target);
 NN_API double mean_absolute_error(const Tensor& pred, const Tensor& target);
-// Coefficient of determination 1 - SS_res / SS_tot per output column, averaged over the columns
-// (scikit-learn's uniform_average). A column with constant target scores 1 when predicted exactly,
-// else 0.
+/// Coefficient of determination 1 - SS_res / SS_tot per output column, averaged over the columns
+/// (scikit-learn's uniform_average). A column with constant target scores 1 when predicted exactly,
+/// else 0.
 NN_API double r2_score(const Tensor& pred, const Tensor& target);
 
 }  // namespace nn::train

@@ -11,10 +11,10 @@
 
 namespace nn::train {
 
-// x: [N, sample...] as the model takes it. out is resized to [N, output...] (the model's output
-// shape per sample; [0, 0] when N is 0) and reuses its capacity, so repeated calls of the same
-// size allocate nothing once the buffers are sized. A single batch (N <= batch_size) runs on x
-// itself; otherwise each batch is copied into a buffer of the call.
+/// x: [N, sample...] as the model takes it. out is resized to [N, output...] (the model's output
+/// shape per sample; [0, 0] when N is 0) and reuses its capacity, so repeated calls of the same
+/// size allocate nothing once the buffers are sized. A single batch (N <= batch_size) runs on x
+/// itself; otherwise each batch is copied into a buffer of the call.
 NN_API void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size = 1000);
 
 }  // namespace nn::train

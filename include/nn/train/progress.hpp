@@ -20,27 +20,27 @@
 namespace nn::train {
 
 enum class ProgressMode {
-  automatic,  // bar when the stream is a terminal (see is_terminal), lines otherwise
+  automatic,  ///< bar when the stream is a terminal (see is_terminal), lines otherwise
   bar,
   lines,
-  quiet,      // prints nothing
+  quiet,      ///< prints nothing
 };
 
 struct NN_API ProgressOptions {
   ProgressMode mode = ProgressMode::automatic;
-  double refresh_seconds = 0.1;  // the bar is redrawn at most this often (and after the last batch)
+  double refresh_seconds = 0.1;  ///< the bar is redrawn at most this often (and after the last batch)
   int bar_width = 30;
 };
 
-// True when `out` is std::cout, std::cerr or std::clog and the matching file descriptor is a
-// terminal (isatty).
+/// True when `out` is std::cout, std::cerr or std::clog and the matching file descriptor is a
+/// terminal (isatty).
 NN_API bool is_terminal(const std::ostream& out);
 
 class NN_API ProgressReporter : public Callback {
  public:
   explicit ProgressReporter(std::ostream& out, ProgressOptions options = {});
 
-  // The mode in use (automatic resolved).
+  /// The mode in use (automatic resolved).
   ProgressMode mode() const { return mode_; }
 
   void on_train_begin(const TrainBegin& info) override;
@@ -49,11 +49,11 @@ class NN_API ProgressReporter : public Callback {
   void on_epoch_end(int64_t epoch, const EpochRecord& record) override;
   void on_train_end(const History& history) override;
 
-  // The summary line of one epoch (no newline), as the lines mode prints it.
+  /// The summary line of one epoch (no newline), as the lines mode prints it.
   static std::string summary(const EpochRecord& record, int64_t epochs, bool classification);
-  // 41230 -> "41,230"
+  /// 41230 -> "41,230"
   static std::string group_thousands(int64_t n);
-  // 4 -> "4s", 65 -> "1m05s", 3720 -> "1h02m"
+  /// 4 -> "4s", 65 -> "1m05s", 3720 -> "1h02m"
   static std::string duration(double seconds);
 
  private:
@@ -65,9 +65,9 @@ class NN_API ProgressReporter : public Callback {
   int64_t epochs_ = 0;
   bool classification_ = true;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
-  int64_t batches_run_ = 0;  // batches of this epoch run since on_epoch_begin
+  int64_t batches_run_ = 0;  ///< batches of this epoch run since on_epoch_begin
   int64_t samples_run_ = 0;
-  size_t last_width_ = 0;    // length of the bar line last drawn, to blank what a shorter one leaves
+  size_t last_width_ = 0;    ///< length of the bar line last drawn, to blank what a shorter one leaves
   bool bar_open_ = false;
 };
 

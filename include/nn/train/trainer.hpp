@@ -27,39 +27,39 @@
 
 namespace nn::train {
 
-// How a classifier's output becomes a class. Several outputs per sample: the argmax of the row.
-// One output per sample (binary): class 1 when output >= threshold. Without a threshold, 0 when
-// the loss is BCEWithLogitsLoss (the outputs are logits) and 0.5 otherwise (probabilities).
+/// How a classifier's output becomes a class. Several outputs per sample: the argmax of the row.
+/// One output per sample (binary): class 1 when output >= threshold. Without a threshold, 0 when
+/// the loss is BCEWithLogitsLoss (the outputs are logits) and 0.5 otherwise (probabilities).
 struct NN_API PredictionRule {
   std::optional<float> threshold;
   float threshold_for(const Loss& loss) const;
 };
 
 struct NN_API FitOptions {
-  int64_t epochs = 10;         // total epochs, counted from 0 (a resumed run gives the same total)
+  int64_t epochs = 10;         ///< total epochs, counted from 0 (a resumed run gives the same total)
   int64_t batch_size = 64;
   bool shuffle = true;
-  uint64_t seed = 0;           // the loader's order of epoch e depends only on (seed, e)
+  uint64_t seed = 0;           ///< the loader's order of epoch e depends only on (seed, e)
   bool drop_last = false;
-  int64_t eval_batch_size = 0;  // validation batch size; 0: batch_size
+  int64_t eval_batch_size = 0;  ///< validation batch size; 0: batch_size
   PredictionRule prediction{};
-  // Gradient clipping after backward, before the optimizer step (0: off): the total 2-norm of all
-  // gradients to at most clip_grad_norm (clip_grad_norm_), each element into
-  // [-clip_grad_value, clip_grad_value] (clip_grad_value_).
+  /// Gradient clipping after backward, before the optimizer step (0: off): the total 2-norm of all
+  /// gradients to at most clip_grad_norm (clip_grad_norm_), each element into
+  /// [-clip_grad_value, clip_grad_value] (clip_grad_value_).
   float clip_grad_norm = 0.0f;
   float clip_grad_value = 0.0f;
-  // Resume: start at batch start_batch of epoch start_epoch (0 <= start_batch <= batches per
-  // epoch). With the history passed to fit (History::partial holding the sums of start_epoch's
-  // first start_batch batches) and the same model and optimizer state, the run continues exactly
-  // as if it had never stopped.
+  /// Resume: start at batch start_batch of epoch start_epoch (0 <= start_batch <= batches per
+  /// epoch). With the history passed to fit (History::partial holding the sums of start_epoch's
+  /// first start_batch batches) and the same model and optimizer state, the run continues exactly
+  /// as if it had never stopped.
   int64_t start_epoch = 0;
   int64_t start_batch = 0;
 };
 
 struct NN_API Evaluation {
-  double loss = 0.0;      // mean over the samples
-  double accuracy = 0.0;  // NaN for regression
-  std::vector<int32_t> predictions;  // classification: the predicted class of every sample
+  double loss = 0.0;      ///< mean over the samples
+  double accuracy = 0.0;  ///< NaN for regression
+  std::vector<int32_t> predictions;  ///< classification: the predicted class of every sample
   int64_t samples = 0;
 };
 
@@ -74,21 +74,21 @@ class NN_API Trainer {
   Trainer() = default;
   explicit Trainer(std::vector<Callback*> callbacks) : callbacks_(std::move(callbacks)) {}
 
-  // Adds a callback; it is not owned and must outlive the fits that use it. Called in the order
-  // added.
+  /// Adds a callback; it is not owned and must outlive the fits that use it. Called in the order
+  /// added.
   Trainer& add_callback(Callback& callback);
   const std::vector<Callback*>& callbacks() const { return callbacks_; }
 
-  // Trains `model` on `train` for options.epochs epochs (fewer when a callback stops it) and returns
-  // the history: `history` (empty for a fresh run, the earlier run's for a resume) with the new
-  // epochs appended. Classification datasets use Loss::forward(pred, labels), regression ones
-  // Loss::forward(pred, targets). The scheduler, if any, is set to start_epoch first and stepped
-  // once after every epoch. The model is in training mode during the epochs and is left so.
+  /// Trains `model` on `train` for options.epochs epochs (fewer when a callback stops it) and returns
+  /// the history: `history` (empty for a fresh run, the earlier run's for a resume) with the new
+  /// epochs appended. Classification datasets use Loss::forward(pred, labels), regression ones
+  /// Loss::forward(pred, targets). The scheduler, if any, is set to start_epoch first and stepped
+  /// once after every epoch. The model is in training mode during the epochs and is left so.
   History fit(Module& model, Loss& loss, Optimizer& optimizer, const data::Dataset& train,
               const data::Dataset* validation, const FitOptions& options, Scheduler* scheduler = nullptr,
               History history = {});
 
-  // The history of the latest fit as it stands, also after fit threw (a diverged loss).
+  /// The history of the latest fit as it stands, also after fit threw (a diverged loss).
   const History& history() const { return history_; }
 
  private:
@@ -96,11 +96,11 @@ class NN_API Trainer {
   History history_;
 };
 
-// Loss and accuracy of `model` on `dataset` in evaluation mode (the model's mode is restored).
+/// Loss and accuracy of `model` on `dataset` in evaluation mode (the model's mode is restored).
 NN_API Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, const EvalOptions& options = {});
 
-// The model's outputs for every sample of `dataset`, computed in batches in evaluation mode:
-// [N, outputs...].
+/// The model's outputs for every sample of `dataset`, computed in batches in evaluation mode:
+/// [N, outputs...].
 NN_API Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
 
 }  // namespace nn::train
