@@ -33,8 +33,7 @@ struct NN_API Parameter {
 ///
 /// A training step, by hand:
 /// @code
-/// nn::Sequential net({std::make_shared<nn::Linear>(784, 128), std::make_shared<nn::ReLU>(),
-///                     std::make_shared<nn::Linear>(128, 10)});
+/// nn::Sequential net(nn::Linear(784, 128), nn::ReLU(), nn::Linear(128, 10));
 /// nn::SoftmaxCrossEntropyLoss loss;
 /// nn::SGD opt(net.parameters(), {.lr = 0.1f});
 /// opt.zero_grad();
