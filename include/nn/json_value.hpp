@@ -40,9 +40,9 @@ class NN_API JsonValue {
   JsonValue& operator=(nlohmann::json&& value);
   ~JsonValue();  ///< frees the value
 
-  /// The value; a reference into this object, valid while it lives and is not assigned to.
+  /// The value; a reference into this object, valid until it is destroyed or moved from.
   nlohmann::json& get();
-  /// The value; a reference into this object, valid while it lives and is not assigned to.
+  /// The value; a reference into this object, valid until it is destroyed or moved from.
   const nlohmann::json& get() const;
   /// The value, as a nlohmann::json; a reference into this object.
   operator nlohmann::json&();  // NOLINT(google-explicit-constructor)

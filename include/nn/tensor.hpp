@@ -136,9 +136,11 @@ class NN_API Tensor {
   /// @throws nn::Error when the number of values != shape.numel().
   Tensor(const Shape& shape, std::initializer_list<float> values);
 
-  /// Takes the other's storage over; `other` is left without storage.
+  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
+  /// numel() (and capacity()): only assign a tensor to it or destroy it.
   Tensor(Tensor&&) noexcept = default;
-  /// Takes the other's storage over; `other` is left without storage.
+  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
+  /// numel() (and capacity()): only assign a tensor to it or destroy it.
   Tensor& operator=(Tensor&&) noexcept = default;
   Tensor(const Tensor&) = delete;             ///< no implicit copies: use clone() or copy_from()
   Tensor& operator=(const Tensor&) = delete;  ///< no implicit copies: use clone() or copy_from()
