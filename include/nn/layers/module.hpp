@@ -171,8 +171,7 @@ class NN_API Module {
   /// @throws nn::Error when `child` is null, or the name is empty, contains '.', or is taken.
   void add_child(std::string name, std::shared_ptr<Module> child);
   /// Called by train() once it has set this module's mode (before its children's), even when the
-  /// mode is unchanged; a layer
-  /// overrides it to react to the mode. The default does nothing.
+  /// mode is unchanged; a layer overrides it to react to the mode. The default does nothing.
   virtual void on_train_changed() {}
 
  private:
