@@ -22,10 +22,10 @@ class NN_API JsonValue {
  public:
   /// An empty JSON object, {}.
   JsonValue();
-  /// A copy of `value`.
-  JsonValue(const nlohmann::json& value);  ///< NOLINT(google-explicit-constructor): a value type
-  /// Takes `value` over.
-  JsonValue(nlohmann::json&& value);  ///< NOLINT(google-explicit-constructor)
+  /// A copy of `value`; implicit, as befits a value type.
+  JsonValue(const nlohmann::json& value);  // NOLINT(google-explicit-constructor): a value type
+  /// Takes `value` over; implicit.
+  JsonValue(nlohmann::json&& value);  // NOLINT(google-explicit-constructor)
   /// A deep copy.
   JsonValue(const JsonValue& other);
   /// Takes the other's value over; `other` is left an empty object.
@@ -38,16 +38,16 @@ class NN_API JsonValue {
   JsonValue& operator=(const nlohmann::json& value);
   /// Replaces the value with `value`.
   JsonValue& operator=(nlohmann::json&& value);
-  ~JsonValue();
+  ~JsonValue();  ///< frees the value
 
-  /// The value.
+  /// The value; a reference into this object, valid until it is destroyed or moved from.
   nlohmann::json& get();
-  /// The value.
+  /// The value; a reference into this object, valid until it is destroyed or moved from.
   const nlohmann::json& get() const;
-  /// The value, as a nlohmann::json.
-  operator nlohmann::json&();  ///< NOLINT(google-explicit-constructor)
-  /// The value, as a nlohmann::json.
-  operator const nlohmann::json&() const;  ///< NOLINT(google-explicit-constructor)
+  /// The value, as a nlohmann::json; a reference into this object.
+  operator nlohmann::json&();  // NOLINT(google-explicit-constructor)
+  /// The value, as a nlohmann::json; a reference into this object.
+  operator const nlohmann::json&() const;  // NOLINT(google-explicit-constructor)
   /// The value's members: `v->dump()`.
   nlohmann::json* operator->();
   /// The value's members: `v->dump()`.

@@ -1,4 +1,5 @@
-// The whole public API of the nn library.
+/// @file
+/// The whole public API of the nn library: `#include "nn/nn.hpp"` includes every public header.
 #pragma once
 
 #include "nn/classic/adaline.hpp"

@@ -1,9 +1,11 @@
-// When nn's loops use OpenMP: the kernels, the optimizers' updates, batch gathering (so it sits
-// with the thread budget, below every layer of the library). A loop over independent items
-// (images, planes, channels) runs in parallel only when each thread gets enough work to pay for
-// the parallel region: below that, the region costs more than it saves, and its threads compete
-// with the BLAS library's own. Every item's result is computed by one thread in a fixed order, so
-// results do not depend on the number of threads.
+/// @file
+/// When nn's loops use OpenMP: the kernels, the optimizers' updates, batch gathering. A loop over
+/// independent items (images, planes, channels) runs in parallel only when each thread gets enough
+/// work to pay for the parallel region: below that, the region costs more than it saves, and its
+/// threads compete with the BLAS library's own. Every item's result is computed by one thread in a
+/// fixed order, so results do not depend on the number of threads. The budget is the one
+/// nn::set_num_threads sets.
+// (It sits with the thread budget, below every layer of the library.)
 #pragma once
 
 #include "nn/export.hpp"
@@ -29,9 +31,12 @@ NN_API int threads_for(int64_t work, int64_t min_per_thread);
 constexpr int64_t kMinStreamPerThread = int64_t{1} << 15;
 
 /// Runs body(i) for every i in [0, n) on `threads` threads (OpenMP's static schedule: contiguous
-/// runs of i per thread). With one thread it runs on the calling thread and opens no parallel
-/// region: libgomp allocates a team for every region of one thread, which in a training step would
-/// be an allocation per step.
+/// runs of i per thread). With one thread, or in a program built without OpenMP, it runs on the
+/// calling thread and opens no parallel region. `body` is called concurrently from several
+/// threads: each call must touch only its own item's output. It must not throw when threads > 1
+/// (an exception cannot leave an OpenMP region).
+// No region for one thread: libgomp allocates a team for every region of one thread, which in a
+// training step would be an allocation per step.
 template <class F>
 void parallel_for(int64_t n, int threads, F&& body) {
   if (threads <= 1) {
@@ -47,7 +52,9 @@ void parallel_for(int64_t n, int threads, F&& body) {
 /// Runs f(lo, hi) over items [0, n) split into one contiguous chunk per thread, for a loop where
 /// each item is computed on its own (so the result does not depend on the split).
 /// `floats_per_item` is the memory one item touches (5 for an update reading 3 arrays and writing
-/// 2; a row's length for a loop over rows), which decides whether splitting pays.
+/// 2; a row's length for a loop over rows), which decides whether splitting pays (see
+/// kMinStreamPerThread). `f` is called concurrently from several threads, never with an empty
+/// range, and must not throw when it runs on more than one.
 template <class F>
 void parallel_chunks(int64_t n, int64_t floats_per_item, F&& f) {
   const int threads = threads_for(n * floats_per_item, kMinStreamPerThread);

@@ -1,4 +1,6 @@
-// Tensor: float32, contiguous, row-major, 64-byte aligned, up to 4 dimensions.
+/// @file
+/// nn::Shape, nn::Tensor and nn::TensorSizeLimit: the float32 tensor every layer, loss and
+/// optimizer works on (contiguous, row-major, 64-byte aligned, up to 4 dimensions).
 #pragma once
 
 #include "nn/export.hpp"
@@ -14,17 +16,29 @@
 
 namespace nn {
 
-/// The extents of a tensor: rank 0 (a scalar) to 4.
+/// The extents of a tensor: rank 0 (a scalar) to kMaxRank (4), each extent >= 0.
+///
+/// A value type held inline (no allocation), so it is cheap to build and copy. Batches put the
+/// sample index first: (N, features) for dense layers, (N, C, H, W) for images.
+/// @code
+/// nn::Shape s{64, 784};   // s.rank() == 2, s.numel() == 50176, s.str() == "[64, 784]"
+/// @endcode
 class NN_API Shape {
  public:
-  static constexpr int kMaxRank = 4;
+  static constexpr int kMaxRank = 4;  ///< the most dimensions a shape may have
   /// The most elements one shape may describe: 2^38 floats, 2^40 bytes (1 TiB). A larger product,
   /// or one that overflows 64 bits, is an nn::Error when the shape is made, never a wrapped size.
   static constexpr int64_t kMaxElements = int64_t{1} << 38;
 
   Shape() = default;  ///< rank 0: a scalar with one element
-  /// Inline: layers build shapes on every forward and backward.
+  /// The shape with these extents, e.g. `Shape{N, C, H, W}`.
+  /// @throws nn::Error with more than kMaxRank extents, a negative extent, or more than
+  ///   kMaxElements elements in all.
+  // Inline (like the next constructor): layers build shapes on every forward and backward.
   Shape(std::initializer_list<int64_t> dims) : Shape(std::span<const int64_t>(dims.begin(), dims.size())) {}
+  /// The shape with the extents in `dims`; the same checks as the initializer-list constructor.
+  /// @throws nn::Error with more than kMaxRank extents, a negative extent, or more than
+  ///   kMaxElements elements in all.
   explicit Shape(std::span<const int64_t> dims) {
     if (dims.size() > static_cast<size_t>(kMaxRank)) invalid(dims);
     rank_ = static_cast<int>(dims.size());
@@ -35,22 +49,30 @@ class NN_API Shape {
     }
   }
 
-  int rank() const { return rank_; }
+  int rank() const { return rank_; }  ///< the number of dimensions, 0 to kMaxRank
+  /// Extent `i`, 0 <= i < rank(); not bounds-checked.
   int64_t operator[](int i) const { return dims_[static_cast<size_t>(i)]; }
+  /// Extent `i` for writing, 0 <= i < rank(); neither bounds- nor size-checked (numel() checks).
   int64_t& operator[](int i) { return dims_[static_cast<size_t>(i)]; }
-  /// Checked: a shape changed through operator[] past kMaxElements throws nn::Error.
+  /// The number of elements, the product of the extents (1 for rank 0).
+  /// @throws nn::Error when a shape changed through operator[] has more than kMaxElements
+  ///   elements or a negative extent.
   int64_t numel() const {
     int64_t n = 1;
     for (int i = 0; i < rank_; ++i)
       if (__builtin_mul_overflow(n, dims_[static_cast<size_t>(i)], &n) || n > kMaxElements || n < 0) too_large();
     return n;
   }
+  /// The extents, rank() of them; a view into this shape, valid while it lives.
   std::span<const int64_t> dims() const { return {dims_.data(), static_cast<size_t>(rank_)}; }
   /// [n, this...]: the shape of a batch of n samples of this shape.
+  /// @throws nn::Error when this shape already has kMaxRank dimensions, or the result is too large.
   Shape batched(int64_t n) const;
-  /// This shape without its first dimension.
+  /// This shape without its first dimension: the shape of one sample of a batch.
+  /// @throws nn::Error for a rank-0 shape.
   Shape sample() const;
 
+  /// Same rank and same extents.
   bool operator==(const Shape& other) const {
     if (rank_ != other.rank_) return false;
     for (int i = 0; i < rank_; ++i)
@@ -71,12 +93,21 @@ class NN_API Shape {
 /// back to the budget). Scopes nest: the smallest limits apply. A reader of an untrusted file builds
 /// what the file describes under limits tied to the file, so a tiny file cannot make it allocate
 /// terabytes. Outside any scope the limit is Shape::kMaxElements floats per tensor.
+///
+/// A tensor that would break a limit throws nn::Error where it would allocate. The limits are
+/// thread-local: other threads are not affected.
+/// @code
+/// { nn::TensorSizeLimit limit(file_size * 4, file_size * 8); load(file); }
+/// @endcode
 class NN_API TensorSizeLimit {
  public:
+  /// Enters a scope with these limits, in bytes (a negative limit counts as 0).
   explicit TensorSizeLimit(int64_t max_bytes, int64_t max_total_bytes = INT64_MAX);
+  /// Restores the enclosing scope's limits; what was allocated in this scope counts against the
+  /// enclosing scope's total as well.
   ~TensorSizeLimit();
-  TensorSizeLimit(const TensorSizeLimit&) = delete;
-  TensorSizeLimit& operator=(const TensorSizeLimit&) = delete;
+  TensorSizeLimit(const TensorSizeLimit&) = delete;             ///< a scope, not a value
+  TensorSizeLimit& operator=(const TensorSizeLimit&) = delete;  ///< a scope, not a value
   static int64_t current_bytes();  ///< the per-tensor limit in force on this thread
   static int64_t total_left();     ///< what is left of the total budget on this thread
 
@@ -89,39 +120,65 @@ class NN_API TensorSizeLimit {
 /// their buffers on the first batch and reuse them afterwards.
 class NN_API Tensor {
  public:
+  /// An undefined tensor: rank 0, no storage, defined() false (a layer's "not computed yet").
   Tensor() = default;
-  explicit Tensor(const Shape& shape);          ///< zero-filled
+  /// A zero-filled tensor of this shape.
+  /// @throws nn::Error when the size exceeds the TensorSizeLimit in force.
+  explicit Tensor(const Shape& shape);
+  /// A tensor of this shape with every element `fill`.
+  /// @throws nn::Error when the size exceeds the TensorSizeLimit in force.
   Tensor(const Shape& shape, float fill);
+  /// A tensor of this shape holding a copy of `values`, in row-major order.
+  /// @throws nn::Error when values.size() != shape.numel(), or the size exceeds the
+  ///   TensorSizeLimit in force.
   Tensor(const Shape& shape, std::span<const float> values);
+  /// A tensor of this shape holding `values` in row-major order: `Tensor({2, 2}, {1, 2, 3, 4})`.
+  /// @throws nn::Error when the number of values != shape.numel().
   Tensor(const Shape& shape, std::initializer_list<float> values);
 
+  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
+  /// numel() (and capacity()): only assign a tensor to it or destroy it.
   Tensor(Tensor&&) noexcept = default;
+  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
+  /// numel() (and capacity()): only assign a tensor to it or destroy it.
   Tensor& operator=(Tensor&&) noexcept = default;
-  Tensor(const Tensor&) = delete;
-  Tensor& operator=(const Tensor&) = delete;
+  Tensor(const Tensor&) = delete;             ///< no implicit copies: use clone() or copy_from()
+  Tensor& operator=(const Tensor&) = delete;  ///< no implicit copies: use clone() or copy_from()
 
+  /// A deep copy with its own storage (same shape, same values, same defined()).
   Tensor clone() const;
-  void copy_from(const Tensor& other);  ///< resizes to other's shape, then copies
+  /// Resizes to other's shape, then copies its values; reuses this tensor's storage when it is
+  /// large enough.
+  void copy_from(const Tensor& other);
 
-  const Shape& shape() const { return shape_; }
-  int rank() const { return shape_.rank(); }
-  int64_t dim(int i) const { return shape_[i]; }
-  int64_t numel() const { return numel_; }
-  bool empty() const { return numel_ == 0; }
+  const Shape& shape() const { return shape_; }  ///< the extents; valid until the next resize or reshape
+  int rank() const { return shape_.rank(); }      ///< the number of dimensions, 0 to Shape::kMaxRank
+  int64_t dim(int i) const { return shape_[i]; }  ///< extent `i`, 0 <= i < rank(); not checked
+  int64_t numel() const { return numel_; }        ///< the number of elements
+  bool empty() const { return numel_ == 0; }      ///< whether it has no elements (some extent is 0)
   bool defined() const { return defined_; }  ///< false only for a default-constructed tensor
 
+  /// The first element, row-major; null when the tensor has no storage. Valid until a resize that
+  /// reallocates, or until the tensor is moved from or destroyed.
   float* data() { return data_.get(); }
+  /// The first element, row-major; null when the tensor has no storage (see the non-const overload).
   const float* data() const { return data_.get(); }
+  /// The numel() elements as a span; the same lifetime as data().
   std::span<float> span() { return {data_.get(), static_cast<size_t>(numel_)}; }
+  /// The numel() elements as a span; the same lifetime as data().
   std::span<const float> span() const { return {data_.get(), static_cast<size_t>(numel_)}; }
+  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked.
   float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
+  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked.
   float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
-  /// Element (i, j) of a rank-2 tensor.
+  /// Element (i, j) of a rank-2 tensor; not bounds-checked.
   float& at(int64_t i, int64_t j) { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
+  /// Element (i, j) of a rank-2 tensor; not bounds-checked.
   float at(int64_t i, int64_t j) const { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
 
   /// Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
-  /// unspecified afterwards.
+  /// unspecified afterwards, and data() may change.
+  /// @throws nn::Error when a reallocation would exceed the TensorSizeLimit in force.
   void resize(const Shape& shape) {
     const int64_t n = shape.numel();
     if (n > capacity_) grow(n);
@@ -130,11 +187,14 @@ class NN_API Tensor {
     defined_ = true;
   }
   /// Changes the shape without touching the data; the element count must stay the same.
+  /// @throws nn::Error when shape.numel() != numel().
   void reshape(const Shape& shape);
-  void fill(float value);
-  void zero() { fill(0.0f); }
+  void fill(float value);        ///< sets every element to `value`
+  void zero() { fill(0.0f); }    ///< sets every element to 0
 
+  /// The number of floats the storage holds (>= numel()); resize() within it does not reallocate.
   int64_t capacity() const { return capacity_; }
+  /// A copy of the elements, row-major.
   std::vector<float> to_vector() const { return {span().begin(), span().end()}; }
 
  private:

@@ -1,9 +1,6 @@
-// MaxPool2D and AvgPool2D over NCHW activations, with PyTorch's semantics (ceil_mode=False,
-// dilation 1): output size floor((H + 2p - k) / s) + 1; max pooling pads with -inf, average
-// pooling with zeros and divides by kh*kw (count_include_pad=True). The stride defaults to the
-// kernel size (a stride of 0 stands for that, like PyTorch's None); the padding may be at most
-// half the kernel size. A single non-square kernel is written Size2{kh, kw}: MaxPool2D({kh, kw})
-// would also match the copy constructor.
+/// @file
+/// 2-D pooling layers over NCHW activations: nn::MaxPool2D and nn::AvgPool2D, with PyTorch's
+/// semantics (ceil_mode=False, dilation 1).
 #pragma once
 
 #include "nn/export.hpp"
@@ -16,29 +13,50 @@
 
 namespace nn {
 
-/// The shared geometry, shape checks and buffers of the two pooling layers.
+/// The base of the two pooling layers: the window geometry, shape checks and buffers.
+///
+/// Output size floor((H + 2p - k) / s) + 1 for each spatial dimension; max pooling pads with -inf,
+/// average pooling with zeros and divides by kh*kw (count_include_pad=True). The stride defaults to
+/// the kernel size (a stride of 0 stands for that, like PyTorch's None); the padding may be at most
+/// half the kernel size. A single non-square kernel is written Size2{kh, kw}: MaxPool2D({kh, kw})
+/// would also match the copy constructor. No parameters.
 class NN_API Pool2D : public Module {
  public:
-  Size2 kernel_size() const { return {win_.kh, win_.kw}; }
-  Size2 stride() const { return {win_.sh, win_.sw}; }
-  Size2 padding() const { return {win_.ph, win_.pw}; }
+  Size2 kernel_size() const { return {win_.kh, win_.kw}; }  ///< (kh, kw)
+  Size2 stride() const { return {win_.sh, win_.sw}; }       ///< (sh, sw), the kernel size when given as 0
+  Size2 padding() const { return {win_.ph, win_.pw}; }      ///< (ph, pw) on each side
   nlohmann::json settings() const override;  ///< kernel, stride, padding
   /// input [C, H, W] -> [C, OH, OW]
+  /// @throws nn::Error when input is not of rank 3 or the kernel is larger than the padded input.
   Shape build(const Shape& input) override;
 
  protected:
+  /// The geometry; stride 0 means the kernel size. `name` ("MaxPool2d") is for error messages.
+  /// @throws nn::Error when the kernel or stride is <= 0, or the padding is < 0 or more than half
+  ///   the kernel.
   Pool2D(const char* name, Size2 kernel, Size2 stride, Size2 padding);
   /// Checks x and sizes y_ (N, C, OH, OW); returns the number of planes N*C.
+  /// @throws nn::Error when x is not (N, C, H, W) or the kernel is larger than the padded input.
   int64_t prepare_forward(const Tensor& x);
+  /// Checks that a forward came first and dy has the output's shape.
+  /// @throws nn::Error otherwise.
   void check_backward(const Tensor& dy) const;
-  ops::Window2d win_;
-  const Tensor* x_ = nullptr;
-  Tensor y_, dx_;
+  ops::Window2d win_;          ///< kernel, stride and padding
+  const Tensor* x_ = nullptr;  ///< the last forward's input; null before the first forward
+  /// The output buffer forward() returns.
+  Tensor y_, dx_;  ///< the input-gradient buffer backward() returns
 };
 
+/// Max pooling: each output is the largest value of its kh x kw window, per channel (PyTorch's
+/// MaxPool2d). The gradient flows to the chosen element of each window.
+/// @code
+/// nn::MaxPool2D pool(2);   // (N, C, 28, 28) -> (N, C, 14, 14)
+/// @endcode
 class NN_API MaxPool2D : public Pool2D {
  public:
   /// MaxPool2D(2), MaxPool2D(3, 2, 1), MaxPool2D({2, 3}, {1, 2}), MaxPool2D(Size2{2, 3}).
+  /// @throws nn::Error when the kernel or stride is <= 0, or the padding is < 0 or more than half
+  ///   the kernel.
   explicit MaxPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
   /// x: (N, C, H, W) -> (N, C, OH, OW), the largest value of each window (the first on ties).
   const Tensor& forward(const Tensor& x) override;
@@ -52,8 +70,13 @@ class NN_API MaxPool2D : public Pool2D {
   std::vector<int32_t> argmax_;  ///< (N, C, OH, OW): index h*W + w in its plane
 };
 
+/// Average pooling: each output is the mean of its kh x kw window, per channel, padding counted as
+/// zeros (PyTorch's AvgPool2d with count_include_pad=True).
 class NN_API AvgPool2D : public Pool2D {
  public:
+  /// AvgPool2D(2), AvgPool2D(3, 1, 1), AvgPool2D(Size2{2, 3}); stride 0 means the kernel size.
+  /// @throws nn::Error when the kernel or stride is <= 0, or the padding is < 0 or more than half
+  ///   the kernel.
   explicit AvgPool2D(Size2 kernel, Size2 stride = 0, Size2 padding = 0);
   /// x: (N, C, H, W) -> (N, C, OH, OW), the sum of each window divided by kh*kw.
   const Tensor& forward(const Tensor& x) override;

@@ -1,6 +1,6 @@
-// Losses. forward() returns the mean over the batch; backward() returns dL/dpred, the exact
-// derivative of that mean, in a buffer the loss owns (valid until the next forward()).
-// Targets are dense tensors shaped like the prediction, or class indices (one per row).
+/// @file
+/// The losses: nn::Loss and MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
+/// SoftmaxCrossEntropyLoss.
 #pragma once
 
 #include "nn/export.hpp"
@@ -14,42 +14,74 @@
 
 namespace nn {
 
+/// A loss: a scalar L of a batch's prediction and target, and its gradient dL/dpred.
+///
+/// forward() returns the mean (over the batch, or over all elements: see each loss); backward()
+/// returns dL/dpred, the exact derivative of that mean, in a buffer the loss owns (valid until the
+/// next forward()). Targets are dense tensors shaped like the prediction, or class indices (one
+/// per row, nn::Labels). The value is accumulated in double and returned as float.
+/// @code
+/// float value = loss(net.forward(x), labels);
+/// net.backward(loss.backward());
+/// @endcode
+/// A loss is not thread-safe (it writes its own gradient buffer) and not copyable.
 class NN_API Loss {
  public:
   virtual ~Loss() = default;
+  /// The loss of `pred` against a dense `target` of the same shape; computes the gradient too.
+  /// @throws nn::Error when the shapes differ, the prediction is empty, or the values are not what
+  ///   the loss takes (see each loss).
   virtual float forward(const Tensor& pred, const Tensor& target) = 0;
   /// Class indices; losses that have no meaning for them throw nn::Error.
   virtual float forward(const Tensor& pred, Labels labels);
+  /// dL/dpred for the last forward(), pred's shape; a buffer the loss owns, valid until the next
+  /// forward(). Before the first forward() it is an undefined (empty) tensor.
   virtual const Tensor& backward() const { return grad_; }
+  /// The same as forward(pred, target).
   float operator()(const Tensor& pred, const Tensor& target) { return forward(pred, target); }
+  /// The same as forward(pred, labels).
   float operator()(const Tensor& pred, Labels labels) { return forward(pred, labels); }
+  /// The type's name as PyTorch spells it ("MSELoss"); error messages start with it.
   virtual std::string type_name() const = 0;
 
  protected:
   /// Checks that pred is (N, C) and that labels has N entries, each in [0, C).
+  /// @throws nn::Error otherwise, naming type_name().
   void check_labels(const Tensor& pred, Labels labels) const;
+  /// Checks that target has pred's shape.
+  /// @throws nn::Error otherwise, naming type_name().
   void check_same_shape(const Tensor& pred, const Tensor& target) const;
-  Tensor grad_;
+  Tensor grad_;  ///< dL/dpred, what backward() returns; forward() fills it
 };
 
 /// Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
 /// rows of width C; with one output per sample ([N, 1]) a label (0 or 1) is the target itself, as in
-/// the XOR network.
+/// the XOR network. Gradient 2 (pred - target) / numel.
 class NN_API MSELoss : public Loss {
  public:
   using Loss::forward;
+  /// mean((pred - target)^2) over all elements; pred and target of any one shape.
+  /// @throws nn::Error when the shapes differ or pred is empty.
   float forward(const Tensor& pred, const Tensor& target) override;
+  /// pred (N, C) against one-hot rows of the labels, or pred (N, 1) against labels 0/1.
+  /// @throws nn::Error when labels.size() != N or a label is out of range.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "MSELoss"; }
 };
 
 /// Binary cross-entropy on probabilities p in [0, 1]:
 /// -mean(y log(p + eps) + (1 - y) log(1 - p + eps)). Labels (0 or 1) stand for y of a (N, 1) pred.
+/// The mean is over all elements. Use it after a Sigmoid; on logits, BCEWithLogitsLoss is stabler.
 class NN_API BCELoss : public Loss {
  public:
+  /// `eps` keeps the logarithms finite at p = 0 and p = 1.
   explicit BCELoss(float eps = 1e-7f) : eps_(eps) {}
   using Loss::forward;
+  /// pred: probabilities, any shape; target: y in [0, 1], the same shape.
+  /// @throws nn::Error when the shapes differ or pred is empty.
   float forward(const Tensor& pred, const Tensor& target) override;
+  /// pred (N, 1) against labels 0 or 1.
+  /// @throws nn::Error when pred is not (N, 1), labels.size() != N, or a label is not 0 or 1.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCELoss"; }
 
@@ -58,21 +90,35 @@ class NN_API BCELoss : public Loss {
 };
 
 /// Binary cross-entropy on logits z, computed stably as mean(max(z, 0) - z y + log(1 + e^-|z|)).
+/// The same as Sigmoid followed by BCELoss, without its loss of precision; gradient
+/// (sigmoid(z) - y) / numel. The mean is over all elements.
 class NN_API BCEWithLogitsLoss : public Loss {
  public:
   using Loss::forward;
+  /// pred: logits, any shape; target: y in [0, 1], the same shape.
+  /// @throws nn::Error when the shapes differ or pred is empty.
   float forward(const Tensor& pred, const Tensor& target) override;
+  /// pred (N, 1) logits against labels 0 or 1.
+  /// @throws nn::Error when pred is not (N, 1), labels.size() != N, or a label is not 0 or 1.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCEWithLogitsLoss"; }
 };
 
 /// Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
 /// A prediction outside [0, 1] (logits) is an nn::Error pointing to SoftmaxCrossEntropyLoss.
+/// Note that PyTorch's CrossEntropyLoss, which takes logits, is SoftmaxCrossEntropyLoss here.
 class NN_API CrossEntropyLoss : public Loss {
  public:
+  /// `eps` keeps the logarithm finite at p = 0.
   explicit CrossEntropyLoss(float eps = 1e-7f) : eps_(eps) {}
   using Loss::forward;
+  /// pred (N, C) probabilities against target rows y (N, C), e.g. one-hot; the mean is over N.
+  /// @throws nn::Error when pred is not (N, C) with N > 0, the shapes differ, or a value of pred
+  ///   is outside [0, 1] (beyond a rounding slack of 1e-3).
   float forward(const Tensor& pred, const Tensor& target) override;
+  /// pred (N, C) probabilities against class indices: -mean_i log(p_i,label_i + eps).
+  /// @throws nn::Error when pred is not (N, C) with N > 0, labels.size() != N, a label is out of
+  ///   [0, C), or a value of pred is outside [0, 1].
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "CrossEntropyLoss"; }
 
@@ -80,37 +126,54 @@ class NN_API CrossEntropyLoss : public Loss {
   float eps_;
 };
 
+/// The settings of a nn::SoftmaxCrossEntropyLoss.
 struct NN_API SoftmaxCrossEntropyOptions {
-  /// false: the input is taken as probabilities already (seed 002's cancel_softmax()), and the
-  /// loss is CrossEntropyLoss with its exact derivative.
+  /// false: the input is taken as probabilities already (what cancel_softmax() switches to), and
+  /// the loss is CrossEntropyLoss with its exact derivative.
   bool softmax = true;
   float eps = 1e-7f;  ///< used only when softmax is false
 };
 
 /// Softmax and cross-entropy fused, on logits z: -1/N sum_i (z_i,y_i - logsumexp(z_i)), with
-/// gradient (softmax(z) - y) / N. This is what PyTorch calls CrossEntropyLoss.
+/// gradient (softmax(z) - y) / N. This is what PyTorch calls CrossEntropyLoss. The usual loss of
+/// a classifier whose last layer is a Linear (no Softmax layer): the fused form is exact and does
+/// not overflow on large logits.
+/// @code
+/// nn::SoftmaxCrossEntropyLoss loss;
+/// float value = loss(logits, labels);   // logits (N, C), labels N class indices
+/// @endcode
 class NN_API SoftmaxCrossEntropyLoss : public Loss {
  public:
+  /// A fused loss on logits, or (options.softmax false) CrossEntropyLoss on probabilities.
   explicit SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options = {})
       : options_(options), probability_loss_(options.eps) {}
   using Loss::forward;
+  /// Logits (N, C) against target rows y (N, C) (one-hot or soft labels); the mean is over N.
+  /// @throws nn::Error when pred is not (N, C) with N > 0 or the shapes differ (and, without the
+  ///   softmax, as CrossEntropyLoss).
   float forward(const Tensor& pred, const Tensor& target) override;
+  /// Logits (N, C) against class indices: mean_i (logsumexp(z_i) - z_i,label_i).
+  /// @throws nn::Error when pred is not (N, C) with N > 0, labels.size() != N or a label is out of
+  ///   [0, C) (and, without the softmax, as CrossEntropyLoss).
   float forward(const Tensor& pred, Labels labels) override;
+  /// dL/dpred of the last forward(): (softmax(z) - y) / N, or CrossEntropyLoss's gradient without
+  /// the softmax. Valid until the next forward().
   const Tensor& backward() const override { return options_.softmax ? grad_ : probability_loss_.backward(); }
   std::string type_name() const override { return "SoftmaxCrossEntropyLoss"; }
-  /// Seed 002's switch: from now on the input is probabilities.
+  /// Switches the softmax off: from now on the input is probabilities (a network that ends in a
+  /// Softmax layer), and the loss is CrossEntropyLoss. Returns *this.
   SoftmaxCrossEntropyLoss& cancel_softmax() {
     options_.softmax = false;
     return *this;
   }
-  bool has_softmax() const { return options_.softmax; }
+  bool has_softmax() const { return options_.softmax; }  ///< false once cancel_softmax() ran
 
  private:
   SoftmaxCrossEntropyOptions options_;
   CrossEntropyLoss probability_loss_;  ///< the loss once the softmax is cancelled
 };
 
-/// Seed 002's name for the fused loss.
+/// Another name for the fused loss, SoftmaxCrossEntropyLoss ("multi-class cross-entropy").
 using MultiCrossEntropy = SoftmaxCrossEntropyLoss;
 
 }  // namespace nn

@@ -1,5 +1,7 @@
-// Activation kernels, bias and row-wise operations on raw float arrays. They know nothing of
-// modules; layers call them with the sizes of their tensors.
+/// @file
+/// Activation kernels, bias and row-wise operations on raw float arrays. They know nothing of
+/// modules; layers call them with the sizes of their tensors. Sizes and pointers are not checked;
+/// matrices are row-major.
 #pragma once
 
 #include "nn/export.hpp"
@@ -8,17 +10,29 @@
 
 namespace nn::ops {
 
-/// y = f(x) and dx = dy * f'(.) over n elements; x and y may alias. The backward kernels take the
-/// forward output y where the derivative is cheapest from it (sigmoid, tanh) and the input x where
-/// the output loses information (relu and leaky relu at 0 use x > 0).
+/// @name Activation kernels
+/// y = f(x) and dx = dy * f'(.) over n elements; x and y may alias, and so may dy and dx. The
+/// backward kernels take the forward output y where the derivative is cheapest from it (sigmoid,
+/// tanh) and the input x where the output loses information (relu and leaky relu at 0 use x > 0).
+/// @{
+
+/// y = 1 / (1 + e^-x), computed without overflow for either sign of x.
 NN_API void sigmoid_forward(const float* x, float* y, int64_t n);
+/// dx = dy * y (1 - y), from sigmoid's output y.
 NN_API void sigmoid_backward(const float* y, const float* dy, float* dx, int64_t n);
+/// y = tanh x.
 NN_API void tanh_forward(const float* x, float* y, int64_t n);
+/// dx = dy * (1 - y^2), from tanh's output y.
 NN_API void tanh_backward(const float* y, const float* dy, float* dx, int64_t n);
+/// y = max(0, x); runs on several threads when n is large.
 NN_API void relu_forward(const float* x, float* y, int64_t n);
+/// dx = dy where x > 0, else 0, from the input x; runs on several threads when n is large.
 NN_API void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
+/// y = x where x > 0, else alpha x.
 NN_API void leaky_relu_forward(const float* x, float* y, int64_t n, float alpha);
+/// dx = dy where x > 0, else alpha dy, from the input x.
 NN_API void leaky_relu_backward(const float* x, const float* dy, float* dx, int64_t n, float alpha);
+/// @}
 
 /// y (rows, cols) += b (cols) broadcast over rows.
 NN_API void add_bias_rows(float* y, const float* b, int64_t rows, int64_t cols);

@@ -1,5 +1,7 @@
-// GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, float32.
-// Goes through CBLAS when the build found one (NN_HAVE_CBLAS), else through gemm_portable.
+/// @file
+/// nn::ops::gemm: the matrix product C = alpha * op(A) * op(B) + beta * C, row-major, float32, that
+/// Linear and Conv2D are built on. It goes through CBLAS when the build found one, else through
+/// gemm_portable.
 #pragma once
 
 #include "nn/export.hpp"
@@ -9,10 +11,20 @@
 
 namespace nn::ops {
 
-enum class Trans { No, Yes };
+/// Whether gemm takes a matrix as stored or transposed.
+enum class Trans {
+  No,  ///< op(X) = X
+  Yes  ///< op(X) = X^T
+};
 
+/// C = alpha * op(A) * op(B) + beta * C, row-major, float32.
 /// op(A) is (M, K), op(B) is (K, N), C is (M, N); lda/ldb/ldc are row strides of the stored
-/// matrices. beta == 0 overwrites C (its old contents may be garbage, even NaN).
+/// matrices. beta == 0 overwrites C (its old contents may be garbage, even NaN). No argument is
+/// checked; C must not overlap A or B. The BLAS may use several threads (see nn::set_num_threads).
+/// @code
+/// // y (N, out) = x (N, in) * W^T, with W stored (out, in)
+/// nn::ops::gemm(nn::ops::Trans::No, nn::ops::Trans::Yes, n, out, in, 1.0f, x, in, w, in, 0.0f, y, out);
+/// @endcode
 NN_API void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 

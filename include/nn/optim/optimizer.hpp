@@ -1,6 +1,5 @@
-// Optimizers over a model's parameters. State (momentum buffers, Adam moments) belongs to each
-// parameter object: slot i of the state goes with parameters()[i]. It is sized on the first
-// step, so a Linear whose input size is inferred may be handed over before its first forward.
+/// @file
+/// Optimizers over a model's parameters: the base nn::Optimizer, nn::SGD, nn::Adam and nn::AdamW.
 #pragma once
 
 #include "nn/export.hpp"
@@ -19,94 +18,123 @@ namespace nn {
 /// null when it is not finite.
 NN_API nlohmann::json json_float(float v);
 
+/// An optimizer: updates a list of parameters from their gradients, once per step().
+///
+/// State (momentum buffers, Adam moments) belongs to each parameter object: slot i of the state goes
+/// with params()[i]. It is sized on the first step, so a Linear whose input size is inferred may be
+/// handed over before its first forward. The optimizer keeps the Parameter pointers it was given,
+/// not the parameters: the module that owns them must outlive it. step() runs its loops in parallel
+/// (see nn::set_num_threads), but an optimizer is not to be used from several threads at once.
+/// @code
+/// nn::Adam opt(net.parameters(), {.lr = 1e-3f});
+/// for (auto& batch : loader) { opt.zero_grad(); ...; net.backward(dy); opt.step(); }
+/// @endcode
 class NN_API Optimizer {
  public:
+  /// An optimizer over `params` with learning rate `lr`.
+  /// @throws nn::Error when lr is negative or not finite, or a pointer is null.
   explicit Optimizer(std::vector<Parameter*> params, float lr);
   virtual ~Optimizer() = default;
-  Optimizer(const Optimizer&) = delete;
-  Optimizer& operator=(const Optimizer&) = delete;
+  Optimizer(const Optimizer&) = delete;             ///< not copyable: it holds per-parameter state
+  Optimizer& operator=(const Optimizer&) = delete;  ///< not copyable: it holds per-parameter state
 
-  /// Updates every parameter from its gradient.
+  /// Updates every parameter from its gradient, then counts the step (step_count()) and records
+  /// last_step_finite().
   virtual void step() = 0;
   /// Sets every parameter's gradient to zero.
   void zero_grad();
 
-  float lr() const { return lr_; }
+  float lr() const { return lr_; }  ///< the learning rate the next step() uses
+  /// Sets the learning rate for the following steps (what a Scheduler does each epoch).
+  /// @throws nn::Error when lr is negative or not finite.
   void set_lr(float lr);
   /// The learning rate the optimizer was built with; schedulers scale it.
   float initial_lr() const { return initial_lr_; }
-  int64_t step_count() const { return steps_; }
-  /// Whether every weight the latest step() wrote is finite (checked in the update loops, on data
-  /// already in cache). The Trainer stops a diverging run on the first step that breaks it.
+  int64_t step_count() const { return steps_; }  ///< the number of step() calls so far (Adam's t)
+  /// Whether every weight the latest step() wrote is finite (true before the first step). The
+  /// Trainer stops a diverging run on the first step that breaks it.
+  // Checked in the update loops, on data already in cache.
   bool last_step_finite() const { return last_step_finite_; }
-  const std::vector<Parameter*>& params() const { return params_; }
-  virtual std::string type_name() const = 0;
+  const std::vector<Parameter*>& params() const { return params_; }  ///< the parameters it updates, in order
+  virtual std::string type_name() const = 0;  ///< "SGD", "Adam", "AdamW"
   /// What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
   /// ...every option of the optimizer}, each float by json_float.
   virtual nlohmann::json settings() const;
 
-  /// The state tensors of parameter i, in a fixed order (for checkpoints).
+  /// The state tensors of parameter i, in a fixed order (for checkpoints). Pointers into the
+  /// optimizer, valid for its lifetime; undefined tensors until the first step() sizes them.
   virtual std::vector<Tensor*> state(size_t i) = 0;
+  /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
   void set_step_count(int64_t steps) { steps_ = steps; }
 
  protected:
   /// Makes sure `buf` matches p's current shape (zero-filled when it had to change).
   static void ensure_like(Tensor& buf, const Parameter& p);
-  /// Whether w[0..n) are all finite: an integer OR over the exponent bits, which vectorises.
+  /// Whether w[0..n) are all finite (no NaN, no infinity).
+  // An integer OR over the exponent bits, which vectorises.
   static bool all_finite(const float* w, int64_t n);
-  std::vector<Parameter*> params_;
-  float lr_;
-  float initial_lr_;
-  int64_t steps_ = 0;
-  bool last_step_finite_ = true;
+  std::vector<Parameter*> params_;  ///< the parameters, not owned
+  float lr_;                        ///< the current learning rate
+  float initial_lr_;                ///< the learning rate given at construction
+  int64_t steps_ = 0;               ///< step() calls so far
+  bool last_step_finite_ = true;    ///< what last_step_finite() returns; step() sets it
 };
 
+/// The settings of nn::SGD.
 struct NN_API SGDOptions {
-  float lr = 0.01f;
-  float momentum = 0.0f;
-  float dampening = 0.0f;
+  float lr = 0.01f;           ///< the learning rate; >= 0
+  float momentum = 0.0f;      ///< mu; 0: plain SGD, no momentum buffer
+  float dampening = 0.0f;     ///< scales the new gradient in the momentum buffer by (1 - dampening)
   float weight_decay = 0.0f;  ///< L2: adds weight_decay * w to the gradient
-  bool nesterov = false;
+  bool nesterov = false;      ///< Nesterov momentum; needs momentum > 0 and dampening 0
 };
 
 /// SGD as PyTorch defines it: g = grad + wd w; b = mu b + (1 - dampening) g (b = g on the first
-/// step); w -= lr * (nesterov ? g + mu b : b). With a constant lr and no dampening this is seed
-/// 000's v = mu v - lr g; w += v with v = -lr b, step for step.
+/// step); w -= lr * (nesterov ? g + mu b : b). With a constant lr and no dampening this is the
+/// classic momentum update v = mu v - lr g; w += v with v = -lr b, step for step.
 class NN_API SGD : public Optimizer {
  public:
+  /// SGD over `params`: `SGD(net.parameters(), {.lr = 0.1f, .momentum = 0.9f})`.
+  /// @throws nn::Error when lr or momentum or weight_decay is negative, or nesterov is set without
+  ///   momentum > 0 and dampening 0.
   SGD(std::vector<Parameter*> params, SGDOptions options = {});
   void step() override;
   std::string type_name() const override { return "SGD"; }
   nlohmann::json settings() const override;  ///< lr, momentum, dampening, weight_decay, nesterov
-  std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }
-  const SGDOptions& options() const { return options_; }
+  std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }  ///< the momentum buffer b
+  const SGDOptions& options() const { return options_; }  ///< the options it was built with
 
  private:
   SGDOptions options_;
   std::vector<Tensor> momentum_;
 };
 
+/// The settings of nn::Adam and nn::AdamW (PyTorch's defaults, but for AdamW's weight decay).
 struct NN_API AdamOptions {
-  float lr = 1e-3f;
-  float beta1 = 0.9f;
-  float beta2 = 0.999f;
-  float eps = 1e-8f;
+  float lr = 1e-3f;           ///< the learning rate; >= 0
+  float beta1 = 0.9f;         ///< decay of the first moment m; in [0, 1)
+  float beta2 = 0.999f;       ///< decay of the second moment v; in [0, 1)
+  float eps = 1e-8f;          ///< added to the denominator; >= 0
   float weight_decay = 0.0f;  ///< Adam: L2 added to the gradient; AdamW: decoupled decay
-  bool amsgrad = false;
+  bool amsgrad = false;       ///< AMSGrad: divide by the largest v so far (one more state tensor)
 };
 
 /// Adam (Kingma & Ba 2015) with PyTorch's update: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 class NN_API Adam : public Optimizer {
  public:
+  /// Adam over `params`: `Adam(net.parameters(), {.lr = 3e-4f})`.
+  /// @throws nn::Error when lr, eps or weight_decay is negative, or a beta is outside [0, 1).
   Adam(std::vector<Parameter*> params, AdamOptions options = {});
   void step() override;
   std::string type_name() const override { return decoupled_ ? "AdamW" : "Adam"; }
   nlohmann::json settings() const override;  ///< lr, beta1, beta2, eps, weight_decay, amsgrad
-  std::vector<Tensor*> state(size_t i) override;
-  const AdamOptions& options() const { return options_; }
+  std::vector<Tensor*> state(size_t i) override;  ///< m and v, and the running max of v with amsgrad
+  const AdamOptions& options() const { return options_; }  ///< the options it was built with
 
  protected:
+  /// Adam, or AdamW when `decoupled` (weight decay applied to w, not added to the gradient).
+  /// @throws nn::Error as the public constructor.
   Adam(std::vector<Parameter*> params, AdamOptions options, bool decoupled);
 
  private:
@@ -119,7 +147,11 @@ class NN_API Adam : public Optimizer {
 /// weight decay is 0.01.
 class NN_API AdamW : public Adam {
  public:
+  /// AdamOptions with AdamW's default weight decay, 0.01; start from it to change other fields.
   static AdamOptions defaults() { return AdamOptions{.weight_decay = 0.01f}; }
+  /// AdamW over `params`. Options given explicitly replace defaults() whole: AdamOptions{.lr = ...}
+  /// has weight_decay 0.
+  /// @throws nn::Error when lr, eps or weight_decay is negative, or a beta is outside [0, 1).
   AdamW(std::vector<Parameter*> params, AdamOptions options = defaults());
 };
 
