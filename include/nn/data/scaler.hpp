@@ -78,8 +78,8 @@ class NN_API Scaler {
  private:
   ScalerKind kind_ = ScalerKind::none;
   std::vector<float> a_, b_;
-  StandardScaler standard_;  ///< set from (a, b) for kind standard
-  MinMaxScaler minmax_;      ///< set from (a, b) for kind minmax
+  StandardScaler standard_;  // set from (a, b) for kind standard
+  MinMaxScaler minmax_;      // set from (a, b) for kind minmax
   void set_state(std::vector<float> a, std::vector<float> b);
 };
 

@@ -74,7 +74,7 @@ class NN_API MinMaxScaler {
  private:
   float low_, high_;
   std::vector<float> data_min_, data_max_;
-  std::vector<float> scale_;  ///< (high - low) / (data_max - data_min), 1 for a constant feature
+  std::vector<float> scale_;  // (high - low) / (data_max - data_min), 1 for a constant feature
   void derive();
 };
 

@@ -49,7 +49,7 @@ class NN_API AtomicFile {
   const std::filesystem::path& temporary_path() const { return tmp_; }  ///< the temporary file being written
 
  private:
-  void abandon();  ///< closes and removes the temporary file
+  void abandon();  // closes and removes the temporary file
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
   bool committed_ = false;

@@ -3,7 +3,7 @@
 /// atomically.
 ///
 /// Tensors: the model's under "model.<name>" and the optimizer's state of each parameter under
-/// "optim.<name>.<k>" (k: the slot of Optimizer::state(i)). __metadata__: the format and its
+/// "optim.<name>.<k>" (k: the slot of Optimizer::state(i)). `__metadata__`: the format and its
 /// version, the position (epoch, batch within the epoch, global step), the optimizer's step count,
 /// the scheduler's epoch, the RNG states, the History (finished epochs and the sums of the epoch in
 /// progress), the best monitored figure so far, and the settings that must match for a resume
@@ -47,7 +47,7 @@
 
 namespace nn::io {
 
-inline constexpr const char* kCheckpointFormat = "nn.checkpoint";  ///< the format name in a checkpoint's __metadata__
+inline constexpr const char* kCheckpointFormat = "nn.checkpoint";  ///< the format name in a checkpoint's `__metadata__`
 inline constexpr int kCheckpointFormatVersion = 1;  ///< the format version this library writes and reads
 
 /// The content of a checkpoint, in memory: what save_checkpoint writes and load_checkpoint returns.
@@ -75,7 +75,7 @@ struct NN_API CheckpointState {
 
   /// Everything that must match for an exact resume (not the number of epochs).
   JsonValue settings;  ///< a JSON object
-  /// More __metadata__ entries for the caller (keys must not be the checkpoint's own).
+  /// More `__metadata__` entries for the caller (keys must not be the checkpoint's own).
   std::map<std::string, std::string> metadata;
 };
 
@@ -129,7 +129,7 @@ NN_API void save_live_checkpoint(const std::filesystem::path& path, CheckpointSt
 /// missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
 /// included).
 NN_API CheckpointState load_checkpoint(const std::filesystem::path& path);
-/// Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
+/// Whether the file is a checkpoint (by its `__metadata__`), for tools that take models or checkpoints.
 NN_API bool is_checkpoint_file(const std::filesystem::path& path);
 /// The checkpoint a path names: the path itself for a file, FOLDER/last.safetensors for a folder
 /// (CheckpointWriter::last_path).

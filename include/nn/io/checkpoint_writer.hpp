@@ -32,7 +32,7 @@ struct NN_API CheckpointWriterOptions {
   /// train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
   std::string monitor{};
   JsonValue settings{};  ///< a JSON object, stored in every checkpoint
-  std::map<std::string, std::string> metadata{};       ///< more __metadata__ entries, stored in every checkpoint
+  std::map<std::string, std::string> metadata{};       ///< more `__metadata__` entries, stored in every checkpoint
   /// Test hook: runs between the complete temporary file and its rename (`state` holds everything
   /// but the tensors). Empty: none.
   std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};

@@ -2,7 +2,7 @@
 /// @brief Saving and loading models and state dicts as safetensors files that PyTorch users can read.
 ///
 /// Tensors are stored under PyTorch's dotted names and shapes ("0.weight" (out, in), "0.bias"), and
-/// "__metadata__" holds the architecture as a model spec (JSON), the input shape and a format
+/// `"__metadata__"` holds the architecture as a model spec (JSON), the input shape and a format
 /// version. Writes are atomic (AtomicFile).
 /// @code
 /// nn::io::save(model, "model.safetensors", {.input_shape = {784}});
@@ -28,7 +28,7 @@
 
 namespace nn::io {
 
-inline constexpr const char* kModelFormat = "nn.model";  ///< the format name in a model file's __metadata__
+inline constexpr const char* kModelFormat = "nn.model";  ///< the format name in a model file's `__metadata__`
 inline constexpr int kModelFormatVersion = 1;  ///< the model format version this library writes
 
 /// Copies of the module's parameters and buffers (BatchNorm's running statistics), by dotted name
@@ -59,7 +59,7 @@ struct NN_API SaveOptions {
   /// The shape of one input sample ([784], [1, 28, 28]); empty: taken from the first layer when it
   /// is a Linear that knows its input size.
   std::vector<int64_t> input_shape;
-  std::map<std::string, std::string> metadata;  ///< more entries for __metadata__ ("nn." keys are ours)
+  std::map<std::string, std::string> metadata;  ///< more entries for `__metadata__` ("nn." keys are ours)
 };
 
 /// Writes the model atomically: a Sequential, or any module whose children are registry layers (a
@@ -72,7 +72,7 @@ struct NN_API LoadedModel {
   std::unique_ptr<Sequential> model;  ///< the rebuilt model with its weights, in eval mode; owned here
   ModelSpec spec;                     ///< the architecture the file describes
   Shape input_shape;                  ///< the shape of one input sample ([784], [1, 28, 28])
-  std::map<std::string, std::string> metadata;  ///< the file's __metadata__, every entry
+  std::map<std::string, std::string> metadata;  ///< the file's `__metadata__`, every entry
   int format_version = 0;             ///< the file's model format version (0: not an nn model file)
 };
 

@@ -2,7 +2,7 @@
 /// @brief Reading and writing safetensors files.
 ///
 /// A safetensors file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
-/// ({name: {dtype, shape, data_offsets}} and a "__metadata__" map of strings), padded with spaces
+/// ({name: {dtype, shape, data_offsets}} and a `"__metadata__"` map of strings), padded with spaces
 /// to a multiple of 8, then the raw little-endian tensor data. Pure data, so loading a file never
 /// runs code; the reader checks every field and bound before touching the data.
 #pragma once
@@ -22,9 +22,9 @@ namespace nn::io {
 
 class AtomicFile;
 
-/// The content of a safetensors file: its tensors (as float32) and its "__metadata__".
+/// The content of a safetensors file: its tensors (as float32) and its `"__metadata__"`.
 struct NN_API SafetensorsFile {
-  std::map<std::string, std::string> metadata;  ///< the "__metadata__" entries (empty when absent)
+  std::map<std::string, std::string> metadata;  ///< the `"__metadata__"` entries (empty when absent)
   std::vector<std::pair<std::string, Tensor>> tensors;  ///< in file order of their data
   /// The tensor of that name, or nullptr; the pointer lives as long as this object (unmodified).
   const Tensor* find(const std::string& name) const;

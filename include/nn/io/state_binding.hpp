@@ -80,7 +80,7 @@ class NN_API TensorBinding {
 
  private:
   LoadReport report_;
-  std::vector<std::pair<Tensor*, const Tensor*>> copies_;  ///< source null: empty the target
+  std::vector<std::pair<Tensor*, const Tensor*>> copies_;  // source null: empty the target
 };
 
 }  // namespace nn::io

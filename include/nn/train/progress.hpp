@@ -76,9 +76,9 @@ class NN_API ProgressReporter : public Callback {
   int64_t epochs_ = 0;
   bool classification_ = true;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
-  int64_t batches_run_ = 0;  ///< batches of this epoch run since on_epoch_begin
+  int64_t batches_run_ = 0;  // batches of this epoch run since on_epoch_begin
   int64_t samples_run_ = 0;
-  size_t last_width_ = 0;    ///< length of the bar line last drawn, to blank what a shorter one leaves
+  size_t last_width_ = 0;    // length of the bar line last drawn, to blank what a shorter one leaves
   bool bar_open_ = false;
 };
 
