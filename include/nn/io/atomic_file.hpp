@@ -39,7 +39,7 @@ class NN_API AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;  ///< not copyable: it owns the temporary file
 
   /// Appends `size` bytes to the temporary file. @throws nn::Error when the write fails (the
-  /// temporary file is then removed).
+  /// temporary file is then removed), or when called after commit() or after a failure.
   void write(const void* data, size_t size);
   void write(std::string_view text) { write(text.data(), text.size()); }  ///< Appends `text` (as above).
   /// fsync, rename over the destination, fsync the folder. On an error the temporary file is removed
