@@ -1,13 +1,6 @@
-// Atomic file writes: the content goes to a temporary file in the destination's folder, is flushed
-// to disk (fsync), renamed over the destination and the folder is synced. A process killed at any
-// moment leaves either the old complete file or the new complete one, never a torn one.
-//
-// Safe against what may already sit at the destination: only a missing path or a regular file is
-// replaced; a symlink, FIFO, device, socket or directory there is refused ("out.safetensors: exists
-// and is a symlink; refusing to replace it"), so a write never goes through a planted link or into a
-// device. The temporary file has a unique name (".NAME.tmp.XXXXXX", created O_EXCL: never an
-// existing file or link), mode 0644 less the umask. Every write, fsync and close is checked (a full
-// disk is an error) and the temporary file is removed on every failure.
+/// @file
+/// @brief Atomic file writes (nn::io::AtomicFile, nn::io::write_file_atomic) and the checked
+/// low-level writing they share with nn::io::AppendFile.
 #pragma once
 
 #include "nn/export.hpp"
@@ -20,6 +13,21 @@
 
 namespace nn::io {
 
+/// A file written atomically: the content goes to a temporary file in the destination's folder, is
+/// flushed to disk (fsync), renamed over the destination and the folder is synced. A process killed
+/// at any moment leaves either the old complete file or the new complete one, never a torn one.
+///
+/// Safe against what may already sit at the destination: only a missing path or a regular file is
+/// replaced; a symlink, FIFO, device, socket or directory there is refused ("out.safetensors: exists
+/// and is a symlink; refusing to replace it"), so a write never goes through a planted link or into a
+/// device. The temporary file has a unique name (".NAME.tmp.XXXXXX", created O_EXCL: never an
+/// existing file or link), mode 0644 less the umask. Every write, fsync and close is checked (a full
+/// disk is an nn::Error) and the temporary file is removed on every failure.
+/// @code
+/// nn::io::AtomicFile f("model.json");
+/// f.write(text);
+/// f.commit();  // without it, the destructor removes the temporary file
+/// @endcode
 class NN_API AtomicFile {
  public:
   /// Opens a temporary file next to `path`; nn::Error when that is impossible or when `path` exists
@@ -27,24 +35,28 @@ class NN_API AtomicFile {
   explicit AtomicFile(std::filesystem::path path);
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicFile();
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
+  AtomicFile(const AtomicFile&) = delete;             ///< not copyable: it owns the temporary file
+  AtomicFile& operator=(const AtomicFile&) = delete;  ///< not copyable: it owns the temporary file
 
+  /// Appends `size` bytes to the temporary file. @throws nn::Error when the write fails (the
+  /// temporary file is then removed), or when called after commit() or after a failure.
   void write(const void* data, size_t size);
-  void write(std::string_view text) { write(text.data(), text.size()); }
-  /// fsync, rename over the destination, fsync the folder. On an error the temporary file is removed.
+  void write(std::string_view text) { write(text.data(), text.size()); }  ///< Appends `text` (as above).
+  /// fsync, rename over the destination, fsync the folder. On an error the temporary file is removed
+  /// and nn::Error is thrown; the destination keeps its old content.
   void commit();
-  const std::filesystem::path& path() const { return path_; }
-  const std::filesystem::path& temporary_path() const { return tmp_; }
+  const std::filesystem::path& path() const { return path_; }  ///< the destination
+  const std::filesystem::path& temporary_path() const { return tmp_; }  ///< the temporary file being written
 
  private:
-  void abandon();  ///< closes and removes the temporary file
+  void abandon();  // closes and removes the temporary file
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
   bool committed_ = false;
 };
 
-/// Writes `content` to `path` atomically.
+/// Writes `content` to `path` atomically (an AtomicFile written and committed).
+/// @throws nn::Error as AtomicFile does.
 NN_API void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 /// nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a

@@ -1,17 +1,28 @@
-// Checkpoints: everything an exact resume of training needs, in one safetensors file written
-// atomically. Tensors: the model's under "model.<name>" and the optimizer's state of each
-// parameter under "optim.<name>.<k>" (k: the slot of Optimizer::state(i)). __metadata__: the
-// format and its version, the position (epoch, batch within the epoch, global step), the
-// optimizer's step count, the scheduler's epoch, the RNG states, the History (finished epochs and
-// the sums of the epoch in progress), the best monitored figure so far, and the settings that must
-// match for a resume (architecture, data, optimizer and its settings, loss, batch size, seed...)
-// as canonical JSON together with their FNV-1a 64 hash.
-//
-// A resumed run loads the checkpoint, checks its settings against its own with
-// check_resume_settings (a refusal says what differs), puts the state back with
-// restore_training_state and calls Trainer::fit with FitOptions{.start_epoch = state.epoch,
-// .start_batch = state.batch} and state.history. CheckpointWriter (io/checkpoint_writer.hpp) writes
-// them during training.
+/// @file
+/// @brief Checkpoints: everything an exact resume of training needs, in one safetensors file written
+/// atomically.
+///
+/// Tensors: the model's under "model.<name>" and the optimizer's state of each parameter under
+/// "optim.<name>.<k>" (k: the slot of Optimizer::state(i)). `__metadata__`: the format and its
+/// version, the position (epoch, batch within the epoch, global step), the optimizer's step count,
+/// the scheduler's epoch, the RNG states, the History (finished epochs and the sums of the epoch in
+/// progress), the best monitored figure so far, and the settings that must match for a resume
+/// (architecture, data, optimizer and its settings, loss, batch size, seed...) as canonical JSON
+/// together with their FNV-1a 64 hash.
+///
+/// A resumed run loads the checkpoint, checks its settings against its own with
+/// check_resume_settings (a refusal says what differs), puts the state back with
+/// restore_training_state and calls Trainer::fit with FitOptions{.start_epoch = state.epoch,
+/// .start_batch = state.batch} and state.history. CheckpointWriter (io/checkpoint_writer.hpp) writes
+/// them during training.
+/// @code
+/// nn::io::CheckpointState state = nn::io::load_checkpoint("run/last.safetensors");
+/// nn::io::check_resume_settings(state, settings);
+/// nn::io::restore_training_state(state, model, optimizer, &scheduler);
+/// fit_options.start_epoch = state.epoch;
+/// fit_options.start_batch = state.batch;
+/// trainer.fit(model, loss, optimizer, train, &val, fit_options, &scheduler, state.history);
+/// @endcode
 #pragma once
 
 #include "nn/export.hpp"
@@ -36,14 +47,15 @@
 
 namespace nn::io {
 
-inline constexpr const char* kCheckpointFormat = "nn.checkpoint";
-inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr const char* kCheckpointFormat = "nn.checkpoint";  ///< the format name in a checkpoint's `__metadata__`
+inline constexpr int kCheckpointFormatVersion = 1;  ///< the format version this library writes and reads
 
+/// The content of a checkpoint, in memory: what save_checkpoint writes and load_checkpoint returns.
 struct NN_API CheckpointState {
   StateDict model;             ///< the model's parameters and buffers by dotted name ("0.weight", "1.running_mean")
   std::string optimizer_type;  ///< Optimizer::type_name()
   StateDict optimizer;         ///< "<param name>.<k>": state tensor k of that parameter (stored as "optim.<...>")
-  int64_t optimizer_steps = 0;
+  int64_t optimizer_steps = 0;   ///< the optimizer's step count (Adam's bias correction uses it)
   int64_t scheduler_epoch = -1;  ///< -1: no scheduler
 
   /// Where training stands. Resume with FitOptions{.start_epoch = epoch, .start_batch = batch}.
@@ -53,17 +65,17 @@ struct NN_API CheckpointState {
   /// "global": nn::global_rng(); "<spec name>:<module path>": a layer's generator named "rng"
   /// (Module::named_rngs), e.g. "dropout:3" for Dropout's mask stream "3.rng"; "<dotted name>":
   /// any other generator of the model.
-  std::map<std::string, Rng::State> rngs;
+  std::map<std::string, Rng::State> rngs;  ///< generator states, by the keys above
   train::History history;                  ///< finished epochs; partial: the sums of `epoch`'s first `batch` batches
 
-  /// The best monitored figure at an epoch end so far (NaN: none yet), for best.safetensors.
+  /// The name of the monitored History figure ("val_loss") that decides best.safetensors.
   std::string monitor;
-  double best = std::numeric_limits<double>::quiet_NaN();
-  int64_t best_epoch = -1;
+  double best = std::numeric_limits<double>::quiet_NaN();  ///< the best monitored figure at an epoch end so far (NaN: none yet)
+  int64_t best_epoch = -1;  ///< the epoch of `best`; -1: none yet
 
   /// Everything that must match for an exact resume (not the number of epochs).
   JsonValue settings;  ///< a JSON object
-  /// More __metadata__ entries for the caller (keys must not be the checkpoint's own).
+  /// More `__metadata__` entries for the caller (keys must not be the checkpoint's own).
   std::map<std::string, std::string> metadata;
 };
 
@@ -72,13 +84,14 @@ NN_API uint64_t fnv1a64(const void* data, size_t size, uint64_t hash = 0xcbf29ce
 /// FNV-1a 64 of the canonical JSON text of `settings` (object keys sorted, no spaces).
 NN_API uint64_t settings_hash(const nlohmann::json& settings);
 
-/// A float as JSON with its shortest decimal spelling (nn::json_float, optim/optimizer.hpp).
+// nn::json_float (optim/optimizer.hpp), a float as JSON with its shortest decimal spelling, is
+// also reachable as nn::io::json_float.
 using nn::json_float;
 /// The optimizer's type and settings, Optimizer::settings(): {"type": "SGD", "lr": 0.01,
 /// "momentum": 0.9, ...}; lr is the initial rate (schedulers change the current one).
 NN_API nlohmann::json optimizer_settings(const Optimizer& optimizer);
 
-/// "" when `saved` and `wanted` are equal; otherwise what differs, as
+/// Compares two settings objects: "" when `saved` and `wanted` are equal; otherwise what differs, as
 /// "the checkpoint was trained with optimizer.type Adam, optimizer.lr 0.001; this run asks for
 /// optimizer.type SGD, optimizer.lr 0.01" (keys as dotted paths, "(none)" where a key is absent).
 NN_API std::string settings_difference(const nlohmann::json& saved, const nlohmann::json& wanted);
@@ -111,13 +124,15 @@ NN_API void save_checkpoint(const std::filesystem::path& path, const CheckpointS
 NN_API void save_live_checkpoint(const std::filesystem::path& path, CheckpointState& state, Module& model,
                                  Optimizer& optimizer, const Scheduler* scheduler,
                                  const std::function<void(const std::filesystem::path& temporary)>& before_rename = {});
-/// Reads and validates a checkpoint: nn::Error naming the file and the field for a file that is
+/// Reads and validates a checkpoint (tensors and metadata): nn::Error naming the file and the field
+/// for a file that is
 /// missing, not a checkpoint, of an unknown format version, or inconsistent (its settings hash
 /// included).
 NN_API CheckpointState load_checkpoint(const std::filesystem::path& path);
-/// Whether the file is a checkpoint (by its __metadata__), for tools that take models or checkpoints.
+/// Whether the file is a checkpoint (by its `__metadata__`), for tools that take models or checkpoints.
 NN_API bool is_checkpoint_file(const std::filesystem::path& path);
-/// A checkpoint file, or a folder meaning FOLDER/last.safetensors (CheckpointWriter::last_path).
+/// The checkpoint a path names: the path itself for a file, FOLDER/last.safetensors for a folder
+/// (CheckpointWriter::last_path).
 NN_API std::filesystem::path resolve_checkpoint_path(const std::filesystem::path& path);
 
 }  // namespace nn::io

@@ -1,6 +1,6 @@
-// CheckpointWriter: the Trainer callback that writes checkpoints (io/checkpoint.hpp) while a run
-// trains: DIR/last.safetensors every N steps and at every epoch end, DIR/best.safetensors when the
-// monitored figure improves.
+/// @file
+/// @brief nn::io::CheckpointWriter, the Trainer callback that writes checkpoints (io/checkpoint.hpp)
+/// while a run trains.
 #pragma once
 
 #include "nn/export.hpp"
@@ -24,17 +24,20 @@
 
 namespace nn::io {
 
+/// What a CheckpointWriter writes, where and when.
 struct NN_API CheckpointWriterOptions {
-  std::filesystem::path dir{};  ///< created when missing
+  std::filesystem::path dir{};  ///< the folder of last.safetensors and best.safetensors; created when missing
   int64_t every_batches = 0;   ///< also write last every N optimizer steps; 0: only at epoch ends
   /// The History figure that decides best.safetensors; "": val_loss with validation, else
   /// train_loss. Accuracies are maximised, everything else minimised; NaN never improves.
   std::string monitor{};
   JsonValue settings{};  ///< a JSON object, stored in every checkpoint
-  std::map<std::string, std::string> metadata{};       ///< likewise
-  /// Test hooks: between the complete temporary file and its rename, and after a checkpoint is
-  /// in place (`state` then holds everything but the tensors).
+  std::map<std::string, std::string> metadata{};       ///< more `__metadata__` entries, stored in every checkpoint
+  /// Test hook: runs between the complete temporary file and its rename (`state` holds everything
+  /// but the tensors). Empty: none.
   std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};
+  /// Test hook: runs after a checkpoint is in place at `path` (`state` holds everything but the
+  /// tensors). Empty: none.
   std::function<void(const std::filesystem::path& path, const CheckpointState& state)> after_write{};
 };
 
@@ -44,22 +47,39 @@ struct NN_API CheckpointWriterOptions {
 /// Trainer::fit throw before the step and before any callback, so nothing is written then and both
 /// files keep their last complete content. On construction, temporary files left in DIR by a
 /// killed save (".last.safetensors.tmp.*", ".best.safetensors.tmp.*") are removed.
+///
+/// The writer keeps pointers to the model, optimizer, scheduler and history that Trainer::fit hands
+/// to on_train_begin; they must outlive the fit. A failed write throws nn::Error out of the
+/// callback, and so out of Trainer::fit.
+/// @code
+/// nn::io::CheckpointWriter ckpt({.dir = "run", .every_batches = 500, .settings = settings});
+/// trainer.add_callback(ckpt);
+/// @endcode
 class NN_API CheckpointWriter : public train::Callback {
  public:
+  /// Creates `options.dir` when missing and removes the temporaries a killed save left there.
+  /// @throws nn::Error for an empty dir, a negative every_batches, or a folder that cannot be created.
   explicit CheckpointWriter(CheckpointWriterOptions options);
 
+  /// DIR/last.safetensors: the latest checkpoint, the one a resume reads.
   static std::filesystem::path last_path(const std::filesystem::path& dir) { return dir / "last.safetensors"; }
+  /// DIR/best.safetensors: the checkpoint of the best monitored epoch end.
   static std::filesystem::path best_path(const std::filesystem::path& dir) { return dir / "best.safetensors"; }
 
   /// A resumed run: the best figure of the checkpoint it resumed from.
   void set_best(double value, int64_t epoch);
-  double best() const { return best_; }
-  int64_t best_epoch() const { return best_epoch_; }
+  double best() const { return best_; }  ///< the best monitored figure so far (NaN: none yet)
+  int64_t best_epoch() const { return best_epoch_; }  ///< the epoch (0-based) of best(); -1: none yet
   int64_t writes() const { return writes_; }  ///< files written so far
+  /// The History figure monitored ("val_loss"); set by on_train_begin (empty before).
   const std::string& monitor() const { return monitor_; }
 
+  /// Takes the fit's model, optimizer, scheduler and history, and resolves the monitored figure.
+  /// @throws nn::Error for an unknown monitor name.
   void on_train_begin(const train::TrainBegin& info) override;
+  /// Writes last.safetensors every `every_batches` optimizer steps (not on an epoch's last batch).
   void on_batch_end(const train::BatchEnd& batch) override;
+  /// Writes last.safetensors, and best.safetensors when the monitored figure improved.
   void on_epoch_end(int64_t epoch, const train::EpochRecord& record) override;
 
  private:

@@ -1,7 +1,11 @@
-// The layer registry: one row per layer type a model spec can name ("linear", "conv", "gelu", ...),
-// with everything the rest of nn needs to know about it: its PyTorch class, its compact arguments,
-// the settings it accepts and how to build it from them. The other direction, from a live module to
-// its spec, is the module's own Module::spec_name() and Module::settings().
+/// @file
+/// @brief The layer registry: one row per layer type a model spec can name ("linear", "conv",
+/// "gelu", ...).
+///
+/// Each row holds everything the rest of nn needs to know about a layer type: its PyTorch class,
+/// its compact arguments, the settings it accepts and how to build it from them. The other
+/// direction, from a live module to its spec, is the module's own Module::spec_name() and
+/// Module::settings().
 // Adding a layer: its header and source under layers/, its row in layer_registry.cpp, and its row
 // in tests/layer_cases_test.cpp.
 #pragma once
@@ -21,6 +25,7 @@
 
 namespace nn::io {
 
+/// How build_model builds the layers of a spec.
 struct NN_API BuildOptions {
   Init default_init = Init::he;  ///< for layers that do not name their own
   /// Whether the model's input is [N, C, H, W] (a first batchnorm is then BatchNorm2d); a model
@@ -36,9 +41,12 @@ struct NN_API BuildContext {
   bool dry_run = false;  ///< only checking the settings: draw nothing from the global generator
 };
 
+/// Builds one layer from its settings (a JSON object), the build options and what the layers
+/// before it produce (which it updates); throws nn::Error for a bad value.
 using LayerBuilder =
     std::function<std::shared_ptr<Module>(const nlohmann::json& settings, const BuildOptions&, BuildContext&)>;
 
+/// One layer type of the registry.
 struct NN_API LayerRow {
   std::string name;                      ///< the spec name: "linear"
   std::vector<std::string> torch_names;  ///< PyTorch's classes: {"Linear"}; {"BatchNorm1d", "BatchNorm2d"}

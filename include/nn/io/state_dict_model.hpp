@@ -1,9 +1,11 @@
-// Models from plain state dicts: a safetensors file of weights without nn's metadata (what
-// PyTorch's safetensors.torch.save_file(model.state_dict(), path) writes) plus the architecture as
-// a model spec and the shape of one input sample. The tensors must carry the names and shapes the
-// spec's Sequential has ("0.weight" (out, in), "1.running_mean", ...), which is what a
-// torch.nn.Sequential of the same layers produces. Integer tensors (PyTorch's I64
-// num_batches_tracked) are read as float32.
+/// @file
+/// @brief Models from plain state dicts: a safetensors file of weights without nn's metadata plus
+/// the architecture as a model spec and the shape of one input sample.
+///
+/// Such a file is what PyTorch's safetensors.torch.save_file(model.state_dict(), path) writes. The
+/// tensors must carry the names and shapes the spec's Sequential has ("0.weight" (out, in),
+/// "1.running_mean", ...), which is what a torch.nn.Sequential of the same layers produces. Integer
+/// tensors (PyTorch's I64 num_batches_tracked) are read as float32.
 #pragma once
 
 #include "nn/export.hpp"

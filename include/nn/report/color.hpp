@@ -1,5 +1,7 @@
-// Colours for pictures: the viridis map (sequential, colour-blind safe, readable in greyscale) and
-// the Okabe-Ito palette (categorical, distinguishable under the common colour-vision deficiencies).
+/// @file
+/// @brief Colours for pictures: the viridis map (sequential, colour-blind safe, readable in
+/// greyscale) and the Okabe-Ito palette (categorical, distinguishable under the common
+/// colour-vision deficiencies).
 #pragma once
 
 #include "nn/export.hpp"
@@ -9,12 +11,19 @@
 
 namespace nn::report {
 
+/// An 8-bit sRGB colour.
 struct NN_API Rgb {
+  /// @var r
+  /// Red, 0..255.
+  /// @var g
+  /// Green, 0..255.
+  /// @var b
+  /// Blue, 0..255.
   uint8_t r = 0, g = 0, b = 0;
-  friend bool operator==(const Rgb&, const Rgb&) = default;
+  friend bool operator==(const Rgb&, const Rgb&) = default;  ///< equal channels
 };
 
-/// "#rrggbb".
+/// The colour as "#rrggbb" (lower-case hex).
 NN_API std::string hex(Rgb c);
 
 /// Viridis at t in [0, 1] (clamped; NaN gives t = 0): dark purple -> blue -> green -> yellow.

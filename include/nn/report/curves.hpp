@@ -1,5 +1,8 @@
-// The charts of a training run, from its History: loss and accuracy per epoch (training and
-// validation) and the learning rate per epoch. Epochs are numbered from 1 on the x axis.
+/// @file
+/// @brief The charts of a training run, from its History: loss and accuracy per epoch (training
+/// and validation) and the learning rate per epoch, each a standalone SVG document.
+///
+/// Epochs are numbered from 1 on the x axis.
 #pragma once
 
 #include "nn/export.hpp"

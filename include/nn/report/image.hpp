@@ -1,6 +1,6 @@
-// Image: an 8-bit RGB raster with the few drawing operations the report needs (filled rectangles,
-// anti-aliased circles with an edge), PNG encoding and decoding through libpng, and base64 data
-// URIs so that pictures can live inside an HTML or SVG file.
+/// @file
+/// @brief nn::report::Image, an 8-bit RGB raster, with PNG encoding and decoding (libpng) and base64
+/// data URIs so that pictures can live inside an HTML or SVG file.
 #pragma once
 
 #include "nn/export.hpp"
@@ -15,13 +15,21 @@
 
 namespace nn::report {
 
+/// An 8-bit RGB raster with the few drawing operations the report needs (filled rectangles,
+/// anti-aliased circles with an edge). Coordinates are pixels, (0, 0) at the top left.
 struct NN_API Image {
+  /// @var width
+  /// The width, in pixels.
+  /// @var height
+  /// The height, in pixels.
   int64_t width = 0, height = 0;
   std::vector<uint8_t> rgb;  ///< row-major, 3 bytes per pixel, top row first
 
-  Image() = default;
+  Image() = default;  ///< an empty 0 x 0 image
+  /// A w x h image filled with `fill` (white by default).
   Image(int64_t w, int64_t h, Rgb fill = {255, 255, 255});
 
+  /// The pixel at (x, y); x in [0, width), y in [0, height).
   Rgb at(int64_t x, int64_t y) const;
   void set(int64_t x, int64_t y, Rgb c);  ///< ignored outside the image
   /// Blends c over pixel (x, y) with opacity alpha in [0, 1]; ignored outside the image.
@@ -40,7 +48,7 @@ NN_API std::string encode_png(const Image& image);
 /// Decodes any PNG libpng reads to 8-bit RGB (alpha composited over white); nn::Error naming
 /// `what` for bad data.
 NN_API Image decode_png(std::string_view png, std::string_view what = "PNG data");
-/// Writes the PNG atomically.
+/// Writes the PNG atomically. @throws nn::Error when encoding or the write fails.
 NN_API void write_png(const std::filesystem::path& path, const Image& image);
 
 /// Standard base64 (RFC 4648, padded).

@@ -1,5 +1,5 @@
-// Batched inference into a caller's buffer: the model's outputs for every sample of x, computed
-// batch_size samples at a time in evaluation mode (the model's mode is restored afterwards).
+/// @file
+/// @brief Batched inference into a caller's buffer (nn::train::predict on a tensor).
 #pragma once
 
 #include "nn/export.hpp"
@@ -11,10 +11,15 @@
 
 namespace nn::train {
 
+/// The model's outputs for every sample of x, computed batch_size samples at a time in evaluation
+/// mode (the model's mode is restored afterwards).
+///
 /// x: [N, sample...] as the model takes it. out is resized to [N, output...] (the model's output
 /// shape per sample; [0, 0] when N is 0) and reuses its capacity, so repeated calls of the same
 /// size allocate nothing once the buffers are sized. A single batch (N <= batch_size) runs on x
 /// itself; otherwise each batch is copied into a buffer of the call.
+/// @throws nn::Error when batch_size <= 0, x has rank 0, `out` is `x`, or the model's output does
+/// not have one row per sample.
 NN_API void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size = 1000);
 
 }  // namespace nn::train

@@ -1,11 +1,5 @@
-// ProgressReporter: a callback that shows training progress on a stream the caller gives it (the
-// library itself never prints; the command passes std::cerr). On a terminal it redraws one bar
-// per epoch with '\r', at most every refresh_seconds:
-//   epoch 3/10 [=========>         ] 612/938  loss 0.4123  acc 85.2%  41,230 samples/s  ETA 4s
-// and leaves a summary line when the epoch ends. Elsewhere (a file, a pipe) it writes only the
-// summary line, one per epoch:
-//   epoch 3/10  train_loss 0.4123  train_acc 85.20%  val_loss 0.3900  val_acc 86.00%  lr 0.01  2.31s  41,230 samples/s
-// Accuracies are left out for regression and val_ figures without a validation set.
+/// @file
+/// @brief nn::train::ProgressReporter, the callback that shows training progress on a stream.
 #pragma once
 
 #include "nn/export.hpp"
@@ -19,35 +13,52 @@
 
 namespace nn::train {
 
+/// How a ProgressReporter shows progress.
 enum class ProgressMode {
   automatic,  ///< bar when the stream is a terminal (see is_terminal), lines otherwise
-  bar,
-  lines,
+  bar,        ///< a bar redrawn in place during each epoch, then the epoch's summary line
+  lines,      ///< only the summary line of each epoch (for files and pipes)
   quiet,      ///< prints nothing
 };
 
+/// How a ProgressReporter draws.
 struct NN_API ProgressOptions {
-  ProgressMode mode = ProgressMode::automatic;
+  ProgressMode mode = ProgressMode::automatic;  ///< bar, lines, quiet, or chosen by the stream
   double refresh_seconds = 0.1;  ///< the bar is redrawn at most this often (and after the last batch)
-  int bar_width = 30;
+  int bar_width = 30;            ///< the bar's width between the brackets, in characters
 };
 
 /// True when `out` is std::cout, std::cerr or std::clog and the matching file descriptor is a
 /// terminal (isatty).
 NN_API bool is_terminal(const std::ostream& out);
 
+/// A callback that shows training progress on a stream the caller gives it (the library itself
+/// never prints; the command passes std::cerr).
+///
+/// On a terminal it redraws one bar per epoch with a carriage return, at most every refresh_seconds:
+/// @code{.unparsed}
+///   epoch 3/10 [=========>         ] 612/938  loss 0.4123  acc 85.2%  41,230 samples/s  ETA 4s
+/// @endcode
+/// and leaves a summary line when the epoch ends. Elsewhere (a file, a pipe) it writes only the
+/// summary line, one per epoch:
+/// @code{.unparsed}
+///   epoch 3/10  train_loss 0.4123  train_acc 85.20%  val_loss 0.3900  val_acc 86.00%  lr 0.01  2.31s  41,230 samples/s
+/// @endcode
+/// Accuracies are left out for regression and val_ figures without a validation set.
 class NN_API ProgressReporter : public Callback {
  public:
+  /// Reports on `out`, which is kept by reference and must outlive the reporter. The automatic mode
+  /// is resolved here (is_terminal).
   explicit ProgressReporter(std::ostream& out, ProgressOptions options = {});
 
   /// The mode in use (automatic resolved).
   ProgressMode mode() const { return mode_; }
 
-  void on_train_begin(const TrainBegin& info) override;
-  void on_epoch_begin(int64_t epoch) override;
-  void on_batch_end(const BatchEnd& batch) override;
-  void on_epoch_end(int64_t epoch, const EpochRecord& record) override;
-  void on_train_end(const History& history) override;
+  void on_train_begin(const TrainBegin& info) override;  ///< Notes the number of epochs and the task.
+  void on_epoch_begin(int64_t epoch) override;  ///< Starts the epoch's clock and counters.
+  void on_batch_end(const BatchEnd& batch) override;  ///< Redraws the bar (bar mode, at most every refresh_seconds).
+  void on_epoch_end(int64_t epoch, const EpochRecord& record) override;  ///< Writes the epoch's summary line.
+  void on_train_end(const History& history) override;  ///< Ends an open bar line.
 
   /// The summary line of one epoch (no newline), as the lines mode prints it.
   static std::string summary(const EpochRecord& record, int64_t epochs, bool classification);
@@ -65,9 +76,9 @@ class NN_API ProgressReporter : public Callback {
   int64_t epochs_ = 0;
   bool classification_ = true;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
-  int64_t batches_run_ = 0;  ///< batches of this epoch run since on_epoch_begin
+  int64_t batches_run_ = 0;  // batches of this epoch run since on_epoch_begin
   int64_t samples_run_ = 0;
-  size_t last_width_ = 0;    ///< length of the bar line last drawn, to blank what a shorter one leaves
+  size_t last_width_ = 0;    // length of the bar line last drawn, to blank what a shorter one leaves
   bool bar_open_ = false;
 };
 
