@@ -2,6 +2,8 @@
 // weights.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <string>
 #include <vector>
 
@@ -11,6 +13,10 @@
 #include "nn/train/callbacks.hpp"
 #include "nn/train/trainer.hpp"
 
+#include "nn/layers/activation.hpp"
+#include "nn/layers/batchnorm.hpp"
+#include "nn/layers/linear.hpp"
+#include "nn/layers/sequential.hpp"
 #include "support/trainer_rig.hpp"
 
 namespace {
@@ -77,6 +83,35 @@ TEST(EarlyStopping, RestoresTheBestWeights) {
   ASSERT_EQ(h.size(), 4u);
   ASSERT_GE(stop.best_epoch(), 0);
   EXPECT_EQ(weights(model), snaps.w[static_cast<size_t>(stop.best_epoch())]);
+}
+
+// Batch norm's running statistics are part of the best epoch's state: restored with the weights.
+TEST(EarlyStopping, RestoresTheBuffersOfTheBestEpochToo) {
+  auto data = blobs(3);
+  nn::manual_seed(5);
+  nn::Sequential model(nn::Linear(8), nn::BatchNorm1d(8), nn::ReLU(), nn::Linear(3));
+  model.build(data.train.sample_shape());
+  nn::SoftmaxCrossEntropyLoss loss;
+  nn::SGD sgd(model.parameters(), {.lr = 0.05f});
+  struct Snapshots : train::Callback {
+    nn::Module* model = nullptr;
+    std::vector<std::vector<float>> buffers;
+    void on_train_begin(const train::TrainBegin& info) override { model = &info.model; }
+    void on_epoch_end(int64_t, const train::EpochRecord&) override {
+      std::vector<float> all;
+      for (const nn::Tensor* b : std::as_const(*model).buffers()) all.insert(all.end(), b->span().begin(), b->span().end());
+      buffers.push_back(all);
+    }
+  } snaps;
+  // A min_delta no later epoch can beat makes the first epoch the best one.
+  train::EarlyStopping stop({.monitor = "val_loss", .patience = 100, .min_delta = 1e6, .restore_best_weights = true});
+  train::Trainer trainer({&snaps, &stop});
+  trainer.fit(model, loss, sgd, data.train, &data.val, {.epochs = 4, .batch_size = 64});
+  ASSERT_EQ(stop.best_epoch(), 0);
+  std::vector<float> now;
+  for (const nn::Tensor* b : std::as_const(model).buffers()) now.insert(now.end(), b->span().begin(), b->span().end());
+  EXPECT_EQ(now, snaps.buffers[static_cast<size_t>(stop.best_epoch())]);
+  EXPECT_NE(now, snaps.buffers.back());
 }
 
 }  // namespace

@@ -332,3 +332,20 @@ TEST(Gradcheck, DetectsAWrongGradient) {
 }
 
 }  // namespace
+
+// A parameter's name is one path component, as a buffer's: "a.b" would be ambiguous in state dicts.
+class BadParameterName : public nn::Module {
+ public:
+  explicit BadParameterName(const std::string& name) { register_parameter(name, nn::Tensor(nn::Shape{1})); }
+  const nn::Tensor& forward(const nn::Tensor& x) override { return x; }
+  const nn::Tensor& backward(const nn::Tensor& dy) override { return dy; }
+  std::string type_name() const override { return "BadParameterName"; }
+};
+
+TEST(Module, ParameterNamesMustBeNonEmptyAndWithoutDots) {
+  EXPECT_HAS(nn::test::error_of([] { BadParameterName m("fc.weight"); }),
+             "BadParameterName: a parameter's name must be non-empty and without '.', found 'fc.weight'");
+  EXPECT_HAS(nn::test::error_of([] { BadParameterName m(""); }), "found ''");
+  BadParameterName ok("weight");
+  EXPECT_EQ(ok.parameters().size(), 1u);
+}

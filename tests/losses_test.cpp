@@ -220,3 +220,15 @@ TEST(LossErrors, CrossEntropyOnLogitsPointsToTheFusedLoss) {
 }
 
 }  // namespace
+
+TEST(Losses, BackwardBeforeAnyForwardIsAnErrorNamingTheLoss) {
+  nn::MSELoss mse;
+  EXPECT_HAS(nn::test::error_of([&] { (void)mse.backward(); }), "MSELoss: backward() before any forward()");
+  nn::SoftmaxCrossEntropyLoss fused;
+  EXPECT_HAS(nn::test::error_of([&] { (void)fused.backward(); }), "SoftmaxCrossEntropyLoss: backward() before");
+  fused.cancel_softmax();
+  EXPECT_HAS(nn::test::error_of([&] { (void)fused.backward(); }), "backward() before any forward()");
+  nn::Tensor pred(nn::Shape{2, 1}, 0.5f), target(nn::Shape{2, 1}, 1.0f);
+  mse(pred, target);
+  EXPECT_EQ(mse.backward().numel(), 2);
+}

@@ -59,6 +59,12 @@ TEST(OptimizersMatchPyTorch, AdamAndAdamW) {
   adamw.lr = 0.05f;
   expect_close(trajectory(maker<nn::AdamW>(adamw)), ref::kAdamWDefault, 1e-5);
   EXPECT_FLOAT_EQ(nn::AdamW::defaults().weight_decay, 0.01f);
+  // Options that name only the learning rate keep AdamW's weight decay, as PyTorch's AdamW(lr=...).
+  expect_close(trajectory(maker<nn::AdamW>(nn::AdamWOptions{.lr = 0.05f})), ref::kAdamWDefault, 1e-5);
+  nn::Parameter w;
+  w.data = nn::Tensor(nn::Shape{1}, 1.0f);
+  w.grad = nn::Tensor(nn::Shape{1});
+  EXPECT_FLOAT_EQ(nn::AdamW({&w}, {.lr = 0.1f}).options().weight_decay, 0.01f);
 }
 
 TEST(Optimizers, MomentumEqualsTheSeedsVelocityFormula) {

@@ -149,3 +149,25 @@ TEST(Rng, ShuffleIsAPermutation) {
 }
 
 }  // namespace
+
+TEST(Tensor, MovedFromIsUndefinedAndCanBeUsedAgain) {
+  nn::Tensor a(nn::Shape{2, 3}, 1.5f);
+  nn::Tensor b(std::move(a));
+  EXPECT_EQ(b.numel(), 6);
+  EXPECT_FLOAT_EQ(b[5], 1.5f);
+  // NOLINTBEGIN(bugprone-use-after-move): the moved-from state is what this test checks.
+  EXPECT_FALSE(a.defined());
+  EXPECT_EQ(a.numel(), 0);
+  EXPECT_EQ(a.capacity(), 0);
+  EXPECT_EQ(a.rank(), 0);
+  a.resize(nn::Shape{4});  // within the old capacity: must allocate, not write through a null pointer
+  ASSERT_NE(a.data(), nullptr);
+  a.copy_from(nn::Tensor(nn::Shape{4}, 2.0f));
+  EXPECT_FLOAT_EQ(a[3], 2.0f);
+  nn::Tensor c(nn::Shape{5}, 3.0f);
+  c = std::move(b);
+  EXPECT_EQ(c.numel(), 6);
+  EXPECT_FALSE(b.defined());
+  EXPECT_EQ(b.capacity(), 0);
+  // NOLINTEND(bugprone-use-after-move)
+}

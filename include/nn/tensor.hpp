@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nn {
@@ -136,12 +137,26 @@ class NN_API Tensor {
   /// @throws nn::Error when the number of values != shape.numel().
   Tensor(const Shape& shape, std::initializer_list<float> values);
 
-  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
-  /// numel() (and capacity()): only assign a tensor to it or destroy it.
-  Tensor(Tensor&&) noexcept = default;
-  /// Takes the other's storage over. `other` is left without storage but keeps its shape and
-  /// numel() (and capacity()): only assign a tensor to it or destroy it.
-  Tensor& operator=(Tensor&&) noexcept = default;
+  /// Takes the other's storage over; `other` is left an undefined tensor, as if default-constructed
+  /// (no storage, rank 0, numel() 0, defined() false), and may be resized and used again.
+  Tensor(Tensor&& other) noexcept
+      : shape_(std::exchange(other.shape_, Shape())),
+        numel_(std::exchange(other.numel_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        defined_(std::exchange(other.defined_, false)),
+        data_(std::move(other.data_)) {}
+  /// Takes the other's storage over, dropping this tensor's own; `other` is left undefined, as
+  /// after the move constructor.
+  Tensor& operator=(Tensor&& other) noexcept {
+    if (this != &other) {
+      shape_ = std::exchange(other.shape_, Shape());
+      numel_ = std::exchange(other.numel_, 0);
+      capacity_ = std::exchange(other.capacity_, 0);
+      defined_ = std::exchange(other.defined_, false);
+      data_ = std::move(other.data_);
+    }
+    return *this;
+  }
   Tensor(const Tensor&) = delete;             ///< no implicit copies: use clone() or copy_from()
   Tensor& operator=(const Tensor&) = delete;  ///< no implicit copies: use clone() or copy_from()
 

@@ -91,6 +91,8 @@ void Module::train(bool on) {
 }
 
 Parameter& Module::register_parameter(std::string name, Tensor data) {
+  NN_CHECK(!name.empty() && name.find('.') == std::string::npos, type_name(),
+           ": a parameter's name must be non-empty and without '.', found '", name, "'");
   for (auto& p : params_)
     NN_CHECK(p->name != name, type_name(), ": parameter '", name, "' is registered twice");
   for (auto& b : buffers_)

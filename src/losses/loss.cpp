@@ -13,6 +13,10 @@ float Loss::forward(const Tensor& pred, Labels) {
        ", found class indices");
 }
 
+void Loss::no_forward_yet() const {
+  fail(type_name(), ": backward() before any forward(): expected a loss computed first, found none");
+}
+
 void Loss::check_labels(const Tensor& pred, Labels labels) const {
   NN_CHECK(pred.rank() == 2, type_name(), ": expected prediction of shape [N, C] with class indices, found ",
            pred.shape().str());

@@ -217,6 +217,10 @@ void Adam::step() {
   steps_ = t;
 }
 
-AdamW::AdamW(std::vector<Parameter*> params, AdamOptions options) : Adam(std::move(params), options, true) {}
+AdamW::AdamW(std::vector<Parameter*> params, AdamWOptions o)
+    : Adam(std::move(params),
+           AdamOptions{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps,
+                       .weight_decay = o.weight_decay, .amsgrad = o.amsgrad},
+           true) {}
 
 }  // namespace nn

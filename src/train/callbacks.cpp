@@ -32,6 +32,19 @@ void EarlyStopping::on_train_begin(const TrainBegin& info) {
   }
 }
 
+namespace {
+
+// What "the best weights" are: every parameter, then every buffer (batch norm's running
+// statistics), so that the restored model evaluates as it did at its best epoch.
+std::vector<Tensor*> model_state(Module& model) {
+  std::vector<Tensor*> state;
+  for (Parameter* p : model.parameters()) state.push_back(&p->data);
+  for (Tensor* b : model.buffers()) state.push_back(b);
+  return state;
+}
+
+}  // namespace
+
 void EarlyStopping::on_epoch_end(int64_t epoch, const EpochRecord& record) {
   const double v = History::value(record, options_.monitor);
   const bool improved =
@@ -41,9 +54,9 @@ void EarlyStopping::on_epoch_end(int64_t epoch, const EpochRecord& record) {
     best_epoch_ = epoch;
     wait_ = 0;
     if (options_.restore_best_weights && model_ != nullptr) {
-      const auto params = model_->parameters();
-      best_weights_.resize(params.size());
-      for (size_t i = 0; i < params.size(); ++i) best_weights_[i].copy_from(params[i]->data);
+      const auto state = model_state(*model_);
+      best_weights_.resize(state.size());
+      for (size_t i = 0; i < state.size(); ++i) best_weights_[i].copy_from(*state[i]);
     }
     return;
   }
@@ -61,10 +74,10 @@ void EarlyStopping::on_epoch_end(int64_t epoch, const EpochRecord& record) {
 
 void EarlyStopping::on_train_end(const History& /*history*/) {
   if (!options_.restore_best_weights || model_ == nullptr || best_epoch_ < 0 || best_weights_.empty()) return;
-  const auto params = model_->parameters();
-  NN_CHECK(params.size() == best_weights_.size(), "EarlyStopping: the model has ", params.size(),
-           " parameters, the saved best weights ", best_weights_.size());
-  for (size_t i = 0; i < params.size(); ++i) params[i]->data.copy_from(best_weights_[i]);
+  const auto state = model_state(*model_);
+  NN_CHECK(state.size() == best_weights_.size(), "EarlyStopping: the model has ", state.size(),
+           " parameters and buffers, the saved best state ", best_weights_.size());
+  for (size_t i = 0; i < state.size(); ++i) state[i]->copy_from(best_weights_[i]);
 }
 
 }  // namespace nn::train

@@ -59,7 +59,7 @@ const OptimizerEntry kOptimizers[] = {
      }},
     {"adamw", 1e-3,
      [](std::vector<Parameter*> p, float lr, const TrainOptions& o) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<AdamW>(std::move(p), AdamOptions{.lr = lr, .weight_decay = f32(o.weight_decay)});
+       return std::make_unique<AdamW>(std::move(p), AdamWOptions{.lr = lr, .weight_decay = f32(o.weight_decay)});
      }},
 };
 

@@ -137,7 +137,8 @@ class NN_API Module {
  protected:
   /// Registers a parameter owned by this module, with a zeroed gradient of the same shape; the
   /// returned reference stays valid for the module's lifetime, also across moves.
-  /// @throws nn::Error when the name is taken by a parameter or buffer of this module.
+  /// @throws nn::Error when the name is empty, contains '.', or is taken by a parameter or buffer
+  ///   of this module.
   Parameter& register_parameter(std::string name, Tensor data);
   /// Registers a buffer owned by this module (saved, not trained); like a parameter's, the returned
   /// reference stays valid for the module's lifetime, also across moves. Names are unique among

@@ -35,8 +35,12 @@ class NN_API Loss {
   /// Class indices; losses that have no meaning for them throw nn::Error.
   virtual float forward(const Tensor& pred, Labels labels);
   /// dL/dpred for the last forward(), pred's shape; a buffer the loss owns, valid until the next
-  /// forward(). Before the first forward() it is an undefined (empty) tensor.
-  virtual const Tensor& backward() const { return grad_; }
+  /// forward().
+  /// @throws nn::Error before the first forward().
+  virtual const Tensor& backward() const {
+    if (!grad_.defined()) no_forward_yet();
+    return grad_;
+  }
   /// The same as forward(pred, target).
   float operator()(const Tensor& pred, const Tensor& target) { return forward(pred, target); }
   /// The same as forward(pred, labels).
@@ -52,6 +56,8 @@ class NN_API Loss {
   /// @throws nn::Error otherwise, naming type_name().
   void check_same_shape(const Tensor& pred, const Tensor& target) const;
   Tensor grad_;  ///< dL/dpred, what backward() returns; forward() fills it
+  /// Throws the nn::Error of a backward() before any forward().
+  [[noreturn]] void no_forward_yet() const;
 };
 
 /// Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
@@ -158,7 +164,12 @@ class NN_API SoftmaxCrossEntropyLoss : public Loss {
   float forward(const Tensor& pred, Labels labels) override;
   /// dL/dpred of the last forward(): (softmax(z) - y) / N, or CrossEntropyLoss's gradient without
   /// the softmax. Valid until the next forward().
-  const Tensor& backward() const override { return options_.softmax ? grad_ : probability_loss_.backward(); }
+  /// @throws nn::Error before the first forward().
+  const Tensor& backward() const override {
+    if (!options_.softmax) return probability_loss_.backward();
+    if (!grad_.defined()) no_forward_yet();
+    return grad_;
+  }
   std::string type_name() const override { return "SoftmaxCrossEntropyLoss"; }
   /// Switches the softmax off: from now on the input is probabilities (a network that ends in a
   /// Softmax layer), and the loss is CrossEntropyLoss. Returns *this.

@@ -143,16 +143,26 @@ class NN_API Adam : public Optimizer {
   std::vector<Tensor> m_, v_, vmax_;
 };
 
+/// The settings of nn::AdamW: those of AdamOptions with PyTorch's AdamW defaults, so that a
+/// field left out keeps its AdamW default (weight decay 0.01, not Adam's 0).
+struct NN_API AdamWOptions {
+  float lr = 1e-3f;            ///< the learning rate; >= 0
+  float beta1 = 0.9f;          ///< decay of the first moment m; in [0, 1)
+  float beta2 = 0.999f;        ///< decay of the second moment v; in [0, 1)
+  float eps = 1e-8f;           ///< added to the denominator; >= 0
+  float weight_decay = 0.01f;  ///< decoupled decay: w *= 1 - lr * weight_decay before each step
+  bool amsgrad = false;        ///< AMSGrad: divide by the largest v so far (one more state tensor)
+};
+
 /// AdamW (Loshchilov & Hutter 2019): w *= 1 - lr wd before the Adam step. PyTorch's default
 /// weight decay is 0.01.
 class NN_API AdamW : public Adam {
  public:
-  /// AdamOptions with AdamW's default weight decay, 0.01; start from it to change other fields.
-  static AdamOptions defaults() { return AdamOptions{.weight_decay = 0.01f}; }
-  /// AdamW over `params`. Options given explicitly replace defaults() whole: AdamOptions{.lr = ...}
-  /// has weight_decay 0.
+  /// AdamWOptions{}: PyTorch's defaults, weight decay 0.01.
+  static AdamWOptions defaults() { return AdamWOptions{}; }
+  /// AdamW over `params`: `AdamW(net.parameters(), {.lr = 3e-4f})` keeps the weight decay 0.01.
   /// @throws nn::Error when lr, eps or weight_decay is negative, or a beta is outside [0, 1).
-  AdamW(std::vector<Parameter*> params, AdamOptions options = defaults());
+  AdamW(std::vector<Parameter*> params, AdamWOptions options = {});
 };
 
 }  // namespace nn

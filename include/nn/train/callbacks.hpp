@@ -119,7 +119,8 @@ struct NN_API EarlyStoppingOptions {
   double min_delta = 0.0;    ///< an improvement must beat the best by more than this, >= 0
   MonitorMode mode = MonitorMode::automatic;  ///< automatic: max for accuracies, min otherwise
   /// Copies the parameters at the best epoch and puts them back when fit returns (after a stop or
-  /// the last epoch; not when fit throws). Buffers (BatchNorm's running statistics) are not copied.
+  /// the last epoch; not when fit throws), with the buffers (BatchNorm's running statistics) of
+  /// the same epoch.
   bool restore_best_weights = false;
 };
 
