@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "data_spec.hpp"
+#include "distributed.hpp"
 #include "options.hpp"
 #include "nn/version.hpp"
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (*train) return run_train(train_options);
+    if (*train) return run_train_command(train_options);  // under mpirun: data-parallel
     if (*eval) return run_eval(eval_options);
     if (*predict) return run_predict(predict_options);
     if (*info) return run_info(info_options);
