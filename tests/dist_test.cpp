@@ -3,6 +3,8 @@
 // Trainer with the gradient sync on one rank trains exactly as without it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "nn/data/loader.hpp"
@@ -121,4 +123,37 @@ TEST(Dist, TrainerWithTheGradientSyncOnOneRankTrainsExactlyAsWithout) {
   }
   EXPECT_EQ(weights[0], weights[1]);
   EXPECT_EQ(losses[0], losses[1]);
+}
+
+TEST(Dist, LauncherSizeIsReadFromTheLaunchersEnvironment) {
+  const char* saved = std::getenv("PMI_SIZE");
+  const std::string keep = saved != nullptr ? saved : "";
+  ::setenv("PMI_SIZE", "3", 1);
+  const bool under_open_mpi = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;  // read first
+  if (!under_open_mpi) {
+    EXPECT_EQ(nn::dist::launcher_size(), 3);
+  }
+  ::setenv("PMI_SIZE", "x3", 1);
+  if (!under_open_mpi) {
+    EXPECT_EQ(nn::dist::launcher_size(), 0);
+  }
+  if (saved != nullptr) {
+    ::setenv("PMI_SIZE", keep.c_str(), 1);
+  } else {
+    ::unsetenv("PMI_SIZE");
+  }
+}
+
+TEST(Dist, ABuildWithoutMpiRefusesToRunAsOneOfSeveralLaunchedCopies) {
+  if (nn::dist::built_with_mpi() || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr)
+    GTEST_SKIP() << "this build has MPI: init() would start it";
+  ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  try {
+    nn::dist::init();
+    ADD_FAILURE() << "init() accepted 2 launched copies without MPI";
+  } catch (const nn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("built without MPI"), std::string::npos) << e.what();
+  }
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
+  EXPECT_EQ(nn::dist::size(), 1);
 }
