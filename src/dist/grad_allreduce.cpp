@@ -48,8 +48,9 @@ void GradientAllReduce::layout() {
   }
   total_ = offsets_.back();
   const int64_t bucket = std::min(bucket_floats_, std::max<int64_t>(total_, 1));
-  bucket_.assign(static_cast<size_t>(bucket), 0.0f);
-  recv_.assign(static_cast<size_t>(bucket / std::max(size(), 1) + 1), 0.0f);
+  bucket_floats_ = bucket;
+  bucket_.assign(static_cast<size_t>(bucket + kMaxStats), 0.0f);  // + room for the statistics
+  recv_.assign(static_cast<size_t>((bucket + kMaxStats) / std::max(size(), 1) + 1), 0.0f);
   // Every rank must reduce the same number of values, or the ring would pair unrelated buffers.
   check_same(total_, "the number of gradient values");
   check_same(static_cast<int64_t>(params_.size()), "the number of parameters");
@@ -92,18 +93,26 @@ void GradientAllReduce::all_reduce(int64_t local_samples, int64_t global_samples
   NN_CHECK(global_samples > 0 && local_samples >= 0 && local_samples <= global_samples,
            "GradientAllReduce: expected 0 <= local samples <= global samples and global samples > 0, found ",
            local_samples, " of ", global_samples);
-  NN_CHECK(stats.size() <= 63, "GradientAllReduce: at most 63 statistics, found ", stats.size());
+  NN_CHECK(static_cast<int64_t>(stats.size()) <= kMaxStats, "GradientAllReduce: at most ", kMaxStats,
+           " statistics, found ", stats.size());
   const auto t0 = std::chrono::steady_clock::now();
   if (total_ < 0) layout();
   const float scale = static_cast<float>(static_cast<double>(local_samples) / static_cast<double>(global_samples));
   if (size() > 1) {
-    for (int64_t begin = 0; begin < total_; begin += static_cast<int64_t>(bucket_.size())) {
-      const int64_t count = std::min(static_cast<int64_t>(bucket_.size()), total_ - begin);
+    // The statistics ride in the last bucket (as float32), so a step costs one ring, not more
+    // collectives: latency, not bandwidth, is what small models pay for.
+    const auto n_stats = static_cast<int64_t>(stats.size());
+    for (int64_t begin = 0; begin < std::max<int64_t>(total_, 1); begin += bucket_floats_) {
+      const int64_t count = std::min(bucket_floats_, total_ - begin);
+      const bool last = begin + bucket_floats_ >= total_;
       pack(begin, count, scale);
-      ring_sum(std::span<float>(bucket_.data(), static_cast<size_t>(count)));
+      if (last)
+        for (int64_t k = 0; k < n_stats; ++k) bucket_[static_cast<size_t>(count + k)] = static_cast<float>(stats[static_cast<size_t>(k)]);
+      ring_sum(std::span<float>(bucket_.data(), static_cast<size_t>(count + (last ? n_stats : 0))));
       unpack(begin, count);
+      if (last)
+        for (int64_t k = 0; k < n_stats; ++k) stats[static_cast<size_t>(k)] = bucket_[static_cast<size_t>(count + k)];
     }
-    sum(stats);
   }
   // One rank: the local gradient is already the global batch's (local == global).
   ++calls_;

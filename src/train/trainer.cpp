@@ -113,17 +113,19 @@ EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float thr
 }
 
 // One data-parallel step up to the optimizer: this rank's share of batch b forward and backward,
-// then the gradients and the batch's loss and correct count reduced over the ranks.
+// then the gradients, the batch's loss and correct count, and the ranks' stop requests of the batch
+// before (stop_pending: a callback asked to stop after it) reduced in one all-reduce.
 struct ShardStep {
   float loss;
   int64_t correct;
   int64_t samples;
+  bool stop;  // some rank's callbacks asked to stop after the batch before this one
 };
 ShardStep shard_step(Module& model, Loss& loss, Optimizer& optimizer, data::DataLoader& loader, int64_t b,
-                     bool classification, float threshold, dist::GradientAllReduce& sync) {
+                     bool classification, float threshold, dist::GradientAllReduce& sync, bool stop_pending) {
   const int64_t global = loader.batch_samples(b);
   const auto batch = loader.batch(b, dist::rank(), dist::size());
-  std::array<double, 2> sums{0.0, 0.0};
+  std::array<double, 3> sums{0.0, 0.0, stop_pending ? 1.0 : 0.0};
   optimizer.zero_grad();
   if (batch.size > 0) {
     const Tensor& out = model.forward(batch.x);
@@ -133,7 +135,8 @@ ShardStep shard_step(Module& model, Loss& loss, Optimizer& optimizer, data::Data
     model.backward(loss.backward());
   }
   sync.all_reduce(batch.size, global, sums);
-  return {static_cast<float>(sums[0] / static_cast<double>(global)), static_cast<int64_t>(sums[1]), global};
+  return {static_cast<float>(sums[0] / static_cast<double>(global)), static_cast<int64_t>(sums[1]), global,
+          sums[2] > 0.0};
 }
 
 const char* non_finite_name(float v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
@@ -242,6 +245,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   };
 
   bool stopped = false;
+  bool stop_pending = false;  // data-parallel: this rank's callbacks asked to stop after the latest batch
   for (int64_t epoch = options.start_epoch; epoch < options.epochs && !stopped; ++epoch) {
     const int64_t first = epoch == options.start_epoch ? options.start_batch : 0;
     EpochTotals& totals = history_.partial;
@@ -262,7 +266,12 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
       float l = 0.0f;
       int64_t batch_size = 0;
       if (sync_ != nullptr) {  // data-parallel: the reduced loss is checked, the same on every rank
-        const ShardStep st = shard_step(model, loss, optimizer, loader, b, classification, threshold, *sync_);
+        const ShardStep st =
+            shard_step(model, loss, optimizer, loader, b, classification, threshold, *sync_, stop_pending);
+        if (st.stop) {  // every rank stops after the batch before, as one process would have
+          stopped = true;
+          break;
+        }
         check_loss(st.loss);
         l = st.loss;
         batch_size = st.samples;
@@ -290,16 +299,20 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
       totals.samples += batch_size;
       totals.loss_sum += static_cast<double>(l) * static_cast<double>(batch_size);
       totals.train_seconds = seconds_before + seconds_since(t0);
-      if (!callbacks_.empty() || sync_ != nullptr) {
+      if (!callbacks_.empty()) {
         const BatchEnd end{epoch, b, nb, epoch * nb + b + 1, l, batch_size, history_};
         for (Callback* cb : callbacks_) cb->on_batch_end(end);
-        const bool stop = collect_stop();
-        if (sync_ != nullptr ? dist::any(stop) : stop) {  // data-parallel: every rank stops together
+        // Data-parallel: the request travels with the next batch's all-reduce, and every rank stops
+        // there, before that batch's optimizer step.
+        if (sync_ != nullptr) {
+          stop_pending = collect_stop();
+        } else if (collect_stop()) {
           stopped = true;
           break;
         }
       }
     }
+    if (sync_ != nullptr && dist::any(stop_pending)) stopped = true;  // a request after the epoch's last batch
     if (stopped) break;  // mid-epoch: the epoch is not recorded; history_.partial keeps its sums
 
     EpochRecord r;

@@ -35,6 +35,8 @@ class NN_API GradientAllReduce {
  public:
   /// The default bucket: 4 MiB of float32.
   static constexpr int64_t kDefaultBucketBytes = int64_t{4} << 20;
+  /// The most statistics one all_reduce carries.
+  static constexpr int64_t kMaxStats = 16;
 
   /// Reduces the gradients of `params` (their sizes are read on the first all_reduce, so lazily
   /// sized layers may be handed over before their first forward). bucket_bytes: at least 4 KiB.
@@ -43,8 +45,9 @@ class NN_API GradientAllReduce {
   /// Replaces every rank's gradient g_r by sum_r (local_samples_r / global_samples) g_r: with
   /// each rank's loss the mean over its local_samples_r samples of a global batch of
   /// global_samples, the result is the gradient of the global batch's mean loss. A rank with no
-  /// sample of this batch passes 0 (its gradients are ignored). `stats`, if given, are summed over
-  /// the ranks too (dist::sum: in rank order; at most 63 values), in the same call. Collective.
+  /// sample of this batch passes 0 (its gradients are ignored). `stats`, if given (at most
+  /// kMaxStats values), are summed over the ranks in the same ring, in float32 (exact for counts
+  /// up to 2^24; about 7 digits for a loss). Collective.
   void all_reduce(int64_t local_samples, int64_t global_samples, std::span<double> stats = {});
 
   /// Sums `data` over the ranks in place with the ring (any size; used for each bucket). Collective.
