@@ -1,9 +1,11 @@
 #include "distributed.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
+#include <thread>
 
 #include "commands.hpp"
 #include "nn/dist/dist.hpp"
@@ -13,9 +15,13 @@ namespace nn::cli {
 
 namespace {
 
-// Reports an error seen on this rank and ends every rank of the job.
+// Reports an error seen on this rank and ends every rank of the job. An error that every rank
+// sees (a diverged loss, an error in a reduced figure, the same bad flag) should be one line, not
+// N: the ranks but rank 0 wait 2 s first, and rank 0's MPI_Abort ends them before they print. A
+// rank that fails alone reports after those 2 s, well within the few seconds a fault may take.
 [[noreturn]] void abort_job(const char* what) {
   std::fflush(stdout);
+  if (dist::rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
   std::string msg = what;
   for (char& c : msg)
     if (c == '\n') c = ' ';
