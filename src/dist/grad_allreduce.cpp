@@ -134,8 +134,9 @@ void GradientAllReduce::ring_sum(std::span<float> data) {
     return std::pair<int64_t, int64_t>{b, e - b};
   };
   // Reduce-scatter: in step s, send chunk r - s to the right, receive chunk r - s - 1 from the
-  // left and add it in. After p - 1 steps rank r holds the full sum of chunk r + 1, added in the
-  // order r + 2, r + 3, ..., r + 1 (mod p): the same order in every run with p ranks.
+  // left and add it in. After p - 1 steps rank r holds the full sum of chunk r + 1, accumulated
+  // from rank r + 1's values, then r + 2's, ..., its own last (mod p): the same order in every run
+  // with p ranks.
   for (int s = 0; s < p - 1; ++s) {
     const auto [sb, sn] = chunk(r - s);
     const auto [rb, rn] = chunk(r - s - 1);
