@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "nn/error.hpp"
@@ -152,11 +153,17 @@ void broadcast(std::span<float> values, int root) {
 void check_same(int64_t value, const char* what) {
 #if NN_HAVE_MPI
   if (!g_started || g_size == 1) return;
-  int64_t first = value;
-  check_mpi(MPI_Bcast(&first, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  const bool differs = any(first != value);
-  NN_CHECK(!differs, "data-parallel run: ", what, " differs between ranks (rank ", g_rank, ": ", value, ", rank 0: ",
-           first, ")");
+  std::vector<int64_t> all(static_cast<size_t>(g_size));
+  {
+    CommTimer timer;
+    check_mpi(MPI_Allgather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, MPI_COMM_WORLD), "MPI_Allgather");
+  }
+  if (std::all_of(all.begin(), all.end(), [&](int64_t v) { return v == all[0]; })) return;
+  std::string values;
+  for (size_t r = 0; r < all.size() && r < 8; ++r)
+    values += (r > 0 ? ", rank " : "rank ") + std::to_string(r) + ": " + std::to_string(all[r]);
+  if (all.size() > 8) values += ", ...";
+  fail("data-parallel run: ", what, " differs between ranks (", values, ")");
 #else
   (void)value;
   (void)what;

@@ -11,7 +11,8 @@ Usage: mpi_test.py PATH/TO/nn PATH/TO/nn_dist_loop [MPIRUN]
                ends where the uninterrupted run does; resumed on 2 ranks, exactly (bit for bit)
   killed rank  SIGKILL of rank 1 mid-training ends the whole job within 10 s, with a line naming it
   bad input    an unreadable data file on rank 1 only (mpirun's MPMD form gives each rank its own
-               arguments): the job ends within 10 s with one line "rank 1 of 2: ..." naming the file
+               arguments): the job ends within 10 s with one line "rank 1 of 2: ..." naming the file;
+               different data on rank 1: refused before training, in one line
   hand loop    a training loop written with nn::dist::GradientAllReduce gives the Trainer's weights
 
 Without mpirun the test is skipped (exit 77), or fails when CI=true. Tiny data, 2 epochs: it takes
@@ -253,6 +254,14 @@ def bad_input_on_one_rank(data, model):
     check(p.returncode != 0 and took < 10, "an unreadable file on rank 1 only ends the job within 10 s, failing")
     check(len(ours) == 1 and "rank 1 of 2" in ours[0] and "missing_on_rank1.csv" in ours[0],
           "one line names rank 1 and the file")
+    # Readable but different data on rank 1: refused before training, on every rank, in one line.
+    cmd = [MPIRUN, "--oversubscribe", "-np", "1", NN, *common, "--data", data, ":",
+           "-np", "1", NN, *common, "--data", data.replace("n=200", "n=230")]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=WORK, env=mpi_env(), timeout=60)
+    ours = [l for l in p.stderr.splitlines() if l.startswith("nn: error:")]
+    print("     different data: exit status %d; %s" % (p.returncode, ours))
+    check(p.returncode != 0 and len(ours) == 1 and "differs between ranks" in ours[0],
+          "different data on rank 1 is refused with one line")
 
 
 def hand_loop():

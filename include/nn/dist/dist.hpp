@@ -55,8 +55,8 @@ NN_API bool any(bool flag);
 /// Copies rank `root`'s `values` into `values` on every rank (collective; same size everywhere).
 NN_API void broadcast(std::span<float> values, int root = 0);
 
-/// Checks that `value` is the same on every rank (collective); throws nn::Error naming `what`,
-/// this rank's value and rank 0's otherwise.
+/// Checks that `value` is the same on every rank (collective); otherwise throws nn::Error on
+/// every rank naming `what` and the ranks' values.
 NN_API void check_same(int64_t value, const char* what);
 
 /// Seconds spent in the collectives of this header (sum, any, broadcast, check_same) since the
