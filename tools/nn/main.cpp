@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   PredictOptions predict_options;
   InfoOptions info_options;
   ReportOptions report_options;
-  auto* train = app.add_subcommand("train", "Train a model and report its accuracy");
+  auto* train = app.add_subcommand("train", "Train a model and report its accuracy (`mpirun -np N nn train ...`: on N processes)");
   add_train_options(*train, train_options);
   auto* eval = app.add_subcommand("eval", "Evaluate a saved model: loss, accuracy, per-class metrics");
   add_eval_options(*eval, eval_options);
