@@ -5,7 +5,8 @@ Usage: mpi_test.py PATH/TO/nn PATH/TO/nn_dist_loop [MPIRUN]
 
   equivalence  the main job's MLP and the small CNN trained with global batch B on 2 and 4 ranks end
                with the weights of a 1-process run within 1e-5 relative (the largest difference is
-               printed) and the same per-epoch losses to 5 digits; an uneven last batch included
+               printed) and the same per-epoch losses to 5 digits; an uneven last batch included,
+               gradient clipping (CNN), and early stopping (2 ranks stop at the same epoch)
   reproducible two 2-rank runs write byte-identical models
   resume       a 2-rank run killed right after a checkpoint resumes on 4 ranks and on 1 process and
                ends where the uninterrupted run does; resumed on 2 ranks, exactly (bit for bit)
@@ -155,6 +156,24 @@ def equivalence(name, data, model, extra):
     return common
 
 
+def early_stopping(data, model):
+    # Patience 1 on a tiny data set that Adam overfits: the run stops early, at the same epoch on 2 ranks as in
+    # one process (the stop is decided on the reduced validation loss), with the best weights back.
+    args = ["train", "--data", data, "--model", model, "--epochs", "20", "--batch-size", "32", "--threads", "1",
+            "--optimizer", "adam", "--lr", "0.01", "--patience", "1", "--seed", "3", "--quiet"]
+    nn(args + ["--save", "es1.safetensors", "--metrics-out", "es1.jsonl"])
+    mpirun(2, args + ["--save", "es2.safetensors", "--metrics-out", "es2.jsonl"])
+    m1, m2 = metrics("es1.jsonl"), metrics("es2.jsonl")
+    diff = largest_difference(safetensors(os.path.join(WORK, "es2.safetensors")),
+                              safetensors(os.path.join(WORK, "es1.safetensors")))
+    print("     early stopping: %d epochs in 1 process, %d on 2 ranks; largest weight difference %.3g"
+          % (len(m1), len(m2), diff))
+    print("     early stopping: val losses %s vs %s" % (["%.6g" % r["val_loss"] for r in m2],
+                                                      ["%.6g" % r["val_loss"] for r in m1]))
+    check(len(m1) < 20 and len(m1) == len(m2) and losses_agree(m2, m1) and diff <= 1e-5,
+          "early stopping stops 2 ranks at the 1-process epoch with the same weights")
+
+
 def reproducible(common):
     mpirun(2, common + ["--save", "rep_a.safetensors"])
     mpirun(2, common + ["--save", "rep_b.safetensors"])
@@ -287,7 +306,9 @@ def main():
         mlp = "linear:128,relu,linear:32,relu,linear:10"
         cnn = "conv:8:3:1:1,relu,maxpool:2,conv:16:3:1:1,relu,maxpool:2,flatten,linear:10"
         common = equivalence("mlp", images, mlp, ["--optimizer", "adam", "--lr", "0.003"])
-        equivalence("cnn", images, cnn, ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9"])
+        equivalence("cnn", images, cnn, ["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9",
+                                         "--clip-grad-norm", "1"])
+        early_stopping(images, mlp)
         reproducible(common)
         resume(common)
         killed_rank("spiral:n=600", "linear:32,relu,linear:3")
