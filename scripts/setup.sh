@@ -10,7 +10,8 @@ packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli
           libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium
           python3-torch python3-numpy python3-venv
           clang libomp-dev   # clang, libomp-dev: the fuzz targets (fuzz/run.sh)
-          doxygen)           # the API reference and its warning check (docs/Doxyfile)
+          doxygen            # the API reference and its warning check (docs/Doxyfile)
+          libopenmpi-dev openmpi-bin)  # data-parallel training (NN_MPI, mpirun; the dist.mpi test)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,6 +12,8 @@
 #include "nn/data/split.hpp"
 #include "nn/data/synthetic.hpp"
 #include "nn/data/transform.hpp"
+#include "nn/dist/dist.hpp"
+#include "nn/dist/grad_allreduce.hpp"
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
 #include "nn/json_value.hpp"

@@ -1,5 +1,6 @@
 #include "nn/data/loader.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 #include "nn/error.hpp"
@@ -34,7 +35,24 @@ Batch DataLoader::batch(int64_t i) {
   NN_CHECK(i >= 0 && i < num_batches(), "DataLoader: batch ", i, " out of range for ", num_batches(),
            " batches");
   const int64_t start = i * options_.batch_size;
-  const int64_t size = std::min(options_.batch_size, data_.size() - start);
+  return gather(start, std::min(options_.batch_size, data_.size() - start));
+}
+
+int64_t DataLoader::batch_samples(int64_t i) const {
+  NN_CHECK(i >= 0 && i < num_batches(), "DataLoader: batch ", i, " out of range for ", num_batches(),
+           " batches");
+  return std::min(options_.batch_size, data_.size() - i * options_.batch_size);
+}
+
+Batch DataLoader::batch(int64_t i, int64_t part, int64_t parts) {
+  NN_CHECK(parts > 0 && part >= 0 && part < parts, "DataLoader: part ", part, " out of range for ", parts, " parts");
+  const int64_t s = batch_samples(i);
+  const int64_t begin = s * part / parts, end = s * (part + 1) / parts;
+  if (begin == end) return Batch{x_, Labels(labels_.data(), 0), targets_, 0};
+  return gather(i * options_.batch_size + begin, end - begin);
+}
+
+Batch DataLoader::gather(int64_t start, int64_t size) {
   const std::span<const int64_t> indices(order_.data() + start, static_cast<size_t>(size));
   x_.resize(data_.sample_shape().batched(size));
   const bool classification = data_.is_classification();

@@ -1,6 +1,7 @@
 #include "nn/train/trainer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -8,6 +9,8 @@
 #include <optional>
 
 #include "nn/data/loader.hpp"
+#include "nn/dist/dist.hpp"
+#include "nn/dist/grad_allreduce.hpp"
 #include "nn/error.hpp"
 #include "nn/optim/clip_grad.hpp"
 
@@ -82,13 +85,17 @@ struct EvalSums {
   int64_t samples = 0;
 };
 
-// Runs the whole loader (its current epoch) through the model in evaluation mode.
-EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float threshold, int32_t* preds) {
+// Runs the whole loader (its current epoch) through the model in evaluation mode. across_ranks:
+// this rank takes its share of every batch and the sums are reduced over the ranks (collective).
+EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float threshold, int32_t* preds,
+                  bool across_ranks = false) {
   ModeGuard mode(model, false);
   const bool classification = loader.dataset().is_classification();
+  const bool shard = across_ranks && dist::size() > 1;
   EvalSums s;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
-    const auto batch = loader.batch(b);
+    const auto batch = shard ? loader.batch(b, dist::rank(), dist::size()) : loader.batch(b);
+    if (batch.size == 0) continue;
     const Tensor& out = model.forward(batch.x);
     const float l = batch_loss(loss, out, batch, classification);
     if (classification) {
@@ -97,7 +104,39 @@ EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float thr
     s.loss_sum += static_cast<double>(l) * static_cast<double>(batch.size);
     s.samples += batch.size;
   }
+  if (shard) {
+    std::array<double, 3> sums{s.loss_sum, static_cast<double>(s.correct), static_cast<double>(s.samples)};
+    dist::sum(sums);
+    s = EvalSums{sums[0], static_cast<int64_t>(sums[1]), static_cast<int64_t>(sums[2])};
+  }
   return s;
+}
+
+// One data-parallel step up to the optimizer: this rank's share of batch b forward and backward,
+// then the gradients, the batch's loss and correct count, and the ranks' stop requests of the batch
+// before (stop_pending: a callback asked to stop after it) reduced in one all-reduce.
+struct ShardStep {
+  float loss;
+  int64_t correct;
+  int64_t samples;
+  bool stop;  // some rank's callbacks asked to stop after the batch before this one
+};
+ShardStep shard_step(Module& model, Loss& loss, Optimizer& optimizer, data::DataLoader& loader, int64_t b,
+                     bool classification, float threshold, dist::GradientAllReduce& sync, bool stop_pending) {
+  const int64_t global = loader.batch_samples(b);
+  const auto batch = loader.batch(b, dist::rank(), dist::size());
+  std::array<double, 3> sums{0.0, 0.0, stop_pending ? 1.0 : 0.0};
+  optimizer.zero_grad();
+  if (batch.size > 0) {
+    const Tensor& out = model.forward(batch.x);
+    const float l = batch_loss(loss, out, batch, classification);
+    sums[0] = static_cast<double>(l) * static_cast<double>(batch.size);
+    if (classification) sums[1] = static_cast<double>(count_correct(out, batch.labels, threshold, nullptr));
+    model.backward(loss.backward());
+  }
+  sync.all_reduce(batch.size, global, sums);
+  return {static_cast<float>(sums[0] / static_cast<double>(global)), static_cast<int64_t>(sums[1]), global,
+          sums[2] > 0.0};
 }
 
 const char* non_finite_name(float v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
@@ -111,6 +150,11 @@ float PredictionRule::threshold_for(const Loss& loss) const {
 
 Trainer& Trainer::add_callback(Callback& callback) {
   callbacks_.push_back(&callback);
+  return *this;
+}
+
+Trainer& Trainer::set_gradient_sync(dist::GradientAllReduce* sync) {
+  sync_ = sync;
   return *this;
 }
 
@@ -146,6 +190,15 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
            options.epochs, "], found ", options.start_epoch);
   NN_CHECK(options.start_batch >= 0 && options.start_batch <= nb, "Trainer: expected start_batch in [0, ", nb,
            "], found ", options.start_batch);
+
+  if (sync_ != nullptr) {
+    NN_CHECK(options.batch_size >= dist::size(), "Trainer: a data-parallel run on ", dist::size(),
+             " ranks needs a batch size of at least ", dist::size(), ", found ", options.batch_size);
+    dist::check_same(train.size(), "the number of training samples");
+    dist::check_same(validation != nullptr ? validation->size() : -1, "the number of validation samples");
+    dist::check_same(options.batch_size, "the batch size");
+    dist::check_same(options.start_epoch * (nb + 1) + options.start_batch, "the resume point");
+  }
 
   std::optional<data::DataLoader> val_loader;
   if (validation != nullptr) {
@@ -192,6 +245,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   };
 
   bool stopped = false;
+  bool stop_pending = false;  // data-parallel: this rank's callbacks asked to stop after the latest batch
   for (int64_t epoch = options.start_epoch; epoch < options.epochs && !stopped; ++epoch) {
     const int64_t first = epoch == options.start_epoch ? options.start_batch : 0;
     EpochTotals& totals = history_.partial;
@@ -203,17 +257,35 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     const auto t0 = Clock::now();
     const double seconds_before = totals.train_seconds;
     for (int64_t b = first; b < nb; ++b) {
-      const auto batch = loader.batch(b);
-      const Tensor& out = model.forward(batch.x);
-      const float l = batch_loss(loss, out, batch, classification);
-      if (!std::isfinite(l)) {
+      auto check_loss = [&](float l) {
+        if (std::isfinite(l)) return;
         fail("training diverged: loss is ", non_finite_name(l), " at epoch ", epoch + 1, "/", options.epochs,
              ", batch ", b + 1, "/", nb, " (step ", epoch * nb + b + 1, "); the optimizer step for that batch was ",
              "not taken (lower the learning rate, or check the data for NaN)");
+      };
+      float l = 0.0f;
+      int64_t batch_size = 0;
+      if (sync_ != nullptr) {  // data-parallel: the reduced loss is checked, the same on every rank
+        const ShardStep st =
+            shard_step(model, loss, optimizer, loader, b, classification, threshold, *sync_, stop_pending);
+        if (st.stop) {  // every rank stops after the batch before, as one process would have
+          stopped = true;
+          break;
+        }
+        check_loss(st.loss);
+        l = st.loss;
+        batch_size = st.samples;
+        totals.correct += st.correct;
+      } else {
+        const auto batch = loader.batch(b);
+        const Tensor& out = model.forward(batch.x);
+        l = batch_loss(loss, out, batch, classification);
+        check_loss(l);
+        batch_size = batch.size;
+        if (classification) totals.correct += count_correct(out, batch.labels, threshold, nullptr);
+        optimizer.zero_grad();
+        model.backward(loss.backward());
       }
-      if (classification) totals.correct += count_correct(out, batch.labels, threshold, nullptr);
-      optimizer.zero_grad();
-      model.backward(loss.backward());
       if (options.clip_grad_norm > 0.0f) clip_grad_norm_(optimizer.params(), options.clip_grad_norm);
       if (options.clip_grad_value > 0.0f) clip_grad_value_(optimizer.params(), options.clip_grad_value);
       optimizer.step();
@@ -224,18 +296,23 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
       }
 
       totals.batches += 1;
-      totals.samples += batch.size;
-      totals.loss_sum += static_cast<double>(l) * static_cast<double>(batch.size);
+      totals.samples += batch_size;
+      totals.loss_sum += static_cast<double>(l) * static_cast<double>(batch_size);
       totals.train_seconds = seconds_before + seconds_since(t0);
       if (!callbacks_.empty()) {
-        const BatchEnd end{epoch, b, nb, epoch * nb + b + 1, l, batch.size, history_};
+        const BatchEnd end{epoch, b, nb, epoch * nb + b + 1, l, batch_size, history_};
         for (Callback* cb : callbacks_) cb->on_batch_end(end);
-        if (collect_stop()) {
+        // Data-parallel: the request travels with the next batch's all-reduce, and every rank stops
+        // there, before that batch's optimizer step.
+        if (sync_ != nullptr) {
+          stop_pending = collect_stop();
+        } else if (collect_stop()) {
           stopped = true;
           break;
         }
       }
     }
+    if (sync_ != nullptr && dist::any(stop_pending)) stopped = true;  // a request after the epoch's last batch
     if (stopped) break;  // mid-epoch: the epoch is not recorded; history_.partial keeps its sums
 
     EpochRecord r;
@@ -246,7 +323,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     r.lr = lr;
     r.val_loss = r.val_accuracy = kNaN;
     if (val_loader) {
-      const EvalSums v = run_eval(model, loss, *val_loader, threshold, nullptr);
+      const EvalSums v = run_eval(model, loss, *val_loader, threshold, nullptr, sync_ != nullptr);
       r.val_loss = v.loss_sum / static_cast<double>(v.samples);
       if (classification) r.val_accuracy = static_cast<double>(v.correct) / static_cast<double>(v.samples);
     }
@@ -259,6 +336,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     if (scheduler != nullptr) scheduler->step();
     for (Callback* cb : callbacks_) cb->on_epoch_end(epoch, history_.epochs.back());
     stopped = collect_stop();
+    if (sync_ != nullptr) stopped = dist::any(stopped);
   }
   for (Callback* cb : callbacks_) cb->on_train_end(history_);
   return history_;
@@ -271,9 +349,10 @@ Evaluation evaluate(Module& model, Loss& loss, const data::Dataset& dataset, con
   data::DataLoader loader(dataset, {.batch_size = options.batch_size, .shuffle = false});
   const bool classification = dataset.is_classification();
   Evaluation e;
-  if (classification && options.keep_predictions) e.predictions.resize(static_cast<size_t>(dataset.size()));
+  const bool across = options.across_ranks && dist::size() > 1;
+  if (classification && options.keep_predictions && !across) e.predictions.resize(static_cast<size_t>(dataset.size()));
   const EvalSums s = run_eval(model, loss, loader, options.prediction.threshold_for(loss),
-                              e.predictions.empty() ? nullptr : e.predictions.data());
+                              e.predictions.empty() ? nullptr : e.predictions.data(), across);
   e.samples = s.samples;
   e.loss = s.loss_sum / static_cast<double>(s.samples);
   e.accuracy = classification ? static_cast<double>(s.correct) / static_cast<double>(s.samples) : kNaN;

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "data_spec.hpp"
+#include "distributed.hpp"
 #include "options.hpp"
 #include "nn/version.hpp"
 
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   PredictOptions predict_options;
   InfoOptions info_options;
   ReportOptions report_options;
-  auto* train = app.add_subcommand("train", "Train a model and report its accuracy");
+  auto* train = app.add_subcommand("train", "Train a model and report its accuracy (`mpirun -np N nn train ...`: on N processes)");
   add_train_options(*train, train_options);
   auto* eval = app.add_subcommand("eval", "Evaluate a saved model: loss, accuracy, per-class metrics");
   add_eval_options(*eval, eval_options);
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (*train) return run_train(train_options);
+    if (*train) return run_train_command(train_options);  // under mpirun: data-parallel
     if (*eval) return run_eval(eval_options);
     if (*predict) return run_predict(predict_options);
     if (*info) return run_info(info_options);

@@ -256,7 +256,7 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
   sub.add_option("--init", o.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
       ->capture_default_str();
   sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str()->check(integer_at_least(1));
-  sub.add_option("--batch-size", o.batch_size, "Mini-batch size")->capture_default_str()->check(integer_at_least(1));
+  sub.add_option("--batch-size", o.batch_size, "Mini-batch size (under mpirun -np N: the global batch, split over the N processes)")->capture_default_str()->check(integer_at_least(1));
   sub.add_option("--optimizer", o.optimizer, join(optimizer_names(), " or "))->capture_default_str();
   sub.add_option("--lr", o.lr, "Learning rate (default: " + default_rates() + ")")->check(number_in(0, true));
   sub.add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str()->check(number_in(0, false));

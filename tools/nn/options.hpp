@@ -52,6 +52,21 @@ struct TrainOptions {
   int64_t debug_kill_at_step = 0;  // hidden: SIGKILL right after the checkpoint of this step is written
   int64_t debug_kill_in_save = 0;  // hidden: SIGKILL while saving this step's checkpoint, before the rename
   std::string report_dir;          // --report DIR: a run folder with report.html
+
+  // The same run with nothing printed or written (metrics, model, checkpoints, step log, report):
+  // what the ranks but rank 0 of a data-parallel run train with.
+  TrainOptions without_outputs() const {
+    TrainOptions o = *this;
+    o.quiet = true;
+    o.metrics_out.clear();
+    o.save.clear();
+    o.checkpoint_dir.clear();
+    o.checkpoint_every = 0;
+    o.log_steps.clear();
+    o.report_dir.clear();
+    o.debug_kill_at_step = o.debug_kill_in_save = 0;
+    return o;
+  }
 };
 
 struct EvalOptions {

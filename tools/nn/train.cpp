@@ -17,6 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "distributed.hpp"
+#include "nn/dist/dist.hpp"
+#include "nn/dist/grad_allreduce.hpp"
 #include "nn/io/append_file.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/input_file.hpp"
@@ -181,7 +184,8 @@ io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Seq
            a.epochs, " asks for fewer");
   model.build(train.sample_shape());  // layers that infer their input size get their shapes
   io::restore_training_state(ck, model, optimizer, scheduler);
-  if (auto it = ck.metadata.find("nn.threads"); it != ck.metadata.end() && it->second != std::to_string(num_threads()))
+  if (auto it = ck.metadata.find("nn.threads");
+      is_root_rank() && it != ck.metadata.end() && it->second != std::to_string(num_threads()))
     std::cerr << "note: the checkpoint was written with " << it->second << " threads, this run uses "
               << num_threads() << "; the results may differ in the last bits from an uninterrupted run\n";
   return ck;
@@ -214,8 +218,12 @@ std::map<std::string, std::string> model_metadata(const TrainOptions& o, const d
   return m;
 }
 
-int run_train(const TrainOptions& a) {
-  check_outputs(a);
+int run_train(const TrainOptions& options) {
+  check_data_parallel(options);
+  // Under mpirun every rank trains; rank 0 alone prints and writes (metrics, checkpoints, model,
+  // report, step log): the others run with those outputs off.
+  const TrainOptions a = is_root_rank() ? options : options.without_outputs();
+  if (is_root_rank()) check_outputs(a);
   if (is_classic(a.model)) return run_classic(a);
   set_num_threads(a.threads);
   manual_seed(a.seed);
@@ -258,17 +266,23 @@ int run_train(const TrainOptions& a) {
   const json settings = resume_settings(a, spec, *optimizer, train, val);
   std::optional<io::CheckpointState> resumed;
   if (!a.resume.empty()) resumed = resume_from(a, settings, *model, train, *optimizer, scheduler.get());
+  // Data-parallel: every rank starts from rank 0's weights and averages the gradients of each batch.
+  model->build(train.sample_shape());
+  dist::GradientAllReduce gradient_sync(model->parameters());
+  gradient_sync.broadcast_parameters(*model);
 
   if (!a.quiet) {
     log << "data:  " << prepared.description << "; training on " << train.size()
         << (val ? ", validating on " + std::to_string(val->size()) : std::string()) << "\n";
     log << "model: " << io::to_compact(spec) << " (" << parameter_count(*model) << " parameters)\n";
     log << "train: " << a.epochs << " epochs, batch " << a.batch_size << ", " << optimizer->type_name() << " lr "
-        << optimizer->lr() << ", loss " << loss->type_name() << ", " << num_threads() << " threads, seed " << a.seed
-        << "\n";
+        << optimizer->lr() << ", loss " << loss->type_name() << ", " << num_threads() << " threads"
+        << (dist::size() > 1 ? " on each of " + std::to_string(dist::size()) + " ranks" : std::string()) << ", seed "
+        << a.seed << "\n";
   }
 
   train::Trainer trainer;
+  if (dist::size() > 1) trainer.set_gradient_sync(&gradient_sync);
   train::ProgressReporter progress(
       log, {.mode = a.quiet ? train::ProgressMode::quiet
                             : (a.progress_lines ? train::ProgressMode::lines : train::ProgressMode::automatic)});
@@ -325,12 +339,14 @@ int run_train(const TrainOptions& a) {
   double train_seconds = 0.0;
   for (const auto& r : history.epochs) train_seconds += r.seconds;
   if (test) {
-    const auto ev = train::evaluate(*model, *loss, *test, {.batch_size = 1000});
-    std::printf("test: loss %.4f, accuracy %.2f%% on %lld samples of %s (training took %.1f s)\n", ev.loss,
+    const auto ev = train::evaluate(*model, *loss, *test, {.batch_size = 1000, .across_ranks = true});
+    if (is_root_rank())
+      std::printf("test: loss %.4f, accuracy %.2f%% on %lld samples of %s (training took %.1f s)\n", ev.loss,
                 100.0 * ev.accuracy, static_cast<long long>(ev.samples), test->name.c_str(), train_seconds);
   } else if (!history.empty()) {
     const auto& last = history.back();
-    if (val)
+    if (!is_root_rank()) {
+    } else if (val)
       std::printf("validation: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.val_loss,
                   100.0 * last.val_accuracy, train_seconds);
     else

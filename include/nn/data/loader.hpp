@@ -57,12 +57,19 @@ class NN_API DataLoader {
   /// Gathers batch i (0 <= i < num_batches()) of the current epoch. The returned Batch refers to the
   /// loader's buffers and is valid until the next call to batch(). @throws nn::Error when i is out of range.
   Batch batch(int64_t i);
+  /// The number of samples in batch i: batch_size, or fewer for the last batch.
+  int64_t batch_samples(int64_t i) const;
+  /// Gathers part `part` of `parts` (0 <= part < parts) of batch i: with S = batch_samples(i), its
+  /// samples [S part / parts, S (part + 1) / parts) in the epoch's order, the share one rank of a
+  /// data-parallel run takes. An empty part (S < parts) has size 0 and leaves the buffers alone.
+  Batch batch(int64_t i, int64_t part, int64_t parts);
   /// The sample indices of the current epoch, in visiting order.
   const std::vector<int64_t>& order() const { return order_; }
   const Dataset& dataset() const { return data_; }            ///< the dataset the loader reads
   const LoaderOptions& options() const { return options_; }  ///< the options it was built with
 
  private:
+  Batch gather(int64_t start, int64_t size);
   const Dataset& data_;
   LoaderOptions options_;
   int64_t epoch_ = 0;

@@ -18,6 +18,10 @@
 #include "nn/train/callbacks.hpp"
 #include "nn/train/history.hpp"
 
+namespace nn::dist {
+class GradientAllReduce;
+}
+
 namespace nn::train {
 
 /// How a classifier's output becomes a class. Several outputs per sample: the argmax of the row.
@@ -64,6 +68,10 @@ struct NN_API EvalOptions {
   int64_t batch_size = 256;      ///< samples per forward pass, > 0
   PredictionRule prediction{};   ///< how outputs become classes
   bool keep_predictions = true;  ///< fill Evaluation::predictions (false saves the memory)
+  /// Data-parallel (nn::dist with more than one rank): every rank evaluates its share of each
+  /// batch and the loss and accuracy are summed over the ranks, so every rank gets the whole
+  /// dataset's figures. Collective; no predictions are kept.
+  bool across_ranks = false;
 };
 
 /// The train/validation loop as a library routine.
@@ -96,6 +104,15 @@ class NN_API Trainer {
   Trainer& add_callback(Callback& callback);
   const std::vector<Callback*>& callbacks() const { return callbacks_; }  ///< the callbacks, in calling order
 
+  /// Data-parallel training: with a GradientAllReduce over the optimizer's parameters (not owned;
+  /// nullptr: single process), fit() runs on every rank of nn::dist with the same arguments. Each
+  /// rank takes its share of every batch of options.batch_size (the global batch, one shuffle from
+  /// the one seed), the gradients are averaged over the ranks weighted by the shares before
+  /// clipping and the optimizer step (the result is the batch's gradient in one process), and the
+  /// batch losses, accuracies, validation figures and stop requests are reduced, so every rank
+  /// records the same history. BatchNorm normalises with each rank's own batch statistics.
+  Trainer& set_gradient_sync(dist::GradientAllReduce* sync);
+
   /// Trains `model` on `train` for options.epochs epochs (fewer when a callback stops it) and returns
   /// the history: `history` (empty for a fresh run, the earlier run's for a resume) with the new
   /// epochs appended. Classification datasets use Loss::forward(pred, labels), regression ones
@@ -113,6 +130,7 @@ class NN_API Trainer {
  private:
   std::vector<Callback*> callbacks_;
   History history_;
+  dist::GradientAllReduce* sync_ = nullptr;
 };
 
 /// Loss and accuracy of `model` on `dataset` in evaluation mode (the model's mode is restored).
