@@ -87,6 +87,59 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("frobnicate").returncode, 2)
         self.assertEqual(run("eval").returncode, 2)
 
+    def test_command_line_conventions(self):
+        # An unknown command is named, with the closest one.
+        r = run("trian")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command 'trian'; did you mean 'train'?", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        # nn, nn help and nn --help print the overview (the commands); nn help COMMAND its help.
+        for args, rc in [((), 2), (("help",), 0), (("--help",), 0)]:
+            r = run(*args)
+            self.assertEqual(r.returncode, rc, args)
+            for sub in ["train", "eval", "predict", "info", "report"]:
+                self.assertIn(sub, r.stdout)
+            self.assertIn("Usage: nn ", r.stdout)
+        r = run("help", "eval")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Usage: nn eval", r.stdout)
+        # Each command's help lists its own settings only: no data specs where no data is read.
+        for sub in ["predict", "info", "report"]:
+            r = run(sub, "--help")
+            self.assertNotIn("Data specs", r.stdout, sub)
+            self.assertNotIn("--epochs", r.stdout, sub)
+        self.assertIn("Data specs", run("train", "--help").stdout)
+        # nn train without --data: a usage error with an example, not a run.
+        r = run("train", "--epochs", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--data is required", r.stderr)
+        self.assertIn("e.g. nn train --data fashion-mnist", r.stderr)
+        # nn info on a file that is no model says so.
+        notes = self.write("notes.txt", "just some text, long enough to hold a length field\n")
+        r = run("info", notes)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("notes.txt: not a safetensors file", r.stderr)
+
+    def test_default_model_follows_the_data_and_json_summary(self):
+        model = os.path.join(self.out, "m.safetensors")
+        r = run("train", "--data", "blobs:centers=3", "--epochs", "2", "--quiet", "--json", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual(summary["epochs"], 2)
+        self.assertEqual(summary["last"]["epoch"], 2)
+        self.assertIsNone(summary["interrupted"])
+        self.assertEqual(summary["model"], model)
+        self.assertIn(summary["best_epoch"], [1, 2])
+        for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]:
+            self.assertIsInstance(summary["last"][key], float)
+        r = run("info", model)
+        self.assertIn("Linear(in_features=32, out_features=3", r.stdout)
+        # An explicit model too narrow for the data names both sizes.
+        r = run("train", "--data", "blobs:centers=3", "--model", "linear:2", "--epochs", "1", "--quiet")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 outputs", r.stderr)
+        self.assertIn("3 classes", r.stderr)
+
     # ---- good runs -------------------------------------------------------------------------------
 
     def test_train_save_eval_predict_info(self):
