@@ -1,5 +1,6 @@
 #include "nn/report/report.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "nn/error.hpp"
@@ -78,8 +79,11 @@ std::vector<Figure> report_figures(const ReportContent& c) {
   if (std::string acc = accuracy_chart_svg(c.history, "Accuracy per epoch"); !acc.empty())
     out.push_back({"accuracy", "Accuracy", std::move(acc), std::nullopt,
                    "Training accuracy from the forward passes during the epoch; validation accuracy after it."});
-  out.push_back({"lr", "Learning rate", lr_chart_svg(c.history, "Learning-rate schedule"), std::nullopt,
-                 "The rate each epoch trained with."});
+  // A constant rate is one number (in the summary), not a chart.
+  const std::vector<double> lr = c.history.series("lr");
+  if (!std::all_of(lr.begin(), lr.end(), [&](double v) { return v == lr.front(); }))
+    out.push_back({"lr", "Learning rate", lr_chart_svg(c.history, "Learning-rate schedule"), std::nullopt,
+                   "The rate each epoch trained with."});
   if (c.regions)
     out.push_back({"decision_regions", "Decision regions", c.regions->svg, c.regions->picture,
                    "Predicted class over a " + std::to_string(c.regions->grid) + "x" + std::to_string(c.regions->grid) +

@@ -19,6 +19,7 @@
 #include "nn/report/metrics_file.hpp"
 #include "nn/train/metrics.hpp"
 #include "nn/train/predict.hpp"
+#include "nn/train/progress.hpp"
 #include "nn/train/trainer.hpp"
 
 namespace nn::report {
@@ -143,6 +144,24 @@ RunFolder RunFolder::read(const fs::path& dir) {
 
 // ---- the report --------------------------------------------------------------------------------------
 
+namespace {
+
+// The epoch of the lowest validation loss (training loss without validation); -1 when none is finite.
+int64_t best_epoch(const train::History& h) {
+  int64_t best = -1;
+  double value = 0.0;
+  for (const auto& r : h.epochs) {
+    const double v = r.has_validation() ? r.val_loss : r.train_loss;
+    if (std::isfinite(v) && (best < 0 || v < value)) {
+      best = r.epoch;
+      value = v;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 ReportContent RunFolder::report_content(const ReportData& data) {
   NN_CHECK(model != nullptr, "run report: the run has no model");
   ReportContent c;
@@ -157,10 +176,24 @@ ReportContent RunFolder::report_content(const ReportData& data) {
                                              (h.stop_reason.empty() ? "" : " (stopped early: " + h.stop_reason + ")"));
     c.summary.emplace_back("final training loss", val4(last.train_loss));
     if (std::isfinite(last.train_accuracy)) c.summary.emplace_back("final training accuracy", pct(last.train_accuracy));
-    if (last.has_validation()) {
+    // Judged on the validation split, its figures come once, in "... on the validation split" below.
+    const bool judged_on_val = data.judged != nullptr && data.judged->is_classification() &&
+                               data.judged_on.starts_with("validation");
+    if (last.has_validation() && !judged_on_val) {
       c.summary.emplace_back("final validation loss", val4(last.val_loss));
       if (std::isfinite(last.val_accuracy)) c.summary.emplace_back("final validation accuracy", pct(last.val_accuracy));
     }
+    const std::vector<double> lr = h.series("lr");
+    const bool constant = std::all_of(lr.begin(), lr.end(), [&](double v) { return v == lr.front(); });
+    c.summary.emplace_back("learning rate", constant ? fmt("%g", lr.front()) + " (constant)"
+                                                     : fmt("%g", lr.front()) + " to " + fmt("%g", lr.back()) +
+                                                           " (see the schedule)");
+    if (const auto best = best_epoch(h); best >= 0)
+      c.summary.emplace_back("best epoch", std::to_string(best + 1) + " (lowest " +
+                                               (last.has_validation() ? "validation" : "training") + " loss " +
+                                               val4(last.has_validation() ? h.epochs[static_cast<size_t>(best)].val_loss
+                                                                          : h.epochs[static_cast<size_t>(best)].train_loss) +
+                                               ")");
   }
 
   const data::Dataset* judged = data.judged;
@@ -199,15 +232,17 @@ ReportContent RunFolder::report_content(const ReportData& data) {
   c.settings.emplace_back("finished", info.finished);
 
   const double total = info.train_seconds;
-  c.timing.emplace_back("training time", fmt("%.2f s", total));
+  c.timing.emplace_back("training time", train::format_seconds(total));
   if (!h.empty()) {
-    c.timing.emplace_back("mean epoch time", fmt("%.3f s", total / static_cast<double>(h.size())));
+    c.timing.emplace_back("mean epoch time", train::format_seconds(total / static_cast<double>(h.size())));
     double sps = 0.0;
     for (const auto& r : h.epochs) sps += std::isfinite(r.samples_per_second) ? r.samples_per_second : 0.0;
-    c.timing.emplace_back("mean training speed", fmt("%.0f samples/s", sps / static_cast<double>(h.size())));
+    c.timing.emplace_back("mean training speed",
+                          train::ProgressReporter::group_thousands(std::llround(sps / static_cast<double>(h.size()))) +
+                              " samples/s");
     std::string per_epoch;
-    for (const auto& r : h.epochs) per_epoch += (per_epoch.empty() ? "" : ", ") + fmt("%.2f", r.seconds);
-    if (h.size() <= 30) c.timing.emplace_back("seconds per epoch", per_epoch);
+    for (const auto& r : h.epochs) per_epoch += (per_epoch.empty() ? "" : ", ") + train::format_seconds(r.seconds);
+    if (h.size() <= 30) c.timing.emplace_back("time per epoch", per_epoch);
   }
   c.timing.emplace_back("threads", text(st.value("threads", json(nullptr))));
   return c;
