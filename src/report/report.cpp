@@ -23,7 +23,8 @@ h2{font-size:19px;margin:30px 0 10px;border-bottom:1px solid #ccc;padding-bottom
 figure{margin:0;background:#fff;border:1px solid #ddd;padding:8px}
 figcaption{font-size:13px;color:#555;max-width:560px;margin-top:4px}
 svg{max-width:100%;height:auto;display:block}
-table{border-collapse:collapse;background:#fff;font-size:14px}
+table{border-collapse:collapse;background:#fff;font-size:14px;display:block;max-width:100%;overflow-x:auto}
+td{overflow-wrap:anywhere}
 th,td{border:1px solid #ccc;padding:4px 8px}
 th{background:#eee;text-align:left}
 table.kv td:first-child{font-weight:bold;background:#f3f3f3}
@@ -35,6 +36,8 @@ table.perclass td{text-align:right;font-variant-numeric:tabular-nums}
 table.perclass td.name{text-align:left}
 table.perclass tr.avg td{font-weight:bold;background:#f3f3f3}
 .tables{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+.tables>div{min-width:0;max-width:100%}
+figure{max-width:100%;box-sizing:border-box;min-width:0}
 .files{font-size:13px;color:#555}
 )";
 
