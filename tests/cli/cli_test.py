@@ -238,6 +238,51 @@ class CliTest(unittest.TestCase):
                     f.write(content)
         return d
 
+    def test_predict_reads_npy_csv_idx_and_writes_npy_csv_with_class_names(self):
+        # CSV data with text labels: the model keeps the class names and predict prints them.
+        rows = ["a,b,kind"] + ["%d,%d,%s" % (i, -i, "left" if i < 0 else "right") for i in range(-30, 30) if i]
+        data = self.write("d.csv", "\n".join(rows) + "\n")
+        model = os.path.join(self.out, "m.safetensors")
+        r = run("train", "--data", "csv:" + data, "--epochs", "40", "--quiet", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        x_csv = self.write("x.csv", "a,b\n-20,20\n25,-25\n")
+        r = run("predict", model, "--input", x_csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), ["0 left", "1 right"])
+        x_npy = self.write("x.npy", npy_bytes("<f4", (2, 2), struct.pack("<4f", -20, 20, 25, -25)))
+        self.assertEqual(run("predict", model, "--input", x_npy).stdout, r.stdout)
+        # Outputs to CSV: one row of raw outputs per sample, the same numbers as the NPY output.
+        y_csv, y_npy = os.path.join(self.out, "y.csv"), os.path.join(self.out, "y.npy")
+        self.assertEqual(run("predict", model, "--input", x_csv, "--output", y_csv).returncode, 0)
+        self.assertEqual(run("predict", model, "--input", x_csv, "--output", y_npy).returncode, 0)
+        with open(y_csv) as f:
+            csv_rows = [[float(v) for v in line.split(",")] for line in f.read().splitlines()]
+        with open(y_npy, "rb") as f:
+            raw = f.read()
+        npy_values = struct.unpack("<4f", raw[-16:])
+        self.assertEqual(len(csv_rows), 2)
+        for got, want in zip(sum(csv_rows, []), npy_values):
+            self.assertAlmostEqual(got, want, places=5)
+        self.assertGreater(csv_rows[0][0], csv_rows[0][1])
+        # Wrong widths and kinds are errors naming the file.
+        bad = self.write("bad.csv", "1,2,3\n")
+        r = run("predict", model, "--input", bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad.csv: rows have 3 values but the model expects 2", r.stderr)
+        r = run("predict", model, "--input", x_csv, "--output", os.path.join(self.out, "y.txt"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("expected a .npy or .csv file name", r.stderr)
+        # IDX images, as nn train reads them (bytes onto [0, 1]).
+        pixels = bytes(([0] * 8 + [255] * 8) * 10 + ([255] * 8 + [0] * 8) * 10)
+        d = self.mnist_dir(idx_images(20, 4, 4, data=pixels), idx_labels([0] * 10 + [1] * 10))
+        model = os.path.join(self.out, "idx.safetensors")
+        r = run("train", "--data", "mnist:" + d, "--model", "linear:2", "--epochs", "30", "--val-split", "0",
+                "--quiet", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("predict", model, "--input", os.path.join(d, "t10k-images-idx3-ubyte"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["0"] * 10 + ["1"] * 10)
+
     def test_idx_good_then_bad(self):
         d = self.mnist_dir(idx_images(20, 28, 28), idx_labels([i % 10 for i in range(20)]))
         r = run("train", "--data", "mnist:" + d, "--model", "linear:10", "--epochs", "1", "--quiet")

@@ -318,8 +318,10 @@ void add_eval_options(CLI::App& sub, EvalOptions& o) {
 
 void add_predict_options(CLI::App& sub, PredictOptions& o) {
   sub.add_option("MODEL", o.model_path, "Model file")->required();
-  sub.add_option("--input", o.input, "Samples as .npy [N, ...]")->required();
-  sub.add_option("--output", o.output, "Write the raw outputs [N, C] as .npy (default: print classes)");
+  sub.add_option("--input", o.input, "Samples: .npy [N, ...], .csv (features only, one row each) or IDX images (*idx3-ubyte[.gz])")
+      ->required();
+  sub.add_option("--output", o.output,
+                 "Write the raw outputs [N, C] to a .npy or .csv file (default: print each class, with its name when the model has class names)");
   add_threads(sub, o.threads);
   add_state_dict_options(sub, o.spec, o.input_shape);
 }
