@@ -77,8 +77,10 @@ const Figure* find(const std::vector<Figure>& figures, const std::string& name) 
 
 std::vector<Figure> report_figures(const ReportContent& c) {
   std::vector<Figure> out;
-  out.push_back({"loss", "Loss", loss_chart_svg(c.history, "Loss per epoch"), std::nullopt,
-                 "Mean loss per sample: training (solid) over each epoch's batches, validation (dashed) after the epoch."});
+  // Without a history (a classic neuron's report has its own per-epoch chart) there are no curves.
+  if (!c.history.empty())
+    out.push_back({"loss", "Loss", loss_chart_svg(c.history, "Loss per epoch"), std::nullopt,
+                   "Mean loss per sample: training (solid) over each epoch's batches, validation (dashed) after the epoch."});
   if (std::string acc = accuracy_chart_svg(c.history, "Accuracy per epoch"); !acc.empty())
     out.push_back({"accuracy", "Accuracy", std::move(acc), std::nullopt,
                    "Training accuracy from the forward passes during the epoch; validation accuracy after it."});
@@ -111,10 +113,12 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   if (!c.subtitle.empty()) s << "<p class=\"sub\">" << esc(c.subtitle) << "</p>\n";
   if (!c.summary.empty()) s << "<h2 id=\"summary\">Summary</h2>\n" << kv_table(c.summary);
 
-  s << "<h2 id=\"curves\">Learning curves</h2>\n<div class=\"figs\">\n";
-  for (const char* name : {"loss", "accuracy", "lr"})
-    if (const Figure* f = find(figures, name)) s << figure_html(*f);
-  s << "</div>\n";
+  if (!c.history.empty()) {
+    s << "<h2 id=\"curves\">Learning curves</h2>\n<div class=\"figs\">\n";
+    for (const char* name : {"loss", "accuracy", "lr"})
+      if (const Figure* f = find(figures, name)) s << figure_html(*f);
+    s << "</div>\n";
+  }
   if (const Figure* f = find(figures, "decision_regions")) s << "<h2 id=\"regions\">Decision regions</h2>\n" << figure_html(*f);
   if (c.confusion) {
     s << "<h2 id=\"evaluation\">Evaluation" << (c.evaluated_on.empty() ? "" : " on the " + esc(c.evaluated_on)) << "</h2>\n";

@@ -208,6 +208,20 @@ class CliTest(unittest.TestCase):
         import xml.etree.ElementTree as ET
         root = ET.parse(os.path.join(report, "loss.svg")).getroot()
         self.assertTrue(root.tag.endswith("svg"))
+        # A perceptron's --report folder is one that nn report reads back: the same page again.
+        folder = os.path.join(self.out, "perceptron-report")
+        r = run("train", "--data", "blobs", "--model", "perceptron", "--epochs", "10", "--quiet", "--report", folder)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for f in ["run.json", "metrics.jsonl", "errors.svg", "report.html"]:
+            self.assertTrue(os.path.isfile(os.path.join(folder, f)), f)
+        again = os.path.join(self.out, "perceptron-again")
+        r = run("report", folder, "--out", again)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(folder, "report.html")) as a, open(os.path.join(again, "report.html")) as b:
+            page = a.read()
+            self.assertEqual(page, b.read())
+        self.assertIn("Perceptron on blobs", page)
+        self.assertIn("accuracy on the validation split", page)
         r = run("train", "--data", "blobs", "--model", "adaline-sgd", "--epochs", "10", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = run("train", "--data", "blobs:centers=3", "--model", "perceptron", "--metrics-out", metrics + ".new")

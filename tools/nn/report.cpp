@@ -106,6 +106,7 @@ void write_train_report(const TrainOptions& o, std::unique_ptr<Sequential> model
 }
 
 int run_report(const ReportOptions& o) {
+  if (is_classic_run_folder(o.run_dir)) return report_classic_folder(o.run_dir, o.out_dir.empty() ? o.run_dir : o.out_dir);
   report::RunFolder run = report::RunFolder::read(o.run_dir);
   const json& st = run.info.settings;
   set_num_threads(st.value("threads", 0));
