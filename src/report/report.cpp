@@ -39,6 +39,8 @@ table.perclass tr.avg td{font-weight:bold;background:#f3f3f3}
 .tables>div{min-width:0;max-width:100%}
 figure{max-width:100%;box-sizing:border-box;min-width:0}
 .files{font-size:13px;color:#555}
+table.layers td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.layers tr.total td{font-weight:bold;background:#f3f3f3}
 )";
 
 std::string esc(const std::string& s) { return xml_escape(s); }
@@ -113,9 +115,22 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   if (!c.subtitle.empty()) s << "<p class=\"sub\">" << esc(c.subtitle) << "</p>\n";
   if (!c.summary.empty()) s << "<h2 id=\"summary\">Summary</h2>\n" << kv_table(c.summary);
 
+  if (!c.layers.empty()) {
+    s << "<h2 id=\"model\">Model</h2>\n<table class=\"layers\">\n<tr><th>layer</th><th>type</th><th>output shape</th>"
+         "<th>parameters</th></tr>\n";
+    if (!c.input_shape.empty())
+      s << "<tr><td>input</td><td></td><td>" << esc(c.input_shape) << "</td><td class=\"n\"></td></tr>\n";
+    int64_t total = 0;
+    for (const LayerRow& r : c.layers) {
+      s << "<tr><td>" << esc(r.name) << "</td><td>" << esc(r.layer) << "</td><td>" << esc(r.output_shape)
+        << "</td><td class=\"n\">" << r.parameters << "</td></tr>\n";
+      total += r.parameters;
+    }
+    s << "<tr class=\"total\"><td>total</td><td></td><td></td><td class=\"n\">" << total << "</td></tr>\n</table>\n";
+  }
   if (!c.history.empty()) {
     s << "<h2 id=\"curves\">Learning curves</h2>\n<div class=\"figs\">\n";
-    for (const char* name : {"loss", "accuracy", "lr"})
+    for (const char* name : {"loss", "accuracy", "lr", "loss_steps"})
       if (const Figure* f = find(figures, name)) s << figure_html(*f);
     s << "</div>\n";
   }
@@ -129,6 +144,7 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   if (const Figure* f = find(figures, "image_grid")) s << "<h2 id=\"images\">Test images</h2>\n" << figure_html(*f);
   bool extra_heading = false;
   for (const Figure& f : c.extra) {
+    if (f.name == "loss_steps" && !c.history.empty()) continue;  // with the learning curves
     if (!extra_heading) s << "<h2 id=\"more\">More pictures</h2>\n<div class=\"figs\">\n";
     extra_heading = true;
     s << figure_html(f);

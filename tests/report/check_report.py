@@ -113,7 +113,7 @@ def check_files(nn):
             "xor": ["--data", "xor", "--model", "linear:3,tanh,linear:2", "--epochs", "200", "--batch-size", "4",
                     "--optimizer", "sgd", "--lr", "0.5"],
             "moons": ["--data", "moons:n=300", "--model", "linear:16,relu,linear:2", "--epochs", "8",
-                      "--scheduler", "step:3:0.5"],
+                      "--scheduler", "step:3:0.5", "--log-steps", os.path.join(tmp, "moons-steps.txt")],
         }
         for name, args in runs.items():
             folder = os.path.join(tmp, name)
@@ -122,7 +122,7 @@ def check_files(nn):
                         "decision_regions.svg", "decision_regions.png", "confusion_matrix.svg"]
             # A schedule gets its chart; a constant rate is one line of the summary.
             if name == "moons":
-                expected.append("lr.svg")
+                expected += ["lr.svg", "steps.txt", "loss_steps.svg"]  # with --log-steps: the per-step curve
             elif os.path.exists(os.path.join(folder, "lr.svg")):
                 fail(f"{name}: a constant learning rate got a chart")
             for f in expected:
@@ -142,7 +142,7 @@ def check_files(nn):
                         fail(f"{path}: {w}x{h} with {len(colors)} colours")
             html = check_self_contained(os.path.join(folder, "report.html"))
             for needle in ("Learning curves", "Decision regions", "Confusion matrix", "Settings", "Timing", "seed",
-                           "best epoch", "best: epoch"):
+                           "best epoch", "best: epoch", "id=\"model\"", "output shape"):
                 if needle not in html:
                     fail(f"{name}: report.html lacks {needle!r}")
             if name == "xor" and "(constant)" not in html:
@@ -162,7 +162,7 @@ def check_files(nn):
             # `nn report` from the run folder gives the same page and pictures.
             again = os.path.join(tmp, name + "_again")
             run([nn, "report", folder, "--out", again])
-            for f in [f for f in ("report.html", "decision_regions.png", "loss.svg", "lr.svg")
+            for f in [f for f in ("report.html", "decision_regions.png", "loss.svg", "lr.svg", "loss_steps.svg")
                       if os.path.exists(os.path.join(folder, f))]:
                 if open(os.path.join(folder, f), "rb").read() != open(os.path.join(again, f), "rb").read():
                     fail(f"{name}: nn report wrote a different {f}")

@@ -94,6 +94,7 @@ void write_train_report(const TrainOptions& o, std::unique_ptr<Sequential> model
   run.input_shape = data.train.sample_shape();
   run.scaler = data.scaler;
   run.model_metadata = model_metadata(o, data.train);
+  if (!o.log_steps.empty()) run.steps = report::read_steps(o.log_steps);  // the per-step loss curve
   run.write(o.report_dir);
   std::printf("model saved to %s\n", (fs::path(o.report_dir) / "model.safetensors").string().c_str());
 

@@ -33,6 +33,14 @@ struct NN_API Figure {
   std::string caption;
 };
 
+/// One row of the report's layer-by-layer table.
+struct NN_API LayerRow {
+  std::string name;          ///< the child's name in the model ("0", "fc1")
+  std::string layer;         ///< what it is, as PyTorch prints it ("Linear(in_features=784, ...)")
+  std::string output_shape;  ///< one sample's output shape after this layer ("[128]")
+  int64_t parameters = 0;    ///< trainable values of this layer
+};
+
 struct NN_API ReportContent {
   std::string title = "nn training report";
   std::string subtitle;  // one line under the title (data and model)
@@ -47,6 +55,8 @@ struct NN_API ReportContent {
   std::optional<DecisionRegions> regions;
   std::optional<ImageGrid> images;
   std::vector<Figure> extra;  // more pictures (a classic neuron's errors per epoch, ...)
+  std::vector<LayerRow> layers;  ///< the model layer by layer (input shape in `input_shape`); empty: no table
+  std::string input_shape;       ///< one sample's input shape ("[784]"), shown above the layer table
 };
 
 // The figures the content makes, in report order: loss, accuracy, lr, decision_regions,
