@@ -283,9 +283,11 @@ class CliTest(unittest.TestCase):
         r = run("predict", model, "--input", bad)
         self.assertEqual(r.returncode, 1)
         self.assertIn("bad.csv: rows have 3 values but the model expects 2", r.stderr)
-        r = run("predict", model, "--input", x_csv, "--output", os.path.join(self.out, "y.txt"))
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("expected a .npy or .csv file name", r.stderr)
+        # Any other name gets NPY.
+        r = run("predict", model, "--input", x_csv, "--output", os.path.join(self.out, "y.out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.out, "y.out"), "rb") as f:
+            self.assertEqual(f.read(6), b"\x93NUMPY")
         # IDX images, as nn train reads them (bytes onto [0, 1]).
         pixels = bytes(([0] * 8 + [255] * 8) * 10 + ([255] * 8 + [0] * 8) * 10)
         d = self.mnist_dir(idx_images(20, 4, 4, data=pixels), idx_labels([0] * 10 + [1] * 10))

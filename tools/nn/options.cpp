@@ -321,7 +321,7 @@ void add_predict_options(CLI::App& sub, PredictOptions& o) {
   sub.add_option("--input", o.input, "Samples: .npy [N, ...], .csv (features only, one row each) or IDX images (*idx3-ubyte[.gz])")
       ->required();
   sub.add_option("--output", o.output,
-                 "Write the raw outputs [N, C] to a .npy or .csv file (default: print each class, with its name when the model has class names)");
+                 "Write the raw outputs [N, C] to FILE: CSV when it ends in .csv, else NPY (default: print each class, with its name when the model has class names)");
   add_threads(sub, o.threads);
   add_state_dict_options(sub, o.spec, o.input_shape);
 }
@@ -331,7 +331,9 @@ void add_info_options(CLI::App& sub, InfoOptions& o) {
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {
-  sub.add_option("RUN_DIR", o.run_dir, "Folder written by nn train --report")->required();
+  sub.add_option("RUN_DIR", o.run_dirs,
+                 "Folder written by nn train --report; several folders: one report comparing their curves (needs --out)")
+      ->required();
   sub.add_option("--out", o.out_dir, "Write the report and pictures here (default: RUN_DIR)");
 }
 

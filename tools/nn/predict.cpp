@@ -70,9 +70,9 @@ std::vector<std::string> class_names_of(const std::map<std::string, std::string>
   return names;
 }
 
+// CSV for a name ending in .csv, NPY otherwise.
 void write_outputs(const std::string& path, const Tensor& outputs) {
-  if (path.ends_with(".npy")) return data::write_npy(path, outputs);
-  NN_CHECK(path.ends_with(".csv"), "--output ", path, ": expected a .npy or .csv file name");
+  if (!path.ends_with(".csv")) return data::write_npy(path, outputs);
   std::string text;
   const int64_t n = outputs.dim(0), c = outputs.dim(1);
   for (int64_t i = 0; i < n; ++i) {
