@@ -100,4 +100,28 @@ std::string lr_chart_svg(const train::History& h, const std::string& title) {
   return line_chart_svg(std::span<const Series>(&s, 1), o);
 }
 
+std::string overlay_chart_svg(const std::vector<std::pair<std::string, train::History>>& runs,
+                              const std::string& metric, const std::string& title, const std::string& y_label) {
+  std::vector<Series> series;
+  bool any = false;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::vector<double> y = runs[i].second.series(metric);
+    any = any || any_finite(y);
+    series.push_back(Series{runs[i].first, epochs_of(runs[i].second), std::move(y), category_color(static_cast<int64_t>(i)),
+                            false, {}});
+  }
+  if (!any) return "";
+  ChartOptions o;
+  o.title = title;
+  o.x_label = "Epoch";
+  o.y_label = y_label;
+  o.log_y = false;
+  if (metric.find("accuracy") != std::string::npos) {
+    o.y_floor = 0.0;
+    o.y_ceil = 1.0;
+    o.y_scale = 100.0;
+  }
+  return line_chart_svg(series, o);
+}
+
 }  // namespace nn::report

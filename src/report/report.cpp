@@ -145,7 +145,7 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   bool extra_heading = false;
   for (const Figure& f : c.extra) {
     if (f.name == "loss_steps" && !c.history.empty()) continue;  // with the learning curves
-    if (!extra_heading) s << "<h2 id=\"more\">More pictures</h2>\n<div class=\"figs\">\n";
+    if (!extra_heading) s << "<h2 id=\"more\">" << esc(c.extra_heading) << "</h2>\n<div class=\"figs\">\n";
     extra_heading = true;
     s << figure_html(f);
   }

@@ -166,6 +166,22 @@ def check_files(nn):
                       if os.path.exists(os.path.join(folder, f))]:
                 if open(os.path.join(folder, f), "rb").read() != open(os.path.join(again, f), "rb").read():
                     fail(f"{name}: nn report wrote a different {f}")
+        # Several runs: one report with their curves overlaid (one colour and legend entry per run).
+        compared = os.path.join(tmp, "compared")
+        run([nn, "report", os.path.join(tmp, "xor"), os.path.join(tmp, "moons"), "--out", compared])
+        html = check_self_contained(os.path.join(compared, "report.html"))
+        for needle in ("Comparison of 2 runs", "Learning curves", "Validation loss"):
+            if needle not in html:
+                fail(f"comparison report lacks {needle!r}")
+        svg = open(os.path.join(compared, "compare_val_loss.svg")).read()
+        ET.fromstring(svg.split("?>", 1)[-1])
+        for name in ("xor", "moons"):
+            if f">{name}</text>" not in svg:
+                fail(f"comparison chart has no legend entry for {name}")
+        result = subprocess.run([nn, "report", os.path.join(tmp, "xor"), os.path.join(tmp, "moons")],
+                                capture_output=True, text=True)
+        if result.returncode != 2 or "--out" not in result.stderr:
+            fail(f"comparing without --out: exit {result.returncode}, stderr {result.stderr!r}")
         print("report files: OK")
         # A folder without run.json is an error with a message, exit code 1.
         result = subprocess.run([nn, "report", tmp], capture_output=True, text=True)

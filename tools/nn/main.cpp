@@ -128,6 +128,11 @@ int main(int argc, char** argv) {
                  "--epochs 15 --save fashion-mlp.safetensors; nn train --help lists every data spec\n");
     return 2;
   }
+  if (*report && report_options.run_dirs.size() > 1 && report_options.out_dir.empty()) {
+    std::fprintf(stderr, "nn: error: report: comparing %zu runs needs --out DIR, e.g. nn report run1 run2 --out "
+                         "comparison\n", report_options.run_dirs.size());
+    return 2;
+  }
   try {
     if (*train) return run_train(train_options);
     if (*eval) return run_eval(eval_options);

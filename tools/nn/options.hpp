@@ -84,7 +84,7 @@ struct InfoOptions {
 };
 
 struct ReportOptions {
-  std::string run_dir;
+  std::vector<std::string> run_dirs;  // one: its report; several: a comparison (needs --out)
   std::string out_dir;  // empty: run_dir
 };
 

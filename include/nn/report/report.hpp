@@ -55,6 +55,7 @@ struct NN_API ReportContent {
   std::optional<DecisionRegions> regions;
   std::optional<ImageGrid> images;
   std::vector<Figure> extra;  // more pictures (a classic neuron's errors per epoch, ...)
+  std::string extra_heading = "More pictures";  ///< the heading over `extra`
   std::vector<LayerRow> layers;  ///< the model layer by layer (input shape in `input_shape`); empty: no table
   std::string input_shape;       ///< one sample's input shape ("[784]"), shown above the layer table
 };
