@@ -80,7 +80,6 @@ class InterruptTest(unittest.TestCase):
         rc, out, err = self.interrupt(signal.SIGINT, "a", 300)
         self.assertEqual(rc, 130, err)
         last = err.strip().splitlines()[-1]
-        print(last, file=sys.stderr)
         self.assertTrue(last.startswith("nn: interrupted by SIGINT at epoch "), last)
         for part in ["kept: checkpoint", "last.safetensors", "--resume", "model " + self.path("a.safetensors"),
                      "metrics " + self.path("a.jsonl")]:
@@ -138,6 +137,30 @@ class InterruptTest(unittest.TestCase):
         r = subprocess.run([NN, "info", self.path("ck/last.safetensors")], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("step 40", r.stdout)
+
+    def test_interrupted_run_writes_the_report_of_its_finished_epochs(self):
+        report = self.path("run")
+        p = self.start("--epochs", str(EPOCHS), "--report", report, "--metrics-out", self.path("m.jsonl"), "--json")
+        self.wait_for(lambda: len(lines_of(self.path("m.jsonl"))) >= 1 or p.poll() is not None)
+        self.assertIsNone(p.poll())
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=60)
+        err = text_of(self.path("stderr.txt"))
+        self.assertEqual(p.returncode, 130, err)
+        self.assertIn("report " + report, err.strip().splitlines()[-1])
+        for f in ["report.html", "run.json", "metrics.jsonl", "model.safetensors", "loss.svg"]:
+            self.assertTrue(os.path.isfile(os.path.join(report, f)), f)
+        finished = len(lines_of(os.path.join(report, "metrics.jsonl")))
+        self.assertGreaterEqual(finished, 1)
+        self.assertEqual(finished, len(lines_of(self.path("m.jsonl"))))
+        # The JSON summary says what happened.
+        summary = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+        self.assertEqual(summary["interrupted"], "SIGINT")
+        self.assertEqual(summary["epochs"], finished)
+        self.assertEqual(hidden_temporaries(self.dir), [])
+        # nn report reads the folder back.
+        r = subprocess.run([NN, "report", report, "--out", self.path("again")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_killed_run_keeps_every_finished_epoch(self):
         p = self.start("--epochs", "200", "--metrics-out", self.path("m.jsonl"))
