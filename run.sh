@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: installs what nn needs, builds it, trains seed 003's 784-128-32-10 MLP on
+# The main job: installs what nn needs, builds it, trains the tutorial's 784-128-32-10 MLP on
 # Fashion-MNIST, reports the test accuracy and writes the run folder fashion-mlp/ (report.html
 # with pictures, model.safetensors, metrics.jsonl, run.json). Extra arguments go to `nn train`.
 set -euo pipefail

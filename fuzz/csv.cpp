@@ -1,4 +1,4 @@
-// Fuzz target: a CSV file, through data::read_csv and data::read_csv_regression. The first byte
+// Fuzz target: a CSV file, through data::read_csv, data::read_csv_features and data::read_csv_regression. The first byte
 // picks the options (delimiter, header detection, label column), the rest is the file.
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const nn::data::Dataset d = nn::data::read_csv(path, o);
     (void)d;
+  } catch (const nn::Error&) {
+  }
+  try {
+    const nn::Tensor x = nn::data::read_csv_features(path, o);
+    (void)x;
   } catch (const nn::Error&) {
   }
   if (pick & 0x80) o.target_columns = {"0", "-1"};

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nn needs (only those missing) and configures + builds a preset.
+# tmux: the terminal test (cli.terminal) runs nn train in a tmux pane.
 # python3-torch, python3-numpy and python3-venv serve the PyTorch interoperability test (interop.torch),
 # which makes its own venv under the build folder for the one package Debian lacks (safetensors).
 # Usage: scripts/setup.sh [preset...]   (default: release)
@@ -7,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium
+          libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium tmux
           python3-torch python3-numpy python3-venv
           clang libomp-dev   # clang, libomp-dev: the fuzz targets (fuzz/run.sh)
           doxygen            # the API reference and its warning check (docs/Doxyfile)

@@ -45,8 +45,10 @@ using nn::io::CheckpointState;
 
 // Runs until `stop` asks, writing checkpoints to dir; then resumes from dir/last.safetensors in
 // fresh objects (other initial weights, other RNG state) and checks against the uninterrupted run.
+// With write_now, the stop comes first and the writer writes the step where it asked to stop (as the
+// CLI does on a signal), whatever `every` says.
 void check_resume(Opt kind, train::Callback& stop, int64_t every, int64_t expect_epoch, int64_t expect_batch,
-                  bool regularized = false) {
+                  bool regularized = false, bool write_now = false) {
   const Split data = blobs();
   const Full full = uninterrupted(kind, data, regularized);
   TempDir dir;
@@ -55,8 +57,11 @@ void check_resume(Opt kind, train::Callback& stop, int64_t every, int64_t expect
     Rig probe(kind);
     Rig s(kind, 7, regularized);
     LossLog log;
-    nn::io::CheckpointWriter writer({.dir = dir.path(), .every_batches = every, .settings = settings_of(probe)});
-    train::Trainer t({&log, &writer, &stop});
+    nn::io::CheckpointWriterOptions wo{.dir = dir.path(), .every_batches = every, .settings = settings_of(probe)};
+    if (write_now) wo.write_now = [&stop] { return stop.stop_requested(); };
+    nn::io::CheckpointWriter writer(std::move(wo));
+    train::Trainer t(write_now ? std::vector<train::Callback*>{&stop, &log, &writer}
+                               : std::vector<train::Callback*>{&log, &writer, &stop});
     const auto h = t.fit(s.model, s.loss, *s.optimizer, data.train, &data.val, kFit, s.scheduler.get());
     EXPECT_EQ(h.stop_reason, "checkpoint");
     losses = log.losses;
@@ -113,6 +118,16 @@ TEST(Checkpoint, ExactResumeMidEpochWithBatchNormAndDropout) {
 TEST(Checkpoint, ExactResumeAtAnEpochBoundary) {
   StopAtEpochEnd stop(1);  // after epoch 1 (0-based): resumes at the start of epoch 2
   check_resume(Opt::adam, stop, 0, 2, 0);
+}
+
+TEST(Checkpoint, WriteNowSavesTheStepOfAStopMidEpoch) {
+  StopAtStep stop(41);  // epoch 1, batch 16; no periodic checkpoints at all
+  check_resume(Opt::adam, stop, 0, 1, 16, false, true);
+}
+
+TEST(Checkpoint, WriteNowOnTheLastBatchOfAnEpochResumesIntoItsValidation) {
+  StopAtStep stop(50);  // the last batch of epoch 1: the resumed run finishes that epoch (validation)
+  check_resume(Opt::sgd, stop, 0, 1, 25, false, true);
 }
 
 TEST(Checkpoint, ResumingTheFinalCheckpointWithMoreEpochsTrainsOn) {

@@ -137,3 +137,36 @@ TEST(RunFolder, ReadNamesWhatIsMissingOrWrong) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RunFolder, StepsAndLayersReachTheReport) {
+  TempDir dir;
+  const auto data = nn::data::make_blobs({.n_samples = 200});
+  RunFolder run = make_run(data);
+  run.steps = {{1, 0.75}, {2, 0.5}, {3, 0.25}};
+  run.write(dir / "run");
+  EXPECT_TRUE(fs::is_regular_file(dir / "run" / "steps.txt"));
+  RunFolder back = RunFolder::read(dir / "run");
+  EXPECT_EQ(back.steps, run.steps);
+  nn::SoftmaxCrossEntropyLoss loss;
+  const auto content = back.report_content({.loss = &loss, .judged = &data, .judged_on = "training data"});
+  // The per-step loss curve, and the model layer by layer: output shapes and parameters.
+  bool curve = false;
+  for (const auto& f : content.extra) curve = curve || f.name == "loss_steps";
+  EXPECT_TRUE(curve);
+  ASSERT_EQ(content.layers.size(), 3u);
+  EXPECT_EQ(content.input_shape, "[2]");
+  EXPECT_EQ(content.layers[0].output_shape, "[8]");
+  EXPECT_EQ(content.layers[0].parameters, 24);
+  EXPECT_EQ(content.layers[1].parameters, 0);
+  EXPECT_EQ(content.layers[2].output_shape, "[2]");
+  EXPECT_EQ(content.layers[2].parameters, 18);
+  EXPECT_NE(content.layers[2].layer.find("Linear(in_features=8, out_features=2"), std::string::npos);
+  // A malformed step log names its file and line.
+  std::ofstream(dir / "bad.txt") << "1 0.5\n2 x\n";
+  const std::string message = error_of([&] { nn::report::read_steps(dir / "bad.txt"); });
+  EXPECT_NE(message.find("bad.txt:2: expected 'STEP LOSS'"), std::string::npos) << message;
+}
+
+}  // namespace

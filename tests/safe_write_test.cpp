@@ -154,6 +154,22 @@ TEST(SafeWrite, StaleTemporariesAreRemoved) {
   EXPECT_EQ(listing(dir), ".last.safetensors.tmp.LINK00 .last.safetensors.tmp.toolong7 last.safetensors");
 }
 
+TEST(SafeWrite, LiveTemporariesAreRemovedOnRequest) {
+  // What a signal handler does before _exit: the temporaries of open AtomicFiles go, committed files stay.
+  TempDir dir;
+  nn::io::write_file_atomic(dir / "done.txt", "complete");
+  {
+    nn::io::AtomicFile a(dir / "a.txt"), b(dir / "b.txt");
+    a.write("half");
+    EXPECT_TRUE(fs::exists(a.temporary_path()));
+    EXPECT_EQ(nn::io::remove_live_temporaries(), 2);
+    EXPECT_FALSE(fs::exists(a.temporary_path()));
+    EXPECT_FALSE(fs::exists(b.temporary_path()));
+  }
+  EXPECT_EQ(listing(dir), "done.txt");
+  EXPECT_EQ(nn::io::remove_live_temporaries(), 0);  // nothing open, nothing registered
+}
+
 TEST(SafeAppend, AppendsToRegularFilesOnly) {
   TempDir dir;
   {

@@ -300,4 +300,9 @@ Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions&
   return d;
 }
 
+Tensor read_csv_features(const std::filesystem::path& path, const CsvOptions& options) {
+  const Table t = load_table(path, options);
+  return std::move(parse_rows(t, options, {}).x);
+}
+
 }  // namespace nn::data

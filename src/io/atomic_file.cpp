@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -56,7 +58,63 @@ int checked_call(std::string_view op, F&& call) {
   return call();
 }
 
+// The temporaries of live AtomicFiles, for remove_live_temporaries() in a signal handler: fixed
+// slots (no allocation, lock-free atomics), each free (0), being filled (1) or holding a path (2).
+constexpr int kLiveSlots = 32;
+constexpr size_t kLivePathMax = 4096;
+struct LiveSlot {
+  std::atomic<int> state{0};
+  char path[kLivePathMax];
+};
+LiveSlot g_live[kLiveSlots];
+static_assert(std::atomic<int>::is_always_lock_free);
+
+// Registers `path`; the slot's index, or -1 when every slot is taken or the path is too long (the
+// file then has no cleanup on a signal, only remove_stale_temporaries on the next run).
+int register_live(const std::string& path) {
+  if (path.size() >= kLivePathMax) return -1;
+  for (int i = 0; i < kLiveSlots; ++i) {
+    int expected = 0;
+    if (!g_live[i].state.compare_exchange_strong(expected, 1)) continue;
+    std::memcpy(g_live[i].path, path.c_str(), path.size() + 1);
+    g_live[i].state.store(2);
+    return i;
+  }
+  return -1;
+}
+
+void unregister_live(int slot) {
+  if (slot >= 0) g_live[slot].state.store(0);
+}
+
+// Blocks the signals that end a run (SIGINT, SIGTERM, SIGHUP) on this thread for its lifetime, so
+// that a temporary file is never created without being registered.
+class BlockStopSignals {
+ public:
+  BlockStopSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~BlockStopSignals() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  BlockStopSignals(const BlockStopSignals&) = delete;
+  BlockStopSignals& operator=(const BlockStopSignals&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 }  // namespace
+
+int remove_live_temporaries() noexcept {
+  int removed = 0;
+  for (auto& slot : g_live)
+    if (slot.state.load() == 2 && ::unlink(slot.path) == 0) ++removed;
+  return removed;
+}
 
 void set_write_fault_for_testing(std::function<int(std::string_view)> fault) { fault_hook() = std::move(fault); }
 
@@ -99,7 +157,11 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   // mkostemp: O_CREAT | O_EXCL with a random suffix, so never an existing file or a planted link.
-  fd_ = ::mkostemp(buf.data(), O_CLOEXEC);
+  {
+    BlockStopSignals blocked;
+    fd_ = ::mkostemp(buf.data(), O_CLOEXEC);
+    if (fd_ >= 0) live_slot_ = register_live(buf.data());
+  }
   NN_CHECK(fd_ >= 0, path_.string(), ": cannot create a temporary file in '", dir.string(), "': ", error_text(errno));
   tmp_ = buf.data();
 }
@@ -113,6 +175,8 @@ void AtomicFile::abandon() {
   fd_ = -1;
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
   tmp_.clear();
+  unregister_live(live_slot_);
+  live_slot_ = -1;
 }
 
 void AtomicFile::write(const void* data, size_t size) {
@@ -150,6 +214,9 @@ void AtomicFile::commit() {
     failed("renaming the temporary file into place", errno);
   committed_ = true;
   tmp_.clear();
+  // After the rename: the temporary's name no longer exists, so a late unlink of it is harmless.
+  unregister_live(live_slot_);
+  live_slot_ = -1;
   const int dfd = ::open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     const int r = ::fsync(dfd);

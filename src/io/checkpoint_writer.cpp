@@ -42,8 +42,11 @@ void CheckpointWriter::on_train_begin(const train::TrainBegin& info) {
 }
 
 void CheckpointWriter::on_batch_end(const train::BatchEnd& b) {
-  if (options_.every_batches <= 0 || b.step % options_.every_batches != 0) return;
-  if (b.batch + 1 == b.batches_per_epoch) return;  // the epoch end writes this one
+  // A stop asked for now ends training before this epoch's end: write the step, even the last one of
+  // the epoch (the resumed run then finishes that epoch with its validation).
+  const bool now = options_.write_now && options_.write_now();
+  if (!now && (options_.every_batches <= 0 || b.step % options_.every_batches != 0)) return;
+  if (!now && b.batch + 1 == b.batches_per_epoch) return;  // the epoch end writes this one
   write(last_path(options_.dir), b.epoch, b.batch + 1, b.step, b.history);
 }
 

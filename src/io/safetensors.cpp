@@ -86,9 +86,11 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path, const ReadOp
   in.read_at(0, len_bytes, 8);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
-  NN_CHECK(n <= kMaxHeader, where, ": header length ", n, " exceeds the limit of ", kMaxHeader, " bytes");
-  NN_CHECK(n <= file_size - 8, where, ": header length ", n, " exceeds the file's ", file_size - 8,
-           " bytes after the length field (truncated file?)");
+  // A file of another kind (text, an image, NPY) fails here: its first 8 bytes make no sense as a length.
+  NN_CHECK(n <= kMaxHeader, where, ": not a safetensors file: its first 8 bytes give a header length of ", n,
+           ", beyond the limit of ", kMaxHeader, " bytes");
+  NN_CHECK(n <= file_size - 8, where, ": not a safetensors file: its first 8 bytes give a header length of ", n,
+           ", more than the file's ", file_size - 8, " bytes after the length field (truncated file?)");
   std::string text(static_cast<size_t>(n), '\0');
   in.read_at(8, text.data(), n);
 

@@ -161,6 +161,12 @@ std::string line_chart_svg(std::span<const Series> series, const ChartOptions& o
   } else {
     xt = nice_ticks(xmin, xmax, 8);
     if (o.integer_x && xt.step < 1.0) xt = nice_ticks(std::floor(xmin), std::ceil(xmax), static_cast<int>(std::ceil(xmax - xmin)));
+    // Epochs: the axis runs from the first to the last one, not on to the next round tick.
+    if (o.integer_x && has_data) {
+      xt.lo = xmin;
+      xt.hi = xmax;
+      std::erase_if(xt.values, [&](double v) { return v < xmin - 1e-9 || v > xmax + 1e-9; });
+    }
   }
   Ticks yt;
   if (log_y) {

@@ -41,7 +41,33 @@ std::string loss_chart_svg(const train::History& h, const std::string& title) {
   o.x_label = "Epoch";
   o.y_label = "Loss (mean per sample)";
   o.log_y = false;
-  return two_series(h, "train_loss", "val_loss", "training", "validation", o);
+  std::vector<Series> series;
+  series.push_back(Series{"training", epochs_of(h), h.series("train_loss"), kTrain, false, {}});
+  std::vector<double> v = h.series("val_loss");
+  const bool has_val = any_finite(v);
+  if (has_val) series.push_back(Series{"validation", epochs_of(h), v, kValid, true, {}});
+  // The best epoch (lowest validation loss, else training loss) as a vertical grey line: where early
+  // stopping with restored weights takes the model from.
+  const std::vector<double> monitored = has_val ? v : h.series("train_loss");
+  double lo = INFINITY, hi = -INFINITY, best_value = INFINITY;
+  size_t best = monitored.size();
+  for (const Series& s : series)
+    for (double y : s.y)
+      if (std::isfinite(y)) {
+        lo = std::min(lo, y);
+        hi = std::max(hi, y);
+      }
+  for (size_t i = 0; i < monitored.size(); ++i)
+    if (std::isfinite(monitored[i]) && monitored[i] < best_value) {
+      best_value = monitored[i];
+      best = i;
+    }
+  if (h.size() >= 2 && best < monitored.size() && lo < hi) {
+    const double x = static_cast<double>(h.epochs[best].epoch + 1);
+    series.push_back(Series{"best: epoch " + std::to_string(h.epochs[best].epoch + 1), {x, x}, {lo, hi},
+                            Rgb{120, 120, 120}, true, false});
+  }
+  return line_chart_svg(series, o);
 }
 
 std::string accuracy_chart_svg(const train::History& h, const std::string& title) {
@@ -72,6 +98,30 @@ std::string lr_chart_svg(const train::History& h, const std::string& title) {
     o.y_max = y.front() * 1.25;
   }
   return line_chart_svg(std::span<const Series>(&s, 1), o);
+}
+
+std::string overlay_chart_svg(const std::vector<std::pair<std::string, train::History>>& runs,
+                              const std::string& metric, const std::string& title, const std::string& y_label) {
+  std::vector<Series> series;
+  bool any = false;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::vector<double> y = runs[i].second.series(metric);
+    any = any || any_finite(y);
+    series.push_back(Series{runs[i].first, epochs_of(runs[i].second), std::move(y), category_color(static_cast<int64_t>(i)),
+                            false, {}});
+  }
+  if (!any) return "";
+  ChartOptions o;
+  o.title = title;
+  o.x_label = "Epoch";
+  o.y_label = y_label;
+  o.log_y = false;
+  if (metric.find("accuracy") != std::string::npos) {
+    o.y_floor = 0.0;
+    o.y_ceil = 1.0;
+    o.y_scale = 100.0;
+  }
+  return line_chart_svg(series, o);
 }
 
 }  // namespace nn::report

@@ -1,5 +1,6 @@
 #include "nn/report/report.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "nn/error.hpp"
@@ -22,7 +23,8 @@ h2{font-size:19px;margin:30px 0 10px;border-bottom:1px solid #ccc;padding-bottom
 figure{margin:0;background:#fff;border:1px solid #ddd;padding:8px}
 figcaption{font-size:13px;color:#555;max-width:560px;margin-top:4px}
 svg{max-width:100%;height:auto;display:block}
-table{border-collapse:collapse;background:#fff;font-size:14px}
+table{border-collapse:collapse;background:#fff;font-size:14px;display:block;max-width:100%;overflow-x:auto}
+td{overflow-wrap:anywhere}
 th,td{border:1px solid #ccc;padding:4px 8px}
 th{background:#eee;text-align:left}
 table.kv td:first-child{font-weight:bold;background:#f3f3f3}
@@ -34,7 +36,11 @@ table.perclass td{text-align:right;font-variant-numeric:tabular-nums}
 table.perclass td.name{text-align:left}
 table.perclass tr.avg td{font-weight:bold;background:#f3f3f3}
 .tables{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+.tables>div{min-width:0;max-width:100%}
+figure{max-width:100%;box-sizing:border-box;min-width:0}
 .files{font-size:13px;color:#555}
+table.layers td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.layers tr.total td{font-weight:bold;background:#f3f3f3}
 )";
 
 std::string esc(const std::string& s) { return xml_escape(s); }
@@ -73,13 +79,18 @@ const Figure* find(const std::vector<Figure>& figures, const std::string& name) 
 
 std::vector<Figure> report_figures(const ReportContent& c) {
   std::vector<Figure> out;
-  out.push_back({"loss", "Loss", loss_chart_svg(c.history, "Loss per epoch"), std::nullopt,
-                 "Mean loss per sample: training (solid) over each epoch's batches, validation (dashed) after the epoch."});
+  // Without a history (a classic neuron's report has its own per-epoch chart) there are no curves.
+  if (!c.history.empty())
+    out.push_back({"loss", "Loss", loss_chart_svg(c.history, "Loss per epoch"), std::nullopt,
+                   "Mean loss per sample: training (solid) over each epoch's batches, validation (dashed) after the epoch."});
   if (std::string acc = accuracy_chart_svg(c.history, "Accuracy per epoch"); !acc.empty())
     out.push_back({"accuracy", "Accuracy", std::move(acc), std::nullopt,
                    "Training accuracy from the forward passes during the epoch; validation accuracy after it."});
-  out.push_back({"lr", "Learning rate", lr_chart_svg(c.history, "Learning-rate schedule"), std::nullopt,
-                 "The rate each epoch trained with."});
+  // A constant rate is one number (in the summary), not a chart.
+  const std::vector<double> lr = c.history.series("lr");
+  if (!std::all_of(lr.begin(), lr.end(), [&](double v) { return v == lr.front(); }))
+    out.push_back({"lr", "Learning rate", lr_chart_svg(c.history, "Learning-rate schedule"), std::nullopt,
+                   "The rate each epoch trained with."});
   if (c.regions)
     out.push_back({"decision_regions", "Decision regions", c.regions->svg, c.regions->picture,
                    "Predicted class over a " + std::to_string(c.regions->grid) + "x" + std::to_string(c.regions->grid) +
@@ -104,10 +115,25 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   if (!c.subtitle.empty()) s << "<p class=\"sub\">" << esc(c.subtitle) << "</p>\n";
   if (!c.summary.empty()) s << "<h2 id=\"summary\">Summary</h2>\n" << kv_table(c.summary);
 
-  s << "<h2 id=\"curves\">Learning curves</h2>\n<div class=\"figs\">\n";
-  for (const char* name : {"loss", "accuracy", "lr"})
-    if (const Figure* f = find(figures, name)) s << figure_html(*f);
-  s << "</div>\n";
+  if (!c.layers.empty()) {
+    s << "<h2 id=\"model\">Model</h2>\n<table class=\"layers\">\n<tr><th>layer</th><th>type</th><th>output shape</th>"
+         "<th>parameters</th></tr>\n";
+    if (!c.input_shape.empty())
+      s << "<tr><td>input</td><td></td><td>" << esc(c.input_shape) << "</td><td class=\"n\"></td></tr>\n";
+    int64_t total = 0;
+    for (const LayerRow& r : c.layers) {
+      s << "<tr><td>" << esc(r.name) << "</td><td>" << esc(r.layer) << "</td><td>" << esc(r.output_shape)
+        << "</td><td class=\"n\">" << r.parameters << "</td></tr>\n";
+      total += r.parameters;
+    }
+    s << "<tr class=\"total\"><td>total</td><td></td><td></td><td class=\"n\">" << total << "</td></tr>\n</table>\n";
+  }
+  if (!c.history.empty()) {
+    s << "<h2 id=\"curves\">Learning curves</h2>\n<div class=\"figs\">\n";
+    for (const char* name : {"loss", "accuracy", "lr", "loss_steps"})
+      if (const Figure* f = find(figures, name)) s << figure_html(*f);
+    s << "</div>\n";
+  }
   if (const Figure* f = find(figures, "decision_regions")) s << "<h2 id=\"regions\">Decision regions</h2>\n" << figure_html(*f);
   if (c.confusion) {
     s << "<h2 id=\"evaluation\">Evaluation" << (c.evaluated_on.empty() ? "" : " on the " + esc(c.evaluated_on)) << "</h2>\n";
@@ -118,7 +144,8 @@ std::string report_html(const ReportContent& c, const std::vector<Figure>& figur
   if (const Figure* f = find(figures, "image_grid")) s << "<h2 id=\"images\">Test images</h2>\n" << figure_html(*f);
   bool extra_heading = false;
   for (const Figure& f : c.extra) {
-    if (!extra_heading) s << "<h2 id=\"more\">More pictures</h2>\n<div class=\"figs\">\n";
+    if (f.name == "loss_steps" && !c.history.empty()) continue;  // with the learning curves
+    if (!extra_heading) s << "<h2 id=\"more\">" << esc(c.extra_heading) << "</h2>\n<div class=\"figs\">\n";
     extra_heading = true;
     s << figure_html(f);
   }

@@ -14,11 +14,13 @@
 #include "nn/io/input_file.hpp"
 #include "nn/io/json.hpp"
 #include "nn/io/model_scaler.hpp"
+#include "nn/report/chart.hpp"
 #include "nn/report/decision_regions.hpp"
 #include "nn/report/image_grid.hpp"
 #include "nn/report/metrics_file.hpp"
 #include "nn/train/metrics.hpp"
 #include "nn/train/predict.hpp"
+#include "nn/train/progress.hpp"
 #include "nn/train/trainer.hpp"
 
 namespace nn::report {
@@ -110,6 +112,43 @@ RunInfo RunInfo::from_json(const json& j, std::string_view what) {
 
 // ---- the folder --------------------------------------------------------------------------------------
 
+namespace {
+
+std::string steps_text(const std::vector<std::pair<int64_t, double>>& steps) {
+  std::string text;
+  char line[64];
+  for (const auto& [step, loss] : steps) {
+    const int n = std::snprintf(line, sizeof line, "%lld %.9g\n", static_cast<long long>(step), loss);
+    text.append(line, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::pair<int64_t, double>> read_steps(const fs::path& path) {
+  const std::string text = io::read_file(path, io::kMaxTextFileBytes, path.string());
+  std::vector<std::pair<int64_t, double>> steps;
+  size_t begin = 0, number = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(begin, end - begin);
+    ++number;
+    begin = end + 1;
+    if (line.empty()) continue;
+    long long step = 0;
+    double loss = 0.0;
+    int used = 0;
+    NN_CHECK(std::sscanf(line.c_str(), "%lld %lf%n", &step, &loss, &used) == 2 &&
+                 static_cast<size_t>(used) == line.size() && step > 0,
+             path.string(), ":", number, ": expected 'STEP LOSS' (a step >= 1 and a number), found '",
+             line.substr(0, 40), "'");
+    steps.emplace_back(step, loss);
+  }
+  return steps;
+}
+
 void RunFolder::write(const fs::path& dir) const {
   NN_CHECK(model != nullptr, dir.string(), ": a run folder needs its model");
   std::error_code ec;
@@ -121,6 +160,7 @@ void RunFolder::write(const fs::path& dir) const {
   so.metadata = model_metadata;
   io::save_with_scaler(*model, scaler, dir / "model.safetensors", std::move(so));
   io::write_file_atomic(dir / "metrics.jsonl", metrics_jsonl(history));
+  if (!steps.empty()) io::write_file_atomic(dir / "steps.txt", steps_text(steps));
   io::write_file_atomic(dir / "run.json", info.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
@@ -138,10 +178,29 @@ RunFolder RunFolder::read(const fs::path& dir) {
   r.input_shape = m.model.input_shape;
   r.scaler = std::move(m.scaler);
   r.model_metadata = std::move(m.model.metadata);
+  if (fs::exists(dir / "steps.txt", ec)) r.steps = read_steps(dir / "steps.txt");
   return r;
 }
 
 // ---- the report --------------------------------------------------------------------------------------
+
+namespace {
+
+// The epoch of the lowest validation loss (training loss without validation); -1 when none is finite.
+int64_t best_epoch(const train::History& h) {
+  int64_t best = -1;
+  double value = 0.0;
+  for (const auto& r : h.epochs) {
+    const double v = r.has_validation() ? r.val_loss : r.train_loss;
+    if (std::isfinite(v) && (best < 0 || v < value)) {
+      best = r.epoch;
+      value = v;
+    }
+  }
+  return best;
+}
+
+}  // namespace
 
 ReportContent RunFolder::report_content(const ReportData& data) {
   NN_CHECK(model != nullptr, "run report: the run has no model");
@@ -157,10 +216,59 @@ ReportContent RunFolder::report_content(const ReportData& data) {
                                              (h.stop_reason.empty() ? "" : " (stopped early: " + h.stop_reason + ")"));
     c.summary.emplace_back("final training loss", val4(last.train_loss));
     if (std::isfinite(last.train_accuracy)) c.summary.emplace_back("final training accuracy", pct(last.train_accuracy));
-    if (last.has_validation()) {
+    // Judged on the validation split, its figures come once, in "... on the validation split" below.
+    const bool judged_on_val = data.judged != nullptr && data.judged->is_classification() &&
+                               data.judged_on.starts_with("validation");
+    if (last.has_validation() && !judged_on_val) {
       c.summary.emplace_back("final validation loss", val4(last.val_loss));
       if (std::isfinite(last.val_accuracy)) c.summary.emplace_back("final validation accuracy", pct(last.val_accuracy));
     }
+    const std::vector<double> lr = h.series("lr");
+    const bool constant = std::all_of(lr.begin(), lr.end(), [&](double v) { return v == lr.front(); });
+    c.summary.emplace_back("learning rate", constant ? fmt("%g", lr.front()) + " (constant)"
+                                                     : fmt("%g", lr.front()) + " to " + fmt("%g", lr.back()) +
+                                                           " (see the schedule)");
+    if (const auto best = best_epoch(h); best >= 0)
+      c.summary.emplace_back("best epoch", std::to_string(best + 1) + " (lowest " +
+                                               (last.has_validation() ? "validation" : "training") + " loss " +
+                                               val4(last.has_validation() ? h.epochs[static_cast<size_t>(best)].val_loss
+                                                                          : h.epochs[static_cast<size_t>(best)].train_loss) +
+                                               ")");
+  }
+
+  if (!steps.empty()) {
+    // At most 2000 points: means of consecutive steps beyond that (a 15-epoch run has 14,000 steps).
+    const size_t group = (steps.size() + 1999) / 2000;
+    Series s{"training batch loss", {}, {}, Rgb{0, 114, 178}, false, false};
+    for (size_t i = 0; i < steps.size(); i += group) {
+      double sum = 0.0, x = 0.0;
+      const size_t end = std::min(steps.size(), i + group);
+      for (size_t k = i; k < end; ++k) sum += steps[k].second;
+      x = static_cast<double>(steps[end - 1].first);
+      s.x.push_back(x);
+      s.y.push_back(sum / static_cast<double>(end - i));
+    }
+    ChartOptions o;
+    o.title = "Loss per step";
+    o.x_label = "Optimizer step";
+    o.y_label = "Loss (batch mean)";
+    o.log_y = false;
+    c.extra.push_back({"loss_steps", "Loss per step", line_chart_svg(std::span<const Series>(&s, 1), o), std::nullopt,
+                       group > 1 ? "The mean batch loss of every " + std::to_string(group) + " optimizer steps."
+                                 : "The loss of every optimizer step's batch."});
+  }
+
+  // Layer by layer: each child's output shape for one sample (Module::build, nothing runs) and
+  // its parameters.
+  c.input_shape = input_shape.str();
+  Shape shape = input_shape;
+  for (const auto& [name, child] : model->children()) {
+    shape = child->build(shape);
+    int64_t params = 0;
+    for (const Parameter* p : std::as_const(*child).parameters()) params += p->data.numel();
+    std::string layer = child->repr();
+    if (const auto nl = layer.find('\n'); nl != std::string::npos) layer = layer.substr(0, nl) + " ...";
+    c.layers.push_back({name, layer, shape.str(), params});
   }
 
   const data::Dataset* judged = data.judged;
@@ -199,15 +307,17 @@ ReportContent RunFolder::report_content(const ReportData& data) {
   c.settings.emplace_back("finished", info.finished);
 
   const double total = info.train_seconds;
-  c.timing.emplace_back("training time", fmt("%.2f s", total));
+  c.timing.emplace_back("training time", train::format_seconds(total));
   if (!h.empty()) {
-    c.timing.emplace_back("mean epoch time", fmt("%.3f s", total / static_cast<double>(h.size())));
+    c.timing.emplace_back("mean epoch time", train::format_seconds(total / static_cast<double>(h.size())));
     double sps = 0.0;
     for (const auto& r : h.epochs) sps += std::isfinite(r.samples_per_second) ? r.samples_per_second : 0.0;
-    c.timing.emplace_back("mean training speed", fmt("%.0f samples/s", sps / static_cast<double>(h.size())));
+    c.timing.emplace_back("mean training speed",
+                          train::ProgressReporter::group_thousands(std::llround(sps / static_cast<double>(h.size()))) +
+                              " samples/s");
     std::string per_epoch;
-    for (const auto& r : h.epochs) per_epoch += (per_epoch.empty() ? "" : ", ") + fmt("%.2f", r.seconds);
-    if (h.size() <= 30) c.timing.emplace_back("seconds per epoch", per_epoch);
+    for (const auto& r : h.epochs) per_epoch += (per_epoch.empty() ? "" : ", ") + train::format_seconds(r.seconds);
+    if (h.size() <= 30) c.timing.emplace_back("time per epoch", per_epoch);
   }
   c.timing.emplace_back("threads", text(st.value("threads", json(nullptr))));
   return c;

@@ -1,10 +1,12 @@
 #include "nn/train/progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace nn::train {
@@ -24,7 +26,71 @@ std::string format(const char* fmt, Args... args) {
 // A learning rate with as many digits as it needs: 0.01, 0.001, 3.2e-05.
 std::string format_lr(double lr) { return format("%.4g", lr); }
 
+// The descriptor behind std::cout, std::cerr or std::clog; -1 for any other stream.
+int descriptor_of(const std::ostream& out) {
+  if (&out == &std::cout) return ::fileno(stdout);
+  if (&out == &std::cerr || &out == &std::clog) return ::fileno(stderr);
+  return -1;
+}
+
+// Clears from the cursor to the end of the line (ANSI EL), after a redrawn line.
+constexpr const char* kEraseToEnd = "\x1b[K";
+
 }  // namespace
+
+int terminal_columns(const std::ostream& out) {
+  const int fd = descriptor_of(out);
+  struct winsize ws {};
+  if (fd >= 0 && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* env = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v > 0 && v < 100000) return static_cast<int>(v);
+  }
+  return 80;
+}
+
+std::string fit_bar_line(const std::string& head, double fraction, const std::string& count,
+                         const std::vector<std::string>& extras, int columns, int max_bar_width) {
+  const auto room = static_cast<int64_t>(std::max(columns, 1)) - 1;  // the last column is never written
+  auto length = [&](size_t n_extras, int bar) {
+    int64_t n = static_cast<int64_t>(head.size()) + (bar > 0 ? bar + 3 : 0) + 1 + static_cast<int64_t>(count.size());
+    for (size_t i = 0; i < n_extras; ++i) n += 2 + static_cast<int64_t>(extras[i].size());
+    return n;
+  };
+  constexpr int kMinBar = 10;
+  size_t shown = extras.size();
+  int bar = max_bar_width;
+  // Narrow the bar first, then drop figures from the end, then the bar itself.
+  while (true) {
+    const int64_t spare = room - length(shown, 0) - 3;
+    bar = static_cast<int>(std::clamp<int64_t>(spare, 0, max_bar_width));
+    if (bar >= kMinBar || (shown == 0)) break;
+    --shown;
+  }
+  if (bar < kMinBar) bar = 0;
+  std::string line = head;
+  if (bar > 0) {
+    const auto filled = static_cast<int>(static_cast<double>(bar) * std::clamp(fraction, 0.0, 1.0));
+    std::string b(static_cast<size_t>(bar), ' ');
+    for (int i = 0; i < filled; ++i) b[static_cast<size_t>(i)] = '=';
+    if (filled < bar) b[static_cast<size_t>(filled)] = '>';
+    line += " [" + b + "]";
+  }
+  line += " " + count;
+  for (size_t i = 0; i < shown; ++i) line += "  " + extras[i];
+  if (static_cast<int64_t>(line.size()) > room) line.resize(static_cast<size_t>(std::max<int64_t>(room, 0)));
+  return line;
+}
+
+std::string format_seconds(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  if (seconds < 0.001) return format("%.2f ms", seconds * 1e3);
+  if (seconds < 0.01) return format("%.1f ms", seconds * 1e3);
+  if (seconds < 1.0) return format("%.0f ms", seconds * 1e3);
+  if (seconds < 60.0) return format("%.2f s", seconds);
+  return ProgressReporter::duration(seconds);
+}
 
 bool is_terminal(const std::ostream& out) {
   if (&out == &std::cout) return ::isatty(::fileno(stdout)) != 0;
@@ -63,7 +129,7 @@ std::string ProgressReporter::summary(const EpochRecord& r, int64_t epochs, bool
     if (classification) line += format("  val_acc %.2f%%", 100.0 * r.val_accuracy);
   }
   line += "  lr " + format_lr(r.lr);
-  line += format("  %.2fs  ", r.seconds);
+  line += "  " + format_seconds(r.seconds) + "  ";
   line += group_thousands(std::llround(r.samples_per_second)) + " samples/s";
   return line;
 }
@@ -72,7 +138,6 @@ void ProgressReporter::on_train_begin(const TrainBegin& info) {
   epochs_ = info.epochs;
   classification_ = info.classification;
   bar_open_ = false;
-  last_width_ = 0;
 }
 
 void ProgressReporter::on_epoch_begin(int64_t /*epoch*/) {
@@ -95,41 +160,31 @@ void ProgressReporter::on_batch_end(const BatchEnd& batch) {
 
 void ProgressReporter::draw(const BatchEnd& batch) {
   const int64_t done = batch.batch + 1, total = batch.batches_per_epoch;
-  const int width = options_.bar_width;
-  const auto filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
-                                       static_cast<double>(total));
-  std::string bar(static_cast<size_t>(width), ' ');
-  for (int i = 0; i < filled; ++i) bar[static_cast<size_t>(i)] = '=';
-  if (filled < width) bar[static_cast<size_t>(filled)] = '>';
-
   const double elapsed = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
   const auto& totals = batch.history.partial;
-  std::string line = format("epoch %lld/%lld [", static_cast<long long>(batch.epoch + 1),
-                            static_cast<long long>(epochs_)) +
-                     bar + format("] %lld/%lld  loss %.4f", static_cast<long long>(done),
-                                  static_cast<long long>(total), totals.mean_loss());
-  if (classification_) line += format("  acc %.1f%%", 100.0 * totals.accuracy());
+  const std::string head = format("epoch %lld/%lld", static_cast<long long>(batch.epoch + 1),
+                                  static_cast<long long>(epochs_));
+  const std::string count = format("%lld/%lld", static_cast<long long>(done), static_cast<long long>(total));
+  // In the order they are dropped from the end when the terminal is narrow.
+  std::vector<std::string> extras{format("loss %.4f", totals.mean_loss())};
+  if (classification_) extras.push_back(format("acc %.1f%%", 100.0 * totals.accuracy()));
   if (elapsed > 0) {
-    line += "  " + group_thousands(std::llround(static_cast<double>(samples_run_) / elapsed)) + " samples/s";
-    line += "  ETA " + duration(elapsed / static_cast<double>(batches_run_) * static_cast<double>(total - done));
+    extras.push_back("ETA " + duration(elapsed / static_cast<double>(batches_run_) * static_cast<double>(total - done)));
+    extras.push_back(group_thousands(std::llround(static_cast<double>(samples_run_) / elapsed)) + " samples/s");
   }
-  const size_t width_now = line.size();
-  if (width_now < last_width_) line.append(last_width_ - width_now, ' ');
-  last_width_ = width_now;
-  out_ << '\r' << line << std::flush;
+  const int columns = options_.columns > 0 ? options_.columns : terminal_columns(out_);
+  const std::string line = fit_bar_line(head, static_cast<double>(done) / static_cast<double>(total), count, extras,
+                                        columns, options_.bar_width);
+  out_ << '\r' << line << kEraseToEnd << std::flush;
   bar_open_ = true;
 }
 
 void ProgressReporter::on_epoch_end(int64_t /*epoch*/, const EpochRecord& record) {
   if (mode_ == ProgressMode::quiet) return;
-  std::string line = summary(record, epochs_, classification_);
-  if (mode_ == ProgressMode::bar) {
-    if (line.size() < last_width_) line.append(last_width_ - line.size(), ' ');
-    out_ << '\r';
-  }
+  const std::string line = summary(record, epochs_, classification_);
+  if (mode_ == ProgressMode::bar) out_ << '\r' << kEraseToEnd;  // the bar goes; the summary stays
   out_ << line << '\n' << std::flush;
   bar_open_ = false;
-  last_width_ = 0;
 }
 
 void ProgressReporter::on_train_end(const History& /*history*/) {

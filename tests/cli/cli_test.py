@@ -87,6 +87,59 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("frobnicate").returncode, 2)
         self.assertEqual(run("eval").returncode, 2)
 
+    def test_command_line_conventions(self):
+        # An unknown command is named, with the closest one.
+        r = run("trian")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command 'trian'; did you mean 'train'?", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        # nn, nn help and nn --help print the overview (the commands); nn help COMMAND its help.
+        for args, rc in [((), 2), (("help",), 0), (("--help",), 0)]:
+            r = run(*args)
+            self.assertEqual(r.returncode, rc, args)
+            for sub in ["train", "eval", "predict", "info", "report"]:
+                self.assertIn(sub, r.stdout)
+            self.assertIn("Usage: nn ", r.stdout)
+        r = run("help", "eval")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Usage: nn eval", r.stdout)
+        # Each command's help lists its own settings only: no data specs where no data is read.
+        for sub in ["predict", "info", "report"]:
+            r = run(sub, "--help")
+            self.assertNotIn("Data specs", r.stdout, sub)
+            self.assertNotIn("--epochs", r.stdout, sub)
+        self.assertIn("Data specs", run("train", "--help").stdout)
+        # nn train without --data: a usage error with an example, not a run.
+        r = run("train", "--epochs", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--data is required", r.stderr)
+        self.assertIn("e.g. nn train --data fashion-mnist", r.stderr)
+        # nn info on a file that is no model says so.
+        notes = self.write("notes.txt", "just some text, long enough to hold a length field\n")
+        r = run("info", notes)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("notes.txt: not a safetensors file", r.stderr)
+
+    def test_default_model_follows_the_data_and_json_summary(self):
+        model = os.path.join(self.out, "m.safetensors")
+        r = run("train", "--data", "blobs:centers=3", "--epochs", "2", "--quiet", "--json", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual(summary["epochs"], 2)
+        self.assertEqual(summary["last"]["epoch"], 2)
+        self.assertIsNone(summary["interrupted"])
+        self.assertEqual(summary["model"], model)
+        self.assertIn(summary["best_epoch"], [1, 2])
+        for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]:
+            self.assertIsInstance(summary["last"][key], float)
+        r = run("info", model)
+        self.assertIn("Linear(in_features=32, out_features=3", r.stdout)
+        # An explicit model too narrow for the data names both sizes.
+        r = run("train", "--data", "blobs:centers=3", "--model", "linear:2", "--epochs", "1", "--quiet")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 outputs", r.stderr)
+        self.assertIn("3 classes", r.stderr)
+
     # ---- good runs -------------------------------------------------------------------------------
 
     def test_train_save_eval_predict_info(self):
@@ -155,6 +208,20 @@ class CliTest(unittest.TestCase):
         import xml.etree.ElementTree as ET
         root = ET.parse(os.path.join(report, "loss.svg")).getroot()
         self.assertTrue(root.tag.endswith("svg"))
+        # A perceptron's --report folder is one that nn report reads back: the same page again.
+        folder = os.path.join(self.out, "perceptron-report")
+        r = run("train", "--data", "blobs", "--model", "perceptron", "--epochs", "10", "--quiet", "--report", folder)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for f in ["run.json", "metrics.jsonl", "errors.svg", "report.html"]:
+            self.assertTrue(os.path.isfile(os.path.join(folder, f)), f)
+        again = os.path.join(self.out, "perceptron-again")
+        r = run("report", folder, "--out", again)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(folder, "report.html")) as a, open(os.path.join(again, "report.html")) as b:
+            page = a.read()
+            self.assertEqual(page, b.read())
+        self.assertIn("Perceptron on blobs", page)
+        self.assertIn("accuracy on the validation split", page)
         r = run("train", "--data", "blobs", "--model", "adaline-sgd", "--epochs", "10", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = run("train", "--data", "blobs:centers=3", "--model", "perceptron", "--metrics-out", metrics + ".new")
@@ -184,6 +251,53 @@ class CliTest(unittest.TestCase):
                 with open(os.path.join(d, name), "wb") as f:
                     f.write(content)
         return d
+
+    def test_predict_reads_npy_csv_idx_and_writes_npy_csv_with_class_names(self):
+        # CSV data with text labels: the model keeps the class names and predict prints them.
+        rows = ["a,b,kind"] + ["%d,%d,%s" % (i, -i, "left" if i < 0 else "right") for i in range(-30, 30) if i]
+        data = self.write("d.csv", "\n".join(rows) + "\n")
+        model = os.path.join(self.out, "m.safetensors")
+        r = run("train", "--data", "csv:" + data, "--epochs", "40", "--quiet", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        x_csv = self.write("x.csv", "a,b\n-20,20\n25,-25\n")
+        r = run("predict", model, "--input", x_csv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), ["0 left", "1 right"])
+        x_npy = self.write("x.npy", npy_bytes("<f4", (2, 2), struct.pack("<4f", -20, 20, 25, -25)))
+        self.assertEqual(run("predict", model, "--input", x_npy).stdout, r.stdout)
+        # Outputs to CSV: one row of raw outputs per sample, the same numbers as the NPY output.
+        y_csv, y_npy = os.path.join(self.out, "y.csv"), os.path.join(self.out, "y.npy")
+        self.assertEqual(run("predict", model, "--input", x_csv, "--output", y_csv).returncode, 0)
+        self.assertEqual(run("predict", model, "--input", x_csv, "--output", y_npy).returncode, 0)
+        with open(y_csv) as f:
+            csv_rows = [[float(v) for v in line.split(",")] for line in f.read().splitlines()]
+        with open(y_npy, "rb") as f:
+            raw = f.read()
+        npy_values = struct.unpack("<4f", raw[-16:])
+        self.assertEqual(len(csv_rows), 2)
+        for got, want in zip(sum(csv_rows, []), npy_values):
+            self.assertAlmostEqual(got, want, places=5)
+        self.assertGreater(csv_rows[0][0], csv_rows[0][1])
+        # Wrong widths and kinds are errors naming the file.
+        bad = self.write("bad.csv", "1,2,3\n")
+        r = run("predict", model, "--input", bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad.csv: rows have 3 values but the model expects 2", r.stderr)
+        # Any other name gets NPY.
+        r = run("predict", model, "--input", x_csv, "--output", os.path.join(self.out, "y.out"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.out, "y.out"), "rb") as f:
+            self.assertEqual(f.read(6), b"\x93NUMPY")
+        # IDX images, as nn train reads them (bytes onto [0, 1]).
+        pixels = bytes(([0] * 8 + [255] * 8) * 10 + ([255] * 8 + [0] * 8) * 10)
+        d = self.mnist_dir(idx_images(20, 4, 4, data=pixels), idx_labels([0] * 10 + [1] * 10))
+        model = os.path.join(self.out, "idx.safetensors")
+        r = run("train", "--data", "mnist:" + d, "--model", "linear:2", "--epochs", "30", "--val-split", "0",
+                "--quiet", "--save", model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("predict", model, "--input", os.path.join(d, "t10k-images-idx3-ubyte"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["0"] * 10 + ["1"] * 10)
 
     def test_idx_good_then_bad(self):
         d = self.mnist_dir(idx_images(20, 28, 28), idx_labels([i % 10 for i in range(20)]))

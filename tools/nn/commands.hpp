@@ -2,6 +2,7 @@
 // share. Each returns the process's exit code; errors are nn::Error (main prints them).
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,10 @@ int run_info(const InfoOptions& o);      // info.cpp
 int run_report(const ReportOptions& o);  // report.cpp: `nn report RUN_DIR`
 
 bool is_classic(const std::string& model);
+// A classic neuron's --report folder (run.json with "kind": "classic"), and its report rewritten
+// from run.json and metrics.jsonl into `out` (classic.cpp; `nn report` uses them).
+bool is_classic_run_folder(const std::filesystem::path& dir);
+int report_classic_folder(const std::filesystem::path& dir, const std::filesystem::path& out);
 
 // The metadata `nn train` saves with a model besides its scaler: the data spec, the loss, the
 // version and the class names (train.cpp).

@@ -248,11 +248,12 @@ std::unique_ptr<Scheduler> make_scheduler(const std::string& spec, Optimizer& op
 }
 
 void add_train_options(CLI::App& sub, TrainOptions& o) {
-  add_data(sub, o.data, o.data_dir, "Data spec (see below)");
+  sub.add_option("--data", o.data, "Data spec (required; see below), e.g. fashion-mnist, moons, csv:FILE");
+  sub.add_option("--data-dir", o.data_dir, "Folder of the Fashion-MNIST files");
   sub.add_option("--label-column", o.label_column, "CSV label column (name or 0-based index; default: last)");
   sub.add_option("--model", o.model,
-                 "Layers, e.g. linear:128,relu,linear:10, or a JSON file; or perceptron, adaline, adaline-sgd")
-      ->capture_default_str();
+                 "Layers, e.g. linear:128,relu,linear:10, or a JSON file; or perceptron, adaline, adaline-sgd "
+                 "(default: " + std::string(kDefaultModel) + "N, N the number of classes of the data)");
   sub.add_option("--init", o.init, "Weight init of layers that name none: xavier, he, he_leaky, normal, uniform")
       ->capture_default_str();
   sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str()->check(integer_at_least(1));
@@ -292,6 +293,8 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
   sub.add_option("--log-steps", o.log_steps, "Write 'STEP LOSS' per optimizer step to FILE (appends on --resume)");
   sub.add_option("--debug-kill-at-step", o.debug_kill_at_step)->group("");
   sub.add_option("--debug-kill-in-save", o.debug_kill_in_save)->group("");
+  sub.add_option("--debug-pause-in-save", o.debug_pause_in_save)->group("");
+  sub.add_flag("--json", o.as_json, "Print a JSON summary of the run on stdout at the end (instead of the result lines)");
   sub.add_option("--report", o.report_dir,
                  "Write a run folder to DIR: report.html with pictures, metrics.jsonl, model.safetensors, run.json");
 }
@@ -315,8 +318,10 @@ void add_eval_options(CLI::App& sub, EvalOptions& o) {
 
 void add_predict_options(CLI::App& sub, PredictOptions& o) {
   sub.add_option("MODEL", o.model_path, "Model file")->required();
-  sub.add_option("--input", o.input, "Samples as .npy [N, ...]")->required();
-  sub.add_option("--output", o.output, "Write the raw outputs [N, C] as .npy (default: print classes)");
+  sub.add_option("--input", o.input, "Samples: .npy [N, ...], .csv (features only, one row each) or IDX images (*idx3-ubyte[.gz])")
+      ->required();
+  sub.add_option("--output", o.output,
+                 "Write the raw outputs [N, C] to FILE: CSV when it ends in .csv, else NPY (default: print each class, with its name when the model has class names)");
   add_threads(sub, o.threads);
   add_state_dict_options(sub, o.spec, o.input_shape);
 }
@@ -326,7 +331,9 @@ void add_info_options(CLI::App& sub, InfoOptions& o) {
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {
-  sub.add_option("RUN_DIR", o.run_dir, "Folder written by nn train --report")->required();
+  sub.add_option("RUN_DIR", o.run_dirs,
+                 "Folder written by nn train --report; several folders: one report comparing their curves (needs --out)")
+      ->required();
   sub.add_option("--out", o.out_dir, "Write the report and pictures here (default: RUN_DIR)");
 }
 

@@ -19,11 +19,15 @@ namespace nn::cli {
 
 inline constexpr const char* kVersion = NN_VERSION_STRING;
 
+// The layers `nn train` uses when --model is not given; the last linear layer's width (the number of
+// classes, or of regression targets) is appended from the data.
+inline constexpr const char* kDefaultModel = "linear:128,relu,linear:32,relu,linear:";
+
 struct TrainOptions {
-  std::string data = "fashion-mnist";
+  std::string data;  // required (main says so with an example)
   std::string data_dir;
   std::string label_column;
-  std::string model = "linear:128,relu,linear:32,relu,linear:10";
+  std::string model;  // empty: kDefaultModel with an output layer as wide as the data needs
   std::string init = "he";
   int64_t epochs = 15;
   int64_t batch_size = 64;
@@ -51,6 +55,8 @@ struct TrainOptions {
   std::string log_steps;
   int64_t debug_kill_at_step = 0;  // hidden: SIGKILL right after the checkpoint of this step is written
   int64_t debug_kill_in_save = 0;  // hidden: SIGKILL while saving this step's checkpoint, before the rename
+  int64_t debug_pause_in_save = 0; // hidden: sleep 30 s while saving this step's checkpoint (signal tests)
+  bool as_json = false;            // --json: one JSON summary on stdout instead of the result lines
   std::string report_dir;          // --report DIR: a run folder with report.html
 
   // The same run with nothing printed or written (metrics, model, checkpoints, step log, report):
@@ -93,7 +99,7 @@ struct InfoOptions {
 };
 
 struct ReportOptions {
-  std::string run_dir;
+  std::vector<std::string> run_dirs;  // one: its report; several: a comparison (needs --out)
   std::string out_dir;  // empty: run_dir
 };
 

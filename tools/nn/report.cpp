@@ -14,7 +14,10 @@
 #include "nn/error.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/nn.hpp"
+#include "nn/report/curves.hpp"
+#include "nn/report/report.hpp"
 #include "nn/report/run_folder.hpp"
+#include "nn/train/progress.hpp"
 #include "nn/threads.hpp"
 
 namespace nn::cli {
@@ -94,6 +97,7 @@ void write_train_report(const TrainOptions& o, std::unique_ptr<Sequential> model
   run.input_shape = data.train.sample_shape();
   run.scaler = data.scaler;
   run.model_metadata = model_metadata(o, data.train);
+  if (!o.log_steps.empty()) run.steps = report::read_steps(o.log_steps);  // the per-step loss curve
   run.write(o.report_dir);
   std::printf("model saved to %s\n", (fs::path(o.report_dir) / "model.safetensors").string().c_str());
 
@@ -105,8 +109,66 @@ void write_train_report(const TrainOptions& o, std::unique_ptr<Sequential> model
   write_report(run, data, o.report_dir);
 }
 
+// `nn report RUN1 RUN2 ... --out DIR`: the runs' curves overlaid, their results and settings side by side.
+int compare_runs(const ReportOptions& o) {
+  std::vector<std::pair<std::string, train::History>> runs;
+  report::ReportContent c;
+  c.title = "Comparison of " + std::to_string(o.run_dirs.size()) + " runs";
+  for (const auto& dir : o.run_dirs) {
+    NN_CHECK(!is_classic_run_folder(dir), dir, ": a classic neuron's run; nn report compares network runs");
+    report::RunFolder run = report::RunFolder::read(dir);
+    std::string name = fs::path(dir).filename().string();
+    if (name.empty() || name == "." || name == "..") name = dir;
+    for (const auto& r : runs)
+      if (r.first == name) name = dir;  // two folders of one name: their paths tell them apart
+    const train::History& h = run.history;
+    std::string result = std::to_string(h.size()) + " epochs";
+    if (!h.empty()) {
+      const auto& last = h.back();
+      char buf[160];
+      if (last.has_validation())
+        std::snprintf(buf, sizeof buf, "; final validation loss %.4f, accuracy %.2f%%", last.val_loss,
+                      100.0 * last.val_accuracy);
+      else
+        std::snprintf(buf, sizeof buf, "; final training loss %.4f, accuracy %.2f%%", last.train_loss,
+                      100.0 * last.train_accuracy);
+      result += buf;
+    }
+    result += "; " + train::format_seconds(run.info.train_seconds);
+    c.summary.emplace_back(name, result);
+    const json& st = run.info.settings;
+    std::string settings = st.value("model", "") + "; " + st.value("data", "");
+    for (const char* key : {"optimizer", "lr", "scheduler", "batch_size", "seed"})
+      if (st.contains(key)) settings += std::string("; ") + key + " " + (st[key].is_string() ? st[key].get<std::string>() : st[key].dump());
+    c.settings.emplace_back(name, settings);
+    runs.emplace_back(name, run.history);
+  }
+  c.subtitle = std::to_string(runs.size()) + " runs: ";
+  for (size_t i = 0; i < runs.size(); ++i) c.subtitle += (i ? ", " : "") + runs[i].first;
+  c.extra_heading = "Learning curves";
+  const std::pair<const char*, const char*> charts[] = {{"val_loss", "Validation loss"},
+                                                        {"train_loss", "Training loss"},
+                                                        {"val_accuracy", "Validation accuracy"},
+                                                        {"train_accuracy", "Training accuracy"}};
+  for (const auto& [metric, title] : charts) {
+    std::string svg = report::overlay_chart_svg(runs, metric, title + std::string(" per epoch"),
+                                                std::string(metric).find("accuracy") != std::string::npos
+                                                    ? "Accuracy (%)"
+                                                    : "Loss (mean per sample)");
+    if (!svg.empty())
+      c.extra.push_back({std::string("compare_") + metric, title, std::move(svg), std::nullopt,
+                         std::string(title) + " of each run, one colour per run."});
+  }
+  const auto written = report::write_report(o.out_dir, c);
+  std::printf("report written to %s\n", written.back().string().c_str());
+  return 0;
+}
+
 int run_report(const ReportOptions& o) {
-  report::RunFolder run = report::RunFolder::read(o.run_dir);
+  if (o.run_dirs.size() > 1) return compare_runs(o);
+  const std::string& run_dir = o.run_dirs.front();
+  if (is_classic_run_folder(run_dir)) return report_classic_folder(run_dir, o.out_dir.empty() ? run_dir : o.out_dir);
+  report::RunFolder run = report::RunFolder::read(run_dir);
   const json& st = run.info.settings;
   set_num_threads(st.value("threads", 0));
   // The data the run trained on, split as the run split it (the same seed).
@@ -123,7 +185,7 @@ int run_report(const ReportOptions& o) {
                                                        .keep_raw_points = true,
                                                        .judged_only = true});
   if (data.judged().is_classification()) data.judged().reshape_samples(run.input_shape);
-  write_report(run, data, o.out_dir.empty() ? o.run_dir : o.out_dir);
+  write_report(run, data, o.out_dir.empty() ? run_dir : o.out_dir);
   return 0;
 }
 

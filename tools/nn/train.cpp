@@ -18,8 +18,11 @@
 
 #include "commands.hpp"
 #include "distributed.hpp"
+#include "interrupt.hpp"
 #include "nn/dist/dist.hpp"
 #include "nn/dist/grad_allreduce.hpp"
+#include "run_logs.hpp"
+#include "summary.hpp"
 #include "nn/io/append_file.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/input_file.hpp"
@@ -48,18 +51,6 @@ void shape_for_model(data::Dataset& d, const io::ModelSpec& spec) {
     d.reshape_samples(Shape{d.sample_numel()});
   }
 }
-
-// Writes one JSON object per epoch (History's one JSON form) to a temporary file that becomes FILE
-// when training ends well.
-class MetricsWriter : public train::Callback {
- public:
-  explicit MetricsWriter(const std::string& path) : file_(path) {}
-  void on_epoch_end(int64_t, const train::EpochRecord& r) override { file_.write(train::to_json(r, 1).dump() + "\n"); }
-  void commit() { file_.commit(); }
-
- private:
-  io::AtomicFile file_;
-};
 
 // The model's output size for one sample, from Module::build (no forward, nothing moves).
 int64_t output_width(Sequential& model, const data::Dataset& d) {
@@ -108,48 +99,6 @@ json resume_settings(const TrainOptions& a, const io::ModelSpec& spec, const Opt
   return settings;
 }
 
-// --log-steps: one line "STEP LOSS" per optimizer step, the loss printed exactly (%.9g), written at
-// once so that a killed run's log holds every step it took. Only a regular file is written (a
-// symlink, FIFO or device at the path is refused), and every write is checked.
-class StepLog : public train::Callback {
- public:
-  // A fresh run starts the file anew; a resumed one keeps the lines up to its checkpoint's step (a
-  // killed run may have logged steps after it) and appends.
-  StepLog(const std::string& path, std::optional<int64_t> resume_step) : path_(path), fresh_(!resume_step) {
-    io::check_replaceable(path, "write");
-    std::string kept;
-    if (resume_step) {
-      std::error_code ec;
-      if (fs::exists(path, ec)) {
-        std::istringstream in(io::read_file(path, io::kMaxTextFileBytes, "--log-steps " + path));
-        for (std::string line; std::getline(in, line);) {
-          long long step = 0;
-          if (std::sscanf(line.c_str(), "%lld", &step) == 1 && step <= *resume_step) kept += line + "\n";
-        }
-      }
-    }
-    io::write_file_atomic(path, kept);  // a fresh run's file exists, empty, from the start
-    file_.emplace(path);
-  }
-  void on_batch_end(const train::BatchEnd& b) override {
-    char line[64];
-    const int n = std::snprintf(line, sizeof line, "%lld %.9g\n", static_cast<long long>(b.step),
-                                static_cast<double>(b.loss));
-    file_->write(std::string_view(line, static_cast<size_t>(n)));
-  }
-  void close() { file_->close(); }
-  // A fresh run that failed leaves no log behind (a resumed run's log keeps what it had).
-  void discard() {
-    file_.reset();
-    if (fresh_) ::unlink(path_.c_str());
-  }
-
- private:
-  std::string path_;
-  bool fresh_;
-  std::optional<io::AppendFile> file_;
-};
-
 // The flags that name files to write: their folders must exist and the paths must be missing or
 // regular files, checked before training so that a bad path costs no training time.
 void check_outputs(const TrainOptions& a) {
@@ -193,12 +142,14 @@ io::CheckpointState resume_from(const TrainOptions& a, const json& settings, Seq
 
 // --checkpoint-dir: last and best, with the hidden test hooks that kill the process.
 std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions& a, const json& settings,
-                                                             std::map<std::string, std::string> metadata) {
+                                                             std::map<std::string, std::string> metadata,
+                                                             const InterruptStop& interrupt) {
   io::CheckpointWriterOptions o;
   o.dir = a.checkpoint_dir;
   o.every_batches = a.checkpoint_every;
   o.settings = settings;
   o.metadata = std::move(metadata);
+  o.write_now = [&interrupt] { return interrupt.stop_requested(); };
   if (a.debug_kill_at_step > 0)
     o.after_write = [step = a.debug_kill_at_step](const fs::path&, const io::CheckpointState& st) {
       if (st.step == step) std::raise(SIGKILL);
@@ -206,6 +157,12 @@ std::unique_ptr<io::CheckpointWriter> make_checkpoint_writer(const TrainOptions&
   if (a.debug_kill_in_save > 0)
     o.before_rename = [step = a.debug_kill_in_save](const fs::path&, const io::CheckpointState& st) {
       if (st.step == step) std::raise(SIGKILL);
+    };
+  if (a.debug_pause_in_save > 0)
+    o.before_rename = [step = a.debug_pause_in_save](const fs::path&, const io::CheckpointState& st) {
+      if (st.step != step) return;
+      std::fprintf(stderr, "debug: pausing in the save of step %lld\n", static_cast<long long>(st.step));
+      for (int i = 0; i < 300; ++i) ::usleep(100000);  // 30 s, for a test's signals
     };
   return std::make_unique<io::CheckpointWriter>(std::move(o));
 }
@@ -225,12 +182,23 @@ int run_train(const TrainOptions& options) {
   const TrainOptions a = is_root_rank() ? options : options.without_outputs();
   if (is_root_rank()) check_outputs(a);
   if (is_classic(a.model)) return run_classic(a);
+  install_interrupt_handlers();
   set_num_threads(a.threads);
   manual_seed(a.seed);
   std::ostream& log = std::cerr;
 
   LoadedData loaded = load_data(a.data, {.data_dir = a.data_dir, .label_column = a.label_column});
-  io::ModelSpec spec = a.model.ends_with(".json") ? io::read_model_spec_file(a.model) : io::parse_model_spec(a.model);
+  // Without --model: the default layers, their output layer as wide as the data needs.
+  std::string model_text = a.model;
+  if (model_text.empty()) {
+    const data::Dataset& d = loaded.train;
+    const int64_t outputs = d.is_classification() ? d.num_classes()
+                            : d.targets().rank() >= 2 ? d.targets().numel() / d.targets().dim(0)
+                                                      : 1;
+    model_text = std::string(kDefaultModel) + std::to_string(std::max<int64_t>(outputs, 1));
+  }
+  io::ModelSpec spec =
+      model_text.ends_with(".json") ? io::read_model_spec_file(model_text) : io::parse_model_spec(model_text);
   std::unique_ptr<Sequential> model = io::build_model(spec, {.default_init = parse_init(a.init)});
   auto loss = make_loss(a.loss);
   NN_CHECK(a.epochs > 0, "--epochs: expected a positive number, found ", a.epochs);
@@ -283,13 +251,18 @@ int run_train(const TrainOptions& options) {
 
   train::Trainer trainer;
   if (dist::size() > 1) trainer.set_gradient_sync(&gradient_sync);
+  // First, so that the checkpoint writer sees its stop in the same batch.
+  InterruptStop interrupt;
+  trainer.add_callback(interrupt);
   train::ProgressReporter progress(
       log, {.mode = a.quiet ? train::ProgressMode::quiet
                             : (a.progress_lines ? train::ProgressMode::lines : train::ProgressMode::automatic)});
   trainer.add_callback(progress);
-  std::unique_ptr<MetricsWriter> metrics;
+  train::History start;
+  if (resumed) start = std::move(resumed->history);
+  std::unique_ptr<MetricsLog> metrics;
   if (!a.metrics_out.empty()) {
-    metrics = std::make_unique<MetricsWriter>(a.metrics_out);
+    metrics = std::make_unique<MetricsLog>(a.metrics_out, start, !resumed);
     trainer.add_callback(*metrics);
   }
   std::unique_ptr<train::EarlyStopping> early;
@@ -307,7 +280,7 @@ int run_train(const TrainOptions& options) {
   if (!a.checkpoint_dir.empty()) {
     std::map<std::string, std::string> meta{{"nn.threads", std::to_string(num_threads())}, {"nn.version", kVersion}};
     io::put_scaler(meta, prepared.scaler);
-    checkpoints = make_checkpoint_writer(a, settings, std::move(meta));
+    checkpoints = make_checkpoint_writer(a, settings, std::move(meta), interrupt);
     if (resumed) checkpoints->set_best(resumed->best, resumed->best_epoch);
     trainer.add_callback(*checkpoints);
   }
@@ -315,56 +288,95 @@ int run_train(const TrainOptions& options) {
                         .batch_size = a.batch_size,
                         .seed = a.seed,
                         .clip_grad_norm = static_cast<float>(a.clip_grad_norm)};
-  train::History start;
   if (resumed) {
     fit.start_epoch = resumed->epoch;
     fit.start_batch = resumed->batch;
-    start = std::move(resumed->history);
-    if (metrics)
-      for (const auto& r : start.epochs) metrics->on_epoch_end(r.epoch, r);
     if (!a.quiet)
       log << "resume: from " << io::resolve_checkpoint_path(a.resume).string() << " at epoch " << fit.start_epoch + 1
           << ", batch " << fit.start_batch + 1 << " (step " << resumed->step << ")\n";
   }
+  // A run that ends with an error leaves no fresh log and no model (nothing is saved then).
+  auto discard_logs = [&] {
+    if (step_log) step_log->discard();
+    if (metrics) metrics->discard();
+  };
+  if (const int sig = interrupt_signal()) {  // a signal before training began: nothing to keep
+    discard_logs();
+    std::fprintf(stderr, "nn: interrupted by %s before training began; nothing was written\n",
+                 signal_name(sig).c_str());
+    return 128 + sig;
+  }
   train::History history;
   try {
     history = trainer.fit(*model, *loss, *optimizer, train, val, fit, scheduler.get(), std::move(start));
+    if (step_log) step_log->close();
+    if (metrics) metrics->close();
   } catch (...) {
-    if (step_log) step_log->discard();  // a diverged fresh run leaves no log (and no model: nothing is saved)
+    discard_logs();
     throw;
   }
-  if (step_log) step_log->close();
-  if (!history.stop_reason.empty() && !a.quiet) log << "stopped early: " << history.stop_reason << "\n";
+  const int sig = interrupt_signal();
+  if (!history.stop_reason.empty() && !a.quiet && sig == 0) log << "stopped early: " << history.stop_reason << "\n";
 
-  double train_seconds = 0.0;
-  for (const auto& r : history.epochs) train_seconds += r.seconds;
-  if (test) {
+  TrainSummary summary;
+  for (const auto& r : history.epochs) summary.seconds += r.seconds;
+  // Collective under mpirun: every rank evaluates the test set, or none does (a signal that
+  // reached one rank only still skips it everywhere).
+  const bool interrupted = dist::any(sig != 0);
+  if (test && !interrupted) {
     const auto ev = train::evaluate(*model, *loss, *test, {.batch_size = 1000, .across_ranks = true});
-    if (is_root_rank())
+    summary.test = ev;
+    if (!a.as_json && is_root_rank())
       std::printf("test: loss %.4f, accuracy %.2f%% on %lld samples of %s (training took %.1f s)\n", ev.loss,
-                100.0 * ev.accuracy, static_cast<long long>(ev.samples), test->name.c_str(), train_seconds);
-  } else if (!history.empty()) {
+                  100.0 * ev.accuracy, static_cast<long long>(ev.samples), test->name.c_str(), summary.seconds);
+  } else if (!history.empty() && !a.as_json) {
     const auto& last = history.back();
     if (!is_root_rank()) {
     } else if (val)
       std::printf("validation: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.val_loss,
-                  100.0 * last.val_accuracy, train_seconds);
+                  100.0 * last.val_accuracy, summary.seconds);
     else
       std::printf("train: loss %.4f, accuracy %.2f%% (training took %.1f s)\n", last.train_loss,
-                  100.0 * last.train_accuracy, train_seconds);
+                  100.0 * last.train_accuracy, summary.seconds);
   }
-  // The model first: when its save fails, the metrics file is not committed either.
+  std::vector<std::string> kept;
   if (!a.save.empty()) {
-    io::SaveOptions so;
-    const auto dims = train.sample_shape().dims();
-    so.input_shape.assign(dims.begin(), dims.end());
-    so.metadata = model_metadata(a, train);
-    io::save_with_scaler(*model, prepared.scaler, a.save, std::move(so));
-    std::printf("model saved to %s\n", a.save.c_str());
+    try {
+      io::SaveOptions so;
+      const auto dims = train.sample_shape().dims();
+      so.input_shape.assign(dims.begin(), dims.end());
+      so.metadata = model_metadata(a, train);
+      io::save_with_scaler(*model, prepared.scaler, a.save, std::move(so));
+    } catch (...) {
+      if (sig == 0) discard_logs();  // a failed save: the run's metrics go with it
+      throw;
+    }
+    if (sig == 0 && !a.as_json) std::printf("model saved to %s\n", a.save.c_str());
+    kept.push_back("model " + a.save);
   }
-  if (metrics) metrics->commit();
-  if (!a.report_dir.empty()) write_train_report(a, std::move(model), *optimizer, prepared, history);
+  if (metrics) kept.push_back("metrics " + a.metrics_out + " (" + std::to_string(metrics->lines()) +
+                                 (metrics->lines() == 1 ? " epoch)" : " epochs)"));
+  if (step_log) kept.push_back("step log " + a.log_steps);
+  if (!a.report_dir.empty() && !history.empty()) {
+    write_train_report(a, std::move(model), *optimizer, prepared, history);
+    kept.push_back("report " + a.report_dir);
+  }
+  if (a.as_json && is_root_rank()) {
+    summary.interrupted = sig != 0 ? signal_name(sig) : std::string();
+    std::printf("%s\n", train_summary_json(a, history, summary).c_str());
+  }
   std::fflush(stdout);
+  if (sig != 0 && !is_root_rank()) return 128 + sig;  // rank 0 says what was kept
+  if (sig != 0) {
+    if (checkpoints && checkpoints->writes() > 0)
+      kept.insert(kept.begin(), "checkpoint " + io::CheckpointWriter::last_path(a.checkpoint_dir).string() +
+                                    " (continue with --resume " + a.checkpoint_dir + ")");
+    std::string line = "nn: interrupted by " + signal_name(sig) + " at " + interrupt.position() + "; kept: ";
+    for (size_t i = 0; i < kept.size(); ++i) line += (i ? ", " : "") + kept[i];
+    if (kept.empty()) line += "nothing (no --checkpoint-dir, --save, --metrics-out or --report)";
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return 128 + sig;
+  }
   return 0;
 }
 

@@ -51,4 +51,8 @@ NN_API Dataset read_csv(const std::filesystem::path& path, const CsvOptions& opt
 /// one) — all numeric. Errors as read_csv.
 NN_API Dataset read_csv_regression(const std::filesystem::path& path, const CsvOptions& options = {});
 
+/// Every column as a feature: [N, F] float32 (rows of samples to predict, say). The header is
+/// detected as for read_csv; label_column and target_columns are ignored.
+NN_API Tensor read_csv_features(const std::filesystem::path& path, const CsvOptions& options = {});
+
 }  // namespace nn::data

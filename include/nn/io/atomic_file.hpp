@@ -52,6 +52,7 @@ class NN_API AtomicFile {
   void abandon();  // closes and removes the temporary file
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
+  int live_slot_ = -1;  // its entry for remove_live_temporaries(), -1: none
   bool committed_ = false;
 };
 
@@ -62,6 +63,13 @@ NN_API void write_file_atomic(const std::filesystem::path& path, std::string_vie
 /// nn::Error "<path>: exists and is a symlink; refusing to <verb> it" when `path` exists and is not a
 /// regular file (lstat: a link is not followed). Nothing when it does not exist or is a regular file.
 NN_API void check_replaceable(const std::filesystem::path& path, std::string_view verb = "replace");
+
+/// Removes every temporary file of this process's AtomicFiles that are still open (not committed,
+/// not abandoned), and returns how many it removed. Async-signal-safe (only atomics and unlink(2)):
+/// a signal handler that ends the process with _exit calls it first, so that an interrupted write
+/// leaves no half-written temporary behind. Each AtomicFile registers its temporary while it
+/// exists (up to 32 at once; signals are blocked between its creation and its registration).
+NN_API int remove_live_temporaries() noexcept;
 
 /// Removes the temporaries ".NAME.tmp.XXXXXX" of `name` that a killed writer left in `dir` (regular
 /// files only; anything else with such a name is left alone). Returns how many were removed.

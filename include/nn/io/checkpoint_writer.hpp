@@ -33,6 +33,10 @@ struct NN_API CheckpointWriterOptions {
   std::string monitor{};
   JsonValue settings{};  ///< a JSON object, stored in every checkpoint
   std::map<std::string, std::string> metadata{};       ///< more `__metadata__` entries, stored in every checkpoint
+  /// Asked after every batch (when set): true writes DIR/last.safetensors at that batch, whatever
+  /// every_batches says. The CLI returns true once a signal asked training to stop, so that the
+  /// interrupted run leaves a checkpoint from which --resume continues exactly.
+  std::function<bool()> write_now{};
   /// Test hook: runs between the complete temporary file and its rename (`state` holds everything
   /// but the tensors). Empty: none.
   std::function<void(const std::filesystem::path& temporary, const CheckpointState& state)> before_rename{};

@@ -36,6 +36,14 @@ struct NN_API Figure {
   std::string caption;       ///< a line of text under the picture; may be empty
 };
 
+/// One row of the report's layer-by-layer table.
+struct NN_API LayerRow {
+  std::string name;          ///< the child's name in the model ("0", "fc1")
+  std::string layer;         ///< what it is, as PyTorch prints it ("Linear(in_features=784, ...)")
+  std::string output_shape;  ///< one sample's output shape after this layer ("[128]")
+  int64_t parameters = 0;    ///< trainable values of this layer
+};
+
 /// Everything a report shows; what is unset or empty is left out.
 struct NN_API ReportContent {
   std::string title = "nn training report";  ///< the page title
@@ -51,6 +59,9 @@ struct NN_API ReportContent {
   std::optional<DecisionRegions> regions;  ///< the decision regions of 2-feature data
   std::optional<ImageGrid> images;         ///< a grid of test images with their predictions
   std::vector<Figure> extra;  ///< more pictures (a classic neuron's errors per epoch, ...)
+  std::string extra_heading = "More pictures";  ///< the heading over `extra`
+  std::vector<LayerRow> layers;  ///< the model layer by layer (input shape in `input_shape`); empty: no table
+  std::string input_shape;       ///< one sample's input shape ("[784]"), shown above the layer table
 };
 
 /// The figures the content makes, in report order: loss, accuracy, lr, decision_regions,

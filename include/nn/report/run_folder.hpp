@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -77,6 +78,9 @@ class NN_API RunFolder {
   data::Scaler scaler;  ///< the input scaling saved with the model
   /// More metadata of model.safetensors ("nn.loss", "nn.data", ...); read back: all of the file's.
   std::map<std::string, std::string> model_metadata;
+  /// (optimizer step, batch loss) of every step when the run logged them (nn train --log-steps):
+  /// written as steps.txt ("STEP LOSS" lines) and drawn as the per-step loss curve; empty: none.
+  std::vector<std::pair<int64_t, double>> steps;
 
   /// Writes model.safetensors, metrics.jsonl and run.json into dir (created if needed), each
   /// atomically. @throws nn::Error when there is no model, a weight is not finite, or a write fails.
@@ -91,5 +95,9 @@ class NN_API RunFolder {
   /// report_content() written to out_dir (report.html and its pictures); the paths, report.html last.
   std::vector<std::filesystem::path> write_report(const std::filesystem::path& out_dir, const ReportData& data);
 };
+
+/// The "STEP LOSS" lines of a step log (nn train --log-steps, a run folder's steps.txt), read
+/// bounded; nn::Error naming the file and line for anything else.
+NN_API std::vector<std::pair<int64_t, double>> read_steps(const std::filesystem::path& path);
 
 }  // namespace nn::report

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "nn/train/callbacks.hpp"
 
@@ -25,8 +26,24 @@ enum class ProgressMode {
 struct NN_API ProgressOptions {
   ProgressMode mode = ProgressMode::automatic;  ///< bar, lines, quiet, or chosen by the stream
   double refresh_seconds = 0.1;  ///< the bar is redrawn at most this often (and after the last batch)
-  int bar_width = 30;            ///< the bar's width between the brackets, in characters
+  int bar_width = 30;            ///< the widest bar between the brackets; narrower when the terminal is narrow
+  /// The terminal's width in columns; 0: asked at every redraw (terminal_columns), so a resized
+  /// window is followed. A bar line never reaches the last column, so it never wraps.
+  int columns = 0;
 };
+
+/// The width of the terminal `out` writes to: ioctl(TIOCGWINSZ) on its descriptor (std::cout,
+/// std::cerr, std::clog), else the COLUMNS environment variable, else 80.
+NN_API int terminal_columns(const std::ostream& out);
+
+/// One bar line that fits in `columns - 1` characters: "epoch 3/10 [====>    ] 612/938" and then
+/// as many of `extras` (in order, each with two spaces before it) as fit; the bar narrows (to no
+/// fewer than 10 columns, then disappears) before the count and the extras are cut.
+NN_API std::string fit_bar_line(const std::string& head, double fraction, const std::string& count,
+                                const std::vector<std::string>& extras, int columns, int max_bar_width);
+
+/// A duration as a person reads it: "0.4 ms", "12 ms", "2.31 s", "1m05s".
+NN_API std::string format_seconds(double seconds);
 
 /// True when `out` is std::cout, std::cerr or std::clog and the matching file descriptor is a
 /// terminal (isatty).
@@ -35,7 +52,9 @@ NN_API bool is_terminal(const std::ostream& out);
 /// A callback that shows training progress on a stream the caller gives it (the library itself
 /// never prints; the command passes std::cerr).
 ///
-/// On a terminal it redraws one bar per epoch with a carriage return, at most every refresh_seconds:
+/// On a terminal it redraws one bar per epoch in place (a carriage return, the line, then "erase to the
+/// end of the line"), at most every refresh_seconds, fitted to the terminal's width so that it
+/// never wraps (a narrower bar, fewer figures):
 /// @code{.unparsed}
 ///   epoch 3/10 [=========>         ] 612/938  loss 0.4123  acc 85.2%  41,230 samples/s  ETA 4s
 /// @endcode
@@ -78,7 +97,6 @@ class NN_API ProgressReporter : public Callback {
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
   int64_t batches_run_ = 0;  // batches of this epoch run since on_epoch_begin
   int64_t samples_run_ = 0;
-  size_t last_width_ = 0;    // length of the bar line last drawn, to blank what a shorter one leaves
   bool bar_open_ = false;
 };
 
