@@ -30,6 +30,26 @@ nn::Tensor borrow(const FloatArray& array);
 // `value` as an nn.Tensor object: itself when it is one, else a tensor borrowing the float32,
 // C-contiguous, writable array it is. `what` names the argument in the TypeError otherwise.
 nb::object tensor_object(nb::handle value, const char* what);
+// tensor_object with the argument's name built only when it is needed (an error).
+template <class What>
+nb::object tensor_object_named(nb::handle value, What&& what) {
+  if (nb::isinstance<nn::Tensor>(value)) return nb::borrow(value);
+  return tensor_object(value, std::string(what()).c_str());
+}
+
+// Releases the GIL for work of at least this many elements; below it, releasing and taking it back
+// costs more than the compute (an XOR step's layers) and the GIL stays held.
+inline constexpr int64_t kReleaseGilFrom = 1024;
+class ReleaseGilIf {
+ public:
+  explicit ReleaseGilIf(bool release) {
+    if (release) release_.emplace();
+  }
+
+ private:
+  std::optional<nb::gil_scoped_release> release_;
+};
+
 // A NumPy view of `tensor` (no copy) that keeps `owner` (the Python object owning it) alive.
 nb::object numpy_view(nn::Tensor& tensor, nb::handle owner);
 // `value` as float32 samples for fit() and the classic neurons: borrowed when it is float32 and

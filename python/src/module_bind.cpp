@@ -55,26 +55,32 @@ class PyModule : public nn::Module {
 
 }  // namespace
 
+nb::handle input_attr() {
+  static nb::str* name = new nb::str("_nn_input");  // never released (interpreter exit)
+  return *name;
+}
+
 nb::object module_forward(nb::handle self, nb::handle x) {
   nn::Module& m = nb::cast<nn::Module&>(self);
-  nb::object xo = tensor_object(x, (m.type_name() + ".forward").c_str());
+  nb::object xo = tensor_object_named(x, [&] { return m.type_name() + ".forward"; });
   const nn::Tensor& xt = nb::cast<const nn::Tensor&>(xo);
   nn::Tensor out;
   {
-    nb::gil_scoped_release nogil;
+    ReleaseGilIf nogil(xt.numel() >= kReleaseGilFrom);
     out = m.forward(xt).clone();
   }
-  if (PyObject_SetAttrString(self.ptr(), "_nn_input", xo.ptr()) != 0) throw nb::python_error();
+  // The module keeps a pointer to its input for backward: the input stays alive until the next forward.
+  if (PyObject_SetAttr(self.ptr(), input_attr().ptr(), xo.ptr()) != 0) throw nb::python_error();
   return nb::cast(std::move(out));
 }
 
 nb::object module_backward(nb::handle self, nb::handle dy) {
   nn::Module& m = nb::cast<nn::Module&>(self);
-  nb::object dyo = tensor_object(dy, (m.type_name() + ".backward").c_str());
+  nb::object dyo = tensor_object_named(dy, [&] { return m.type_name() + ".backward"; });
   const nn::Tensor& dyt = nb::cast<const nn::Tensor&>(dyo);
   nn::Tensor dx;
   {
-    nb::gil_scoped_release nogil;
+    ReleaseGilIf nogil(dyt.numel() >= kReleaseGilFrom);
     const nn::Tensor& r = m.backward(dyt);
     if (r.defined() && r.numel() > 0) dx = r.clone();
   }
@@ -113,7 +119,13 @@ void bind_module(nb::module_& m) {
       .def("backward", &module_backward, "dy"_a,
            "dL/dx for dL/dy = dy after forward(x); adds the parameters' gradients into their grad.")
       .def(
-          "__call__", [](nb::handle self, nb::handle x) { return self.attr("forward")(x); }, "x"_a,
+          "__call__",
+          [](nb::handle self, nb::handle x) {
+            // A module written in Python runs its own forward; nn's layers go straight to C++.
+            if (dynamic_cast<PyModule*>(&nb::cast<nn::Module&>(self)) != nullptr) return self.attr("forward")(x);
+            return module_forward(self, x);
+          },
+          "x"_a,
           "forward(x).")
       .def(
           "parameters", [](nn::Module& mod) { return mod.parameters(); }, nb::rv_policy::reference_internal,

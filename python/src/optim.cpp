@@ -33,29 +33,30 @@ struct Target {
   }
 };
 
-Target target_of(nb::handle value, const char* what) {
+Target target_of(nb::handle value, const nn::Loss& loss) {
   Target t;
   if (nb::isinstance<nn::Tensor>(value)) {
     t.tensor = nb::borrow(value);
     return t;
   }
   if (nb::try_cast(value, t.array, false)) return t;
+  const std::string what = loss.type_name() + ": target";
   nb::object np = nb::module_::import_("numpy");
   nb::object a = np.attr("asarray")(value);
   const std::string kind = nb::cast<std::string>(a.attr("dtype").attr("kind"));
   if (kind == "i" || kind == "u" || kind == "b") {
-    t.labels = labels_vector(a, what);
+    t.labels = labels_vector(a, what.c_str());
     return t;
   }
-  t.tensor = tensor_object(nb::isinstance(value, np.attr("ndarray")) ? value : a.attr("astype")("float32"), what);
+  t.tensor = tensor_object(nb::isinstance(value, np.attr("ndarray")) ? value : a.attr("astype")("float32"), what.c_str());
   return t;
 }
 
 float loss_forward(nn::Loss& loss, nb::handle pred, nb::handle target) {
-  nb::object p = tensor_object(pred, (loss.type_name() + ": pred").c_str());
+  nb::object p = tensor_object_named(pred, [&] { return loss.type_name() + ": pred"; });
   const nn::Tensor& pt = nb::cast<const nn::Tensor&>(p);
-  Target t = target_of(target, (loss.type_name() + ": target").c_str());
-  nb::gil_scoped_release nogil;
+  Target t = target_of(target, loss);
+  ReleaseGilIf nogil(pt.numel() >= kReleaseGilFrom);
   if (t.is_labels()) return loss.forward(pt, t.span());
   return loss.forward(pt, nb::cast<const nn::Tensor&>(t.tensor));
 }
@@ -63,6 +64,12 @@ float loss_forward(nn::Loss& loss, nb::handle pred, nb::handle target) {
 template <class L>
 void loss_class(nb::module_& m, const char* name, const char* doc) {
   nb::class_<L, nn::Loss>(m, name, doc).def(nb::init<>());
+}
+
+int64_t parameter_elements(const nn::Optimizer& o) {
+  int64_t n = 0;
+  for (const nn::Parameter* p : o.params()) n += p->data.numel();
+  return n;
 }
 
 std::vector<nn::Parameter*> params_of(nb::handle params) {
@@ -126,14 +133,14 @@ void bind_optim(nb::module_& m) {
       .def(
           "step",
           [](nn::Optimizer& o) {
-            nb::gil_scoped_release nogil;
+            ReleaseGilIf nogil(parameter_elements(o) >= kReleaseGilFrom);
             o.step();
           },
           "One update of every parameter.")
       .def(
           "zero_grad",
           [](nn::Optimizer& o) {
-            nb::gil_scoped_release nogil;
+            ReleaseGilIf nogil(parameter_elements(o) >= kReleaseGilFrom);
             o.zero_grad();
           },
           "Sets every parameter's gradient to 0.")

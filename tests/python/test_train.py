@@ -93,3 +93,19 @@ def test_data_generators_and_readers(tmp_path):
     assert X.tolist() == [[1, 2], [3, 4]] and y.tolist() == [0, 1]
     np.save(tmp_path / "a.npy", np.arange(6, dtype=np.float64).reshape(2, 3))
     assert nn.read_npy(str(tmp_path / "a.npy")).tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_the_gil_is_released_while_fit_computes():
+    X = np.random.default_rng(0).normal(size=(20000, 256)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int32)
+    model = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 2))
+    opt = nn.SGD(model.parameters(), lr=0.01)
+    worker = threading.Thread(target=nn.fit, args=(model, nn.SoftmaxCrossEntropyLoss(), opt, X, y),
+                              kwargs={"epochs": 2, "batch_size": 256})
+    counter = 0
+    worker.start()
+    while worker.is_alive():
+        counter += 1  # Python runs here only while fit does not hold the GIL
+    worker.join()
+    assert opt.step_count == 2 * 79
+    assert counter > 10000
