@@ -45,7 +45,7 @@ class Trainer:
 
     ``y`` holds class indices (an integer array) or regression targets (floats). Mini-batches are
     shuffled from ``seed``; validation runs in evaluation mode after each epoch. The GIL is
-    released while it trains; Ctrl-C raises KeyboardInterrupt after the current batch (the model
+    released while it trains; Ctrl-C raises KeyboardInterrupt within a batch and 20 ms (the model
     keeps the weights of the last step). Returns an ``nn.History``.
     """
 

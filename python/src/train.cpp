@@ -4,6 +4,7 @@
 #include <nanobind/stl/string_view.h>
 #include <nanobind/stl/vector.h>
 
+#include <chrono>
 #include <iostream>
 
 #include "common.hpp"
@@ -28,12 +29,20 @@ namespace {
 
 struct Interrupted {};
 
-// Checks for signals (Ctrl-C) after every batch with the GIL briefly held, and calls the Python
-// callable `on_epoch(epoch, record)` after every epoch.
+// Checks for signals (Ctrl-C) with the GIL briefly held, after a batch when 20 ms have passed
+// since the last check (Python runs signal handlers on the main thread only, so a fit on another
+// thread does not check), and calls the Python callable `on_epoch(epoch, record)` after every epoch.
 class PythonHooks : public nn::train::Callback {
  public:
-  explicit PythonHooks(nb::object on_epoch) : on_epoch_(std::move(on_epoch)) {}
+  explicit PythonHooks(nb::object on_epoch) : on_epoch_(std::move(on_epoch)) {
+    nb::object threading = nb::module_::import_("threading");
+    main_thread_ = threading.attr("main_thread")().attr("ident").equal(threading.attr("get_ident")());
+  }
   void on_batch_end(const nn::train::BatchEnd&) override {
+    if (!main_thread_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ < std::chrono::milliseconds(20)) return;
+    last_check_ = now;
     nb::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) {
       PyErr_Clear();
@@ -54,6 +63,8 @@ class PythonHooks : public nn::train::Callback {
 
  private:
   nb::object on_epoch_;
+  bool main_thread_ = true;
+  std::chrono::steady_clock::time_point last_check_{};
 };
 
 nn::data::Dataset dataset_of(nb::handle x, nb::handle y, const char* what) {
