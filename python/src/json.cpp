@@ -6,7 +6,13 @@
 
 namespace nnpy {
 
-nlohmann::json to_json(nb::handle v, const std::string& where) {
+namespace {
+
+// Settings are flat ({"kernel": [3, 3]}): nesting deeper than this is refused, never recursed into.
+constexpr int kMaxDepth = 16;
+
+nlohmann::json convert(nb::handle v, const std::string& where, int depth) {
+  NN_CHECK(depth <= kMaxDepth, where, ": nested deeper than ", kMaxDepth, " levels");
   if (v.is_none()) return nullptr;
   if (nb::isinstance<nb::bool_>(v)) return nb::cast<bool>(v);
   if (nb::isinstance<nb::int_>(v)) return nb::cast<int64_t>(v);
@@ -14,12 +20,13 @@ nlohmann::json to_json(nb::handle v, const std::string& where) {
   if (nb::isinstance<nb::str>(v)) return nb::cast<std::string>(v);
   if (nb::isinstance<nb::dict>(v)) {
     nlohmann::json j = nlohmann::json::object();
-    for (auto [k, item] : nb::borrow<nb::dict>(v)) j[nb::cast<std::string>(nb::str(k))] = to_json(item, where);
+    for (auto [k, item] : nb::borrow<nb::dict>(v))
+      j[nb::cast<std::string>(nb::str(k))] = convert(item, where, depth + 1);
     return j;
   }
   if (nb::isinstance<nb::list>(v) || nb::isinstance<nb::tuple>(v)) {
     nlohmann::json j = nlohmann::json::array();
-    for (nb::handle item : v) j.push_back(to_json(item, where));
+    for (nb::handle item : v) j.push_back(convert(item, where, depth + 1));
     return j;
   }
   // NumPy scalars and anything else with an exact int or float value.
@@ -29,6 +36,10 @@ nlohmann::json to_json(nb::handle v, const std::string& where) {
                         std::string(nb::type_name(v.type()).c_str()))
                            .c_str());
 }
+
+}  // namespace
+
+nlohmann::json to_json(nb::handle v, const std::string& where) { return convert(v, where, 0); }
 
 nb::object from_json(const nlohmann::json& j) {
   switch (j.type()) {

@@ -43,6 +43,13 @@ def test_unknown_or_missing_options_are_type_errors():
         nn.Linear()
     with pytest.raises(nn.Error, match="init"):
         nn.Linear(2, 3, init="nonsense")
+    deep = []
+    for _ in range(100000):
+        deep = [deep]
+    with pytest.raises(nn.Error, match="nested deeper than 16"):
+        nn.MaxPool2d(deep)
+    with pytest.raises(nn.Error, match="kernel"):
+        nn.MaxPool2d([1, 2, 3])
 
 
 def test_deferred_linear_takes_its_input_size_from_the_first_batch():
