@@ -1,6 +1,8 @@
 """The binary classifier tutorial: one Linear layer and a Sigmoid trained with BCELoss by hand
-(forward, loss, backward, step), then its decision boundary w.x + b = 0 and a decision-region
-picture in an HTML report.
+(forward, loss, backward, step), then its decision boundary w.x + b = 0; given a folder, an HTML
+report with the decision regions.
+
+Usage: python binary_classifier.py [REPORT_DIR]
 """
 import sys
 
@@ -30,7 +32,8 @@ accuracy = nn.accuracy(nn.predict_classes(model(x)), y)
 print(f"loss {loss:.4f}, accuracy {accuracy:.3f}")
 if len(sys.argv) > 1:  # a folder: the report with the decision regions
     history = nn.fit(model, loss_fn, optimizer, X, y.astype(np.float32), epochs=1, batch_size=200)
-    print("report:", nn.write_report(sys.argv[1], history, title="binary classifier")[-1])
+    paths = nn.write_report(sys.argv[1], history, title="binary classifier", model=model.eval(), X=X, y=y)
+    print("report:", paths[-1])
 ok = accuracy >= 0.95 and loss < 0.2
 print("OK" if ok else "FAILED")
 raise SystemExit(0 if ok else 1)

@@ -13,6 +13,7 @@
 #include "nn/losses/loss.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/optim/scheduler.hpp"
+#include "nn/report/decision_regions.hpp"
 #include "nn/report/report.hpp"
 #include "nn/train/callbacks.hpp"
 #include "nn/train/history.hpp"
@@ -223,10 +224,18 @@ void bind_train(nb::module_& m) {
   m.def(
       "write_report",
       [](const std::string& dir, const nn::train::History& history, const std::string& title, nb::handle predicted,
-         nb::handle truth, std::vector<std::string> class_names) {
+         nb::handle truth, std::vector<std::string> class_names, nn::Module* model, nb::handle x, nb::handle y) {
         nn::report::ReportContent content;
         content.title = title;
         content.history = history;
+        if (model != nullptr) {
+          NN_CHECK(!x.is_none() && !y.is_none(), "write_report: a model's decision regions need X and y");
+          nn::data::Dataset points = dataset_of(x, y, "write_report: X, y");
+          auto classify = [model](const nn::Tensor& batch, std::span<int32_t> out) {
+            nn::train::predict_classes(model->forward(batch), out);
+          };
+          content.regions = nn::report::decision_regions(classify, points);
+        }
         if (!predicted.is_none()) {
           std::vector<int32_t> p = labels_vector(predicted, "write_report: predicted"),
                                t = labels_vector(truth, "write_report: truth");
@@ -239,8 +248,10 @@ void bind_train(nb::module_& m) {
         return written;
       },
       "dir"_a, "history"_a, "title"_a = "nn training report", "predicted"_a.none() = nb::none(),
-      "truth"_a.none() = nb::none(), "class_names"_a = std::vector<std::string>{},
-      "Writes report.html and its pictures (loss, accuracy, confusion matrix) into dir; returns the paths.");
+      "truth"_a.none() = nb::none(), "class_names"_a = std::vector<std::string>{}, "model"_a.none() = nb::none(),
+      "X"_a.none() = nb::none(), "y"_a.none() = nb::none(),
+      "Writes report.html and its pictures into dir: loss, accuracy, the confusion matrix of predicted against "
+      "truth, and a model's decision regions over two-feature data X, y. Returns the paths written.");
 }
 
 }  // namespace nnpy

@@ -31,6 +31,7 @@ def test_perceptron_and_adaline():
 def test_binary_classifier(tmp_path):
     out = run("binary_classifier.py", tmp_path / "report")
     assert "decision boundary" in out and (tmp_path / "report" / "report.html").exists()
+    assert (tmp_path / "report" / "decision_regions.png").exists()
 
 
 def test_xor_converges():
