@@ -81,7 +81,33 @@ std::string Shape::str() const {
   return s + "]";
 }
 
-void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+void Tensor::AlignedFree::operator()(float* p) const {
+  if (release != nullptr)
+    release(owner);
+  else
+    std::free(p);
+}
+
+Tensor Tensor::borrow(const Shape& shape, float* data, void (*release)(void*), void* owner) {
+  NN_CHECK(release != nullptr, "Tensor::borrow: a release function is needed");
+  Tensor t;
+  t.shape_ = shape;
+  t.numel_ = shape.numel();
+  t.capacity_ = t.numel_;
+  t.defined_ = true;
+  if (data == nullptr && t.numel_ > 0) {
+    release(owner);
+    fail("Tensor::borrow: no memory given for shape ", shape.str());
+  }
+  if (t.numel_ == 0) {
+    // Nothing to hold on to: an empty tensor of its own, and the lender is released at once.
+    t.capacity_ = 0;
+    release(owner);
+    return t;
+  }
+  t.data_ = std::unique_ptr<float[], AlignedFree>(data, AlignedFree{release, owner});
+  return t;
+}
 
 namespace {
 constexpr size_t kAlignment = 64;
@@ -135,7 +161,7 @@ void Tensor::grow(int64_t n) {
              tensor_total_left, " bytes left of the budget for what is being loaded");
     tensor_total_left -= bytes;
   }
-  data_.reset(allocate_floats(n));
+  data_ = std::unique_ptr<float[], AlignedFree>(allocate_floats(n));  // a borrowed block is released
   capacity_ = n;
 }
 

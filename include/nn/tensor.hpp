@@ -160,6 +160,13 @@ class NN_API Tensor {
   Tensor(const Tensor&) = delete;             ///< no implicit copies: use clone() or copy_from()
   Tensor& operator=(const Tensor&) = delete;  ///< no implicit copies: use clone() or copy_from()
 
+  /// A tensor over memory it does not own (a NumPy array's, for the Python package): `data` holds
+  /// shape.numel() contiguous floats and is used in place, without a copy. `release(owner)` runs
+  /// once when the tensor lets go of the memory: when it is destroyed, or when a resize beyond the
+  /// borrowed size gives it storage of its own. The memory must stay valid until then.
+  static Tensor borrow(const Shape& shape, float* data, void (*release)(void*), void* owner);
+  /// Whether the storage is borrowed (Tensor::borrow) rather than owned.
+  bool borrowed() const { return data_ && data_.get_deleter().release != nullptr; }
   /// A deep copy with its own storage (same shape, same values, same defined()).
   Tensor clone() const;
   /// Resizes to other's shape, then copies its values; reuses this tensor's storage when it is
@@ -214,6 +221,11 @@ class NN_API Tensor {
 
  private:
   struct AlignedFree {
+    // (No default member initialisers: unique_ptr checks the deleter inside the incomplete Tensor.)
+    constexpr AlignedFree() noexcept : release(nullptr), owner(nullptr) {}
+    constexpr AlignedFree(void (*r)(void*), void* o) noexcept : release(r), owner(o) {}
+    void (*release)(void*);  // set for borrowed memory: called with owner instead of free()
+    void* owner;
     void operator()(float* p) const;
   };
   void grow(int64_t n);  ///< new storage for n floats; the old contents are dropped
