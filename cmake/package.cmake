@@ -60,6 +60,9 @@ install(FILES ${PROJECT_BINARY_DIR}/nnConfig.cmake ${PROJECT_BINARY_DIR}/nnConfi
 # pkg-config: nn.pc, relative to its own folder so that the installed tree can move.
 file(RELATIVE_PATH NN_PC_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 set(NN_PC_LIBS_PRIVATE "-lz -lpng16 -lm")
+if(NN_HAVE_ONNX)
+  string(PREPEND NN_PC_LIBS_PRIVATE "-lprotobuf ")
+endif()
 if(NN_WITH_BLAS)
   string(JOIN " " NN_PC_LIBS_PRIVATE ${BLAS_LIBRARIES} ${NN_PC_LIBS_PRIVATE})
 endif()
@@ -94,7 +97,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libnn-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME nn)
 # The headers include nlohmann JSON; find_package(nn) finds OpenMP, zlib, libpng and OpenBLAS again.
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "nlohmann-json3-dev (>= 3.10), libopenblas-openmp-dev, zlib1g-dev, libpng-dev, libgomp1")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "nlohmann-json3-dev (>= 3.10), libopenblas-openmp-dev, zlib1g-dev, libpng-dev, libprotobuf-dev, libgomp1")
 set(CPACK_COMPONENT_LIB_DESCRIPTION "nn: the shared library")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "nn: headers, CMake package and pkg-config file")
 set(CPACK_COMPONENT_CLI_DESCRIPTION "nn: the command (train, eval, predict, info, report)")

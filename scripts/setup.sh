@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nn needs (only those missing) and configures + builds a preset.
 # python3-torch, python3-numpy and python3-venv serve the PyTorch interoperability test (interop.torch),
-# which makes its own venv under the build folder for the one package Debian lacks (safetensors).
+# which makes its own venv under the build folder for the one package Debian lacks (safetensors);
+# the ONNX test (interop.onnx) adds onnx and onnxruntime from PyPI to a venv of its own.
 # Usage: scripts/setup.sh [preset...]   (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
           libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium
           python3-torch python3-numpy python3-venv
+          libprotobuf-dev protobuf-compiler libonnx-dev  # ONNX import/export (protobuf, the onnx.proto schema)
           clang libomp-dev)  # clang, libomp-dev: the fuzz targets (fuzz/run.sh)
 missing=()
 for p in "${packages[@]}"; do
