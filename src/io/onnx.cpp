@@ -122,15 +122,52 @@ const Tensor* local_tensor(const Module& m, const std::string& local) {
   return nullptr;
 }
 
-// A float tensor [batch, ...sample]; only the element type for an empty `sample` (the output).
+// A float tensor [batch, ...sample].
 void set_value_info(onnx::ValueInfoProto* v, const std::string& name, const Shape& sample) {
   v->set_name(name);
   onnx::TypeProto_Tensor* t = v->mutable_type()->mutable_tensor_type();
   t->set_elem_type(onnx::TensorProto::FLOAT);
-  if (sample.rank() == 0) return;
   onnx::TensorShapeProto* s = t->mutable_shape();
   s->add_dim()->set_dim_param("batch");
   for (int64_t d : sample.dims()) s->add_dim()->set_dim_value(d);
+}
+
+// The shape of one output sample of layer `m` for input samples of shape `in` (what Module::build
+// computes, without touching the model); nn::Error when the layer cannot take them.
+Shape output_shape(const std::string& name, const Module& m, const Shape& in) {
+  const std::string type = m.spec_name();
+  auto expect = [&](bool ok, const char* what) {
+    NN_CHECK(ok, "ONNX export: layer ", name, " (", m.type_name(), ") expects samples ", what, ", found ", in.str());
+  };
+  auto window = [&](int64_t c, Size2 k, Size2 s, Size2 p) {
+    expect(in.rank() == 3 && in[1] + 2 * p.h >= k.h && in[2] + 2 * p.w >= k.w, "[C, H, W] at least its kernel");
+    return Shape{c, (in[1] + 2 * p.h - k.h) / s.h + 1, (in[2] + 2 * p.w - k.w) / s.w + 1};
+  };
+  if (type == "linear") {
+    const auto& l = dynamic_cast<const Linear&>(m);
+    expect(in.rank() == 1 && in[0] == l.in_features(), ("[" + std::to_string(l.in_features()) + "]").c_str());
+    return Shape{l.out_features()};
+  }
+  if (type == "conv") {
+    const auto& c = dynamic_cast<const Conv2D&>(m);
+    expect(in.rank() == 3 && in[0] == c.in_channels(), ("[" + std::to_string(c.in_channels()) + ", H, W]").c_str());
+    return window(c.out_channels(), c.kernel_size(), c.stride(), c.padding());
+  }
+  if (type == "maxpool" || type == "avgpool") {
+    const auto& p = dynamic_cast<const Pool2D&>(m);
+    return window(in.rank() == 3 ? in[0] : 0, p.kernel_size(), p.stride(), p.padding());
+  }
+  if (type == "flatten") return Shape{in.numel()};
+  if (type == "batchnorm") {
+    const int64_t c = dynamic_cast<const BatchNorm&>(m).num_features();
+    expect((in.rank() == 1 || in.rank() == 3) && in[0] == c, "[C] or [C, H, W] of its features");
+  }
+  if (type == "layernorm") {
+    const int64_t f = dynamic_cast<const LayerNorm&>(m).normalized_shape();
+    expect(in.rank() >= 1 && in[in.rank() - 1] == f, "[..., F] of its features");
+  }
+  if (type == "softmax") expect(in.rank() == 1, "[C]");
+  return in;
 }
 
 // One layer as its ONNX node(s).
@@ -271,12 +308,14 @@ std::string onnx_model_bytes(const Module& model, const std::vector<int64_t>& in
     g.node("preprocess", scaler->op, {onnx_proto::kScalerFactor}, layers.empty() ? "output" : "/preprocess/output");
     put_scaler(metadata, options.scaler);
   }
+  Shape shape = sample;
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto& [name, m] = layers[i];
     export_layer(g, name, *m, i + 1 == layers.size() ? "output" : "/" + name + "/output");
+    shape = output_shape(name, *m, shape);
   }
   if (g.cur != "output") g.node("output", "Identity", {}, "output");
-  set_value_info(graph->add_output(), "output", Shape{});
+  set_value_info(graph->add_output(), "output", shape);
 
   metadata["nn.model_spec"] = to_json(spec).dump();
   metadata["nn.input_shape"] = json(input_shape).dump();

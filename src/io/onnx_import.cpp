@@ -30,7 +30,7 @@ namespace nn::io {
 
 std::vector<std::string> onnx_import_operators() {
   return {"AveragePool", "BatchNormalization", "Concat", "Constant", "Conv", "Dropout", "Flatten", "Gather",
-          "Gelu", "Gemm", "Identity", "LayerNormalization", "LeakyRelu", "MatMul (+ Add)", "MaxPool", "Relu",
+          "Gelu", "Gemm", "Identity", "LayerNormalization", "LeakyRelu", "MatMul (+ Add)", "MaxPool", "Pad (before AveragePool or Conv)", "Relu",
           "Reshape", "Shape", "Sigmoid", "Softmax", "Tanh", "Unsqueeze",
           "Div/Erf/Add/Mul/Pow/Tanh forming GELU"};
 }
@@ -125,6 +125,7 @@ void Importer::node() {
   NN_CHECK(node_->domain().empty() || node_->domain() == "ai.onnx", "operator domain '", node_->domain(),
            "' is not supported (nn reads the standard ONNX operators)");
   if (shape_node() || scaler_prefix() || elementwise_run()) return;
+  if (op == "Pad") return pad();
   static const std::vector<std::string> plain = {"AveragePool", "BatchNormalization", "Conv", "Dropout", "Flatten",
                                                  "Gelu", "Gemm", "Identity", "LayerNormalization", "LeakyRelu",
                                                  "MatMul", "MaxPool", "Relu", "Reshape", "Sigmoid", "Softmax", "Tanh"};

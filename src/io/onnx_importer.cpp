@@ -52,7 +52,7 @@ void Importer::window(const std::string& type) {
   const auto k = attr_ints(*node_, "kernel_shape", conv ? std::vector<int64_t>{w->dim(2), w->dim(3)}
                                                         : std::vector<int64_t>{});
   const auto s = attr_ints(*node_, "strides", {1, 1});
-  const auto p = attr_ints(*node_, "pads", {0, 0, 0, 0});
+  auto p = attr_ints(*node_, "pads", {0, 0, 0, 0});
   NN_CHECK(k.size() == 2 && s.size() == 2 && p.size() == 4, "expects a 2-D kernel_shape, strides and pads");
   NN_CHECK(!conv || (k[0] == w->dim(2) && k[1] == w->dim(3)), "kernel_shape differs from the weight's");
   NN_CHECK(p[0] == p[2] && p[1] == p[3], "asymmetric pads are not supported");
@@ -60,6 +60,9 @@ void Importer::window(const std::string& type) {
   for (int64_t v : p) NN_CHECK(v >= 0 && v <= kMaxSize, "pads: expected 0..", kMaxSize);
   NN_CHECK(type != "avgpool" || attr_int(*node_, "count_include_pad", 0) == 1 || (p[0] == 0 && p[1] == 0),
            "count_include_pad=0 with padding is not supported (nn divides by the kernel's size)");
+  p[0] += pad_h_;  // a Pad before it: zeros, which nn's padding is too
+  p[1] += pad_w_;
+  pad_h_ = pad_w_ = 0;
   NN_CHECK(shape_[1] + 2 * p[0] >= k[0] && shape_[2] + 2 * p[1] >= k[1], "the kernel is larger than the padded input ",
            shape_.str());
   const int64_t c = conv ? w->dim(0) : shape_[0];
@@ -129,6 +132,31 @@ void Importer::normalization(const std::string& op) {
   }
   const bool affine = !tensors.empty();
   add_layer("layernorm", {{"features", f}, {"eps", as_written(eps)}, {"elementwise_affine", affine}}, std::move(tensors));
+}
+
+// PyTorch writes AvgPool2d's padding as a Pad before the pool: zeros around H and W, folded into
+// the AveragePool or Conv that follows.
+void Importer::pad() {
+  check_attrs(*node_, {"mode"});
+  NN_CHECK(attr_string(*node_, "mode", "constant") == "constant", "only constant padding is supported");
+  check_input_is_cur();
+  NN_CHECK(node_->input_size() >= 2 && node_->input_size() <= 3 && node_->output_size() == 1,
+           "expects data, pads and an optional constant value");
+  if (node_->input_size() == 3 && !node_->input(2).empty()) {
+    const Tensor v = weight(2, "the constant value");
+    NN_CHECK(v.numel() == 1 && v.data()[0] == 0.0f, "only zero padding is supported");
+  }
+  const std::vector<int64_t> p = ints(node_->input(1));
+  NN_CHECK(shape_.rank() == 3 && p.size() == 8 && p[0] == 0 && p[1] == 0 && p[4] == 0 && p[5] == 0 && p[2] == p[6] &&
+               p[3] == p[7] && p[2] >= 0 && p[3] >= 0 && p[2] <= kMaxSize && p[3] <= kMaxSize,
+           "only the same zero padding before and after H and W of [N, C, H, W] is supported");
+  const onnx::NodeProto* next = at_ + 1 < g_.node_size() ? &g_.node(at_ + 1) : nullptr;
+  NN_CHECK(next && (next->op_type() == "AveragePool" || next->op_type() == "Conv") && next->input_size() > 0 &&
+               next->input(0) == node_->output(0),
+           "a Pad is supported right before an AveragePool or a Conv only (it becomes their padding)");
+  pad_h_ = p[2];
+  pad_w_ = p[3];
+  cur_ = node_->output(0);
 }
 
 // Shape, Gather, Unsqueeze, Concat, Constant: no layer, a value for later nodes.

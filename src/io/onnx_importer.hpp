@@ -43,6 +43,7 @@ class Importer {
   StateDict dict_;
   const onnx::NodeProto* node_ = nullptr;
   int at_ = 0;  // the node's index
+  int64_t pad_h_ = 0, pad_w_ = 0;  // a Pad's zeros, for the AveragePool or Conv right after it
 
   const onnx::TensorProto& constant(int input) const;
   Tensor weight(int input, const char* what) const;
@@ -52,6 +53,7 @@ class Importer {
   void linear(Tensor weight, std::optional<Tensor> bias);
   void window(const std::string& type);
   void normalization(const std::string& op);
+  void pad();
   bool shape_node();
   bool scaler_prefix();
   bool elementwise_run();
