@@ -260,6 +260,9 @@ LoadedModel Importer::run() {
       fail(where_, ": node '", name, "' (", op, ", #", index, "): ", e.what());
     }
   }
+  // A scaler the metadata names but the graph lacks would scale inputs twice elsewhere, or not at all here.
+  NN_CHECK(scaler_read_ || !metadata_.count(kScalerMetadataKey), where_, ": metadata '", kScalerMetadataKey,
+           "' records an input scaling that the graph does not start with (Sub, then Div or Mul)");
   NN_CHECK(cur_ == g_.output(0).name(), where_, ": the graph's output '", g_.output(0).name(),
            "' is not the end of its chain of layers ('", cur_, "')");
   LoadedModel out;

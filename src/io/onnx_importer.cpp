@@ -222,6 +222,7 @@ bool Importer::scaler_prefix() {
            "nn.preprocess records a scaler the graph's first nodes do not compute");
   cur_ = second.output(0);
   at_ = 1;
+  scaler_read_ = true;
   return true;
 }
 

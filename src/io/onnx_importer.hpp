@@ -44,6 +44,7 @@ class Importer {
   const onnx::NodeProto* node_ = nullptr;
   int at_ = 0;  // the node's index
   int64_t pad_h_ = 0, pad_w_ = 0;  // a Pad's zeros, for the AveragePool or Conv right after it
+  bool scaler_read_ = false;       // whether the graph began with the scaler "nn.preprocess" records
 
   const onnx::TensorProto& constant(int input) const;
   Tensor weight(int input, const char* what) const;
