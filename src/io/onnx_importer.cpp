@@ -67,7 +67,8 @@ void Importer::window(const std::string& type) {
            shape_.str());
   const int64_t c = conv ? w->dim(0) : shape_[0];
   shape_ = Shape{c, (shape_[1] + 2 * p[0] - k[0]) / s[0] + 1, (shape_[2] + 2 * p[1] - k[1]) / s[1] + 1};
-  json params = {{"kernel", {k[0], k[1]}}, {"stride", {s[0], s[1]}}, {"padding", {p[0], p[1]}}};
+  auto size2 = [](int64_t h, int64_t w) { return h == w ? json(h) : json::array({h, w}); };  // as specs write it
+  json params = {{"kernel", size2(k[0], k[1])}, {"stride", size2(s[0], s[1])}, {"padding", size2(p[0], p[1])}};
   Tensors tensors;
   if (conv) {
     const bool bias = node_->input_size() > 2 && !node_->input(2).empty();
