@@ -173,6 +173,14 @@ def case(tmp, name, spec, input_shape, seed):
     y_from_torch = os.path.join(tmp, f"{name}_torch_onnx.npy")
     run_nn("predict", torch_onnx, "--input", xin, "--output", y_from_torch, "--threads", "1")
     expect_close("nn predict (torch's export) vs torch", np.load(y_from_torch), y_torch)
+    if name == "readme_mlp":  # nn eval on an ONNX file: loss and accuracy as torch computes them
+        labels = rng.integers(0, 10, size=len(x))
+        yin = os.path.join(tmp, f"{name}_labels.npy")
+        np.save(yin, labels.astype(np.int64))
+        ours = json.loads(run_nn("eval", torch_onnx, "--data", f"npy:{xin},{yin}", "--json", "--threads", "1").stdout)
+        logits, yt = torch.from_numpy(y_torch), torch.from_numpy(labels)
+        expect_close("nn eval (torch's export): loss", ours["loss"], float(torch.nn.functional.cross_entropy(logits, yt)))
+        expect_close("nn eval (torch's export): accuracy", ours["accuracy"], float((logits.argmax(1) == yt).float().mean()))
 
 
 def view_flatten_case(tmp):
