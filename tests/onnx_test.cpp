@@ -186,6 +186,21 @@ TEST(OnnxLoader, BoundsNestingNodesAndOpsets) {
   EXPECT_HAS(load_error(proto), "opset 99 is not supported");
 }
 
+TEST(OnnxLoader, BoundsNamesAndWeightsUsedManyTimes) {
+  onnx::ModelProto proto = small_model();
+  proto.mutable_graph()->mutable_node(0)->set_name(std::string(5000, 'n'));
+  EXPECT_HAS(load_error(proto), "a node name of 5000 bytes (at most 1024)");
+
+  // One 1 MiB weight read by four layers: more weights than the file could hold twice.
+  nn::Sequential model(nn::Linear(512, 512), nn::Linear(512, 512), nn::Linear(512, 512), nn::Linear(512, 512));
+  ASSERT_TRUE(proto.ParseFromString(nn::io::onnx_model_bytes(model, {512})));
+  for (int i = 0; i < 4; ++i) proto.mutable_graph()->mutable_node(i)->set_input(1, "0.weight");
+  for (int i = 7; i >= 1; --i)
+    if (proto.graph().initializer(i).name().ends_with(".weight"))
+      proto.mutable_graph()->mutable_initializer()->DeleteSubrange(i, 1);
+  EXPECT_HAS(load_error(proto), "more than twice the file's size");
+}
+
 TEST(OnnxLoader, RefusesWhatIsNotAChainOfLayers) {
   onnx::ModelProto proto = small_model();
   *proto.mutable_graph()->add_input() = proto.graph().input(0);

@@ -54,6 +54,7 @@ using json = nlohmann::json;
 using namespace onnx_proto;
 constexpr int kMaxNesting = 32;         // protobuf message nesting (subgraphs in attributes)
 constexpr int kMaxEntries = 4096;       // initializers, metadata entries
+constexpr size_t kMaxName = 1024;       // bytes of a name (node, value, operator), so messages stay short
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -104,6 +105,9 @@ void Importer::check_input_is_cur() const {
 }
 
 void Importer::add_layer(const std::string& type, json params, Tensors tensors) {
+  for (const auto& [name, t] : tensors) used_ += static_cast<uint64_t>(t.numel()) * 4;
+  NN_CHECK(used_ <= budget_, "the layers' weights take more than twice the file's size (", used_,
+           " bytes): a weight used by many layers is not supported");
   const std::string index = std::to_string(spec_.layers.size());
   LayerSpec layer;
   layer.type = type;
@@ -220,11 +224,28 @@ void Importer::node() {
   }
 }
 
+void Importer::check_names() const {
+  auto check = [&](const std::string& name, const char* what) {
+    NN_CHECK(name.size() <= kMaxName, where_, ": a ", what, " name of ", name.size(), " bytes (at most ", kMaxName, ")");
+  };
+  for (const auto& n : g_.node()) {
+    check(n.name(), "node");
+    check(n.op_type(), "operator");
+    check(n.domain(), "domain");
+    for (const auto& v : n.input()) check(v, "value");
+    for (const auto& v : n.output()) check(v, "value");
+  }
+  for (const auto& t : g_.initializer()) check(t.name(), "tensor");
+  for (const auto& v : g_.input()) check(v.name(), "input");
+  for (const auto& v : g_.output()) check(v.name(), "output");
+}
+
 LoadedModel Importer::run() {
   NN_CHECK(g_.node_size() <= kMaxOnnxNodes, where_, ": the graph has ", g_.node_size(), " nodes, at most ",
            kMaxOnnxNodes);
   NN_CHECK(g_.initializer_size() <= kMaxEntries && g_.sparse_initializer_size() == 0, where_, ": the graph has ",
            g_.initializer_size(), " initializers (at most ", kMaxEntries, ") or sparse ones, which nn does not read");
+  check_names();
   for (const auto& t : g_.initializer()) consts_[t.name()] = &t;
   const onnx::ValueInfoProto* input = nullptr;  // the one input that is no initializer
   for (const auto& in : g_.input()) {
@@ -304,7 +325,7 @@ LoadedModel load_onnx_bytes(std::string_view bytes, std::string_view what) {
   NN_CHECK(proto.metadata_props_size() <= kMaxEntries, where, ": more than ", kMaxEntries, " metadata_props entries");
   std::map<std::string, std::string> metadata;
   for (const auto& e : proto.metadata_props()) metadata[e.key()] = e.value();
-  return onnx_proto::Importer(where, proto.graph(), std::move(metadata)).run();
+  return onnx_proto::Importer(where, proto.graph(), std::move(metadata), bytes.size()).run();
 }
 
 #endif  // NN_HAVE_ONNX

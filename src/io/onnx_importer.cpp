@@ -262,6 +262,9 @@ bool Importer::elementwise_run() {
       auto c = consts_.find(name);
       NN_CHECK(c != consts_.end(), "node '", n.name(), "' reads '", name, "', which is neither from '", cur_,
                "' nor a constant");
+      const auto& dims = c->second->dims();
+      NN_CHECK(std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d == 1; }), "node '", n.name(),
+               "': only single-value constants are supported");
       const Tensor t = float_tensor(*c->second);
       NN_CHECK(t.numel() == 1, "node '", n.name(), "': only single-value constants are supported, found ",
                t.shape().str());

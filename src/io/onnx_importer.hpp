@@ -27,8 +27,10 @@ using Tensors = std::vector<std::pair<std::string, Tensor>>;
 
 class Importer {
  public:
-  Importer(std::string where, const onnx::GraphProto& g, std::map<std::string, std::string> metadata)
-      : where_(std::move(where)), g_(g), metadata_(std::move(metadata)) {}
+  // `file_bytes`: the size of the file, which bounds the bytes of weights it may yield.
+  Importer(std::string where, const onnx::GraphProto& g, std::map<std::string, std::string> metadata,
+           uint64_t file_bytes)
+      : where_(std::move(where)), g_(g), metadata_(std::move(metadata)), budget_(2 * file_bytes + (1 << 20)) {}
   LoadedModel run();
 
  private:
@@ -45,6 +47,9 @@ class Importer {
   int at_ = 0;  // the node's index
   int64_t pad_h_ = 0, pad_w_ = 0;  // a Pad's zeros, for the AveragePool or Conv right after it
   bool scaler_read_ = false;       // whether the graph began with the scaler "nn.preprocess" records
+  uint64_t budget_;                // bytes the layers' tensors may take in all (a weight used twice counts twice)
+  uint64_t used_ = 0;
+  void check_names() const;
 
   const onnx::TensorProto& constant(int input) const;
   Tensor weight(int input, const char* what) const;
