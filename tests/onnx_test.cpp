@@ -174,6 +174,16 @@ TEST(OnnxLoader, BoundsNestingNodesAndOpsets) {
   }
   EXPECT_HAS(load_error(proto), "nested more than 32 deep");
 
+  // Two bytes on the wire per empty node, over a hundred in memory: counted before parsing.
+  std::string nodes;
+  for (int i = 0; i < (1 << 20) + 1; ++i) nodes += std::string("\x0a\x00", 2);
+  std::string graph = "\x3a";  // ModelProto.graph, length-delimited
+  for (uint64_t n = nodes.size(); ; n >>= 7) {
+    graph += static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+    if (n < 0x80) break;
+  }
+  EXPECT_HAS(error_of([&] { nn::io::load_onnx_bytes(graph + nodes, "m.onnx"); }), "more than 1048576 protobuf items");
+
   proto = small_model();
   for (int i = 0; i <= nn::io::kMaxOnnxNodes; ++i) {
     onnx::NodeProto* n = proto.mutable_graph()->add_node();

@@ -52,7 +52,6 @@ namespace {
 
 using json = nlohmann::json;
 using namespace onnx_proto;
-constexpr int kMaxNesting = 32;         // protobuf message nesting (subgraphs in attributes)
 constexpr int kMaxEntries = 4096;       // initializers, metadata entries
 constexpr size_t kMaxName = 1024;       // bytes of a name (node, value, operator), so messages stay short
 
@@ -310,6 +309,11 @@ LoadedModel Importer::run() {
 LoadedModel load_onnx_bytes(std::string_view bytes, std::string_view what) {
   const std::string where(what);
   NN_CHECK(bytes.size() <= kMaxOnnxBytes, where, ": ", bytes.size(), " bytes, more than the limit of ", kMaxOnnxBytes);
+  try {
+    check_wire(bytes);  // counts what parsing would allocate, first
+  } catch (const Error& e) {
+    fail(where, ": ", e.what());
+  }
   google::protobuf::io::ArrayInputStream stream(bytes.data(), static_cast<int>(bytes.size()));
   google::protobuf::io::CodedInputStream coded(&stream);
   coded.SetRecursionLimit(kMaxNesting);

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "nn/error.hpp"
 #include "nn/io/limits.hpp"
 
@@ -19,7 +22,83 @@ void check_inline(const onnx::TensorProto& t) {
   NN_CHECK(!t.has_segment(), tensor_name(t), " is segmented, which nn does not read");
 }
 
+// The messages of onnx.proto (IR 8) that hold other messages; kLeaf: one that holds none.
+enum Msg : int {
+  kLeaf, kModel, kGraph, kNode, kAttribute, kValueInfo, kTraining, kAnnotation, kTensor, kSparse, kShape, kType,
+  kTypeTensor, kTypeSequence, kTypeMap, kTypeOptional, kTypeSparse, kFunction, kNotMessage
+};
+
+// The message type of field `f` of `m` (kNotMessage: a scalar, string or bytes).
+Msg child(Msg m, uint32_t f) {
+  switch (m) {
+    case kModel: return f == 7 ? kGraph : f == 8 || f == 14 ? kLeaf : f == 20 ? kTraining : f == 25 ? kFunction : kNotMessage;
+    case kGraph: return f == 1 ? kNode : f == 5 ? kTensor : f == 15 ? kSparse : f >= 11 && f <= 13 ? kValueInfo
+                        : f == 14 ? kAnnotation : kNotMessage;
+    case kNode: return f == 5 ? kAttribute : kNotMessage;
+    case kAttribute: return f == 5 || f == 10 ? kTensor : f == 6 || f == 11 ? kGraph : f == 22 || f == 23 ? kSparse
+                            : f == 14 || f == 15 ? kType : kNotMessage;
+    case kValueInfo: return f == 2 ? kType : kNotMessage;
+    case kTraining: return f == 1 || f == 2 ? kGraph : f == 3 || f == 4 ? kLeaf : kNotMessage;
+    case kAnnotation: return f == 2 ? kLeaf : kNotMessage;
+    case kTensor: return f == 3 || f == 13 ? kLeaf : kNotMessage;
+    case kSparse: return f == 1 || f == 2 ? kTensor : kNotMessage;
+    case kShape: return f == 1 ? kLeaf : kNotMessage;
+    case kType: return f == 1 ? kTypeTensor : f == 4 ? kTypeSequence : f == 5 ? kTypeMap : f == 9 ? kTypeOptional
+                       : f == 8 ? kTypeSparse : kNotMessage;
+    case kTypeTensor: case kTypeSparse: return f == 2 ? kShape : kNotMessage;
+    case kTypeSequence: case kTypeOptional: return f == 1 ? kType : kNotMessage;
+    case kTypeMap: return f == 2 ? kType : kNotMessage;
+    case kFunction: return f == 7 ? kNode : f == 9 ? kLeaf : kNotMessage;
+    default: return kNotMessage;
+  }
+}
+
+// Packed repeated varints (dims, int32/int64/uint64 data, an attribute's ints): up to 8 bytes in
+// memory per byte on the wire, so each byte counts as an item.
+bool packed_varints(Msg m, uint32_t f) {
+  return (m == kTensor && (f == 1 || f == 5 || f == 7 || f == 11)) || (m == kAttribute && f == 8) ||
+         (m == kSparse && f == 3);
+}
+
+constexpr const char* kMalformed = "not an ONNX model (the protobuf data is malformed)";
+
+void scan(google::protobuf::io::CodedInputStream& in, Msg m, int depth, uint64_t& items) {
+  using google::protobuf::internal::WireFormatLite;
+  NN_CHECK(depth <= kMaxNesting, "not an ONNX model (messages nested more than ", kMaxNesting, " deep)");
+  for (;;) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return;  // the end of this message (or a zero tag, which the caller finds unconsumed)
+    NN_CHECK(++items <= kMaxItems, "more than ", kMaxItems, " protobuf items (nodes, fields, values)");
+    const uint32_t field = tag >> 3;
+    if ((tag & 7) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      NN_CHECK(WireFormatLite::SkipField(&in, tag), kMalformed);
+      continue;
+    }
+    uint32_t length = 0;
+    NN_CHECK(in.ReadVarint32(&length), kMalformed);
+    const Msg c = child(m, field);
+    if (c == kNotMessage) {
+      if (packed_varints(m, field)) NN_CHECK((items += length) <= kMaxItems, "more than ", kMaxItems, " protobuf items");
+      NN_CHECK(in.Skip(static_cast<int>(length)), kMalformed);
+      continue;
+    }
+    const auto limit = in.PushLimit(static_cast<int>(length));
+    scan(in, c, depth + 1, items);
+    NN_CHECK(in.ConsumedEntireMessage(), kMalformed);
+    in.PopLimit(limit);
+  }
+}
+
 }  // namespace
+
+void check_wire(std::string_view bytes) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(kMaxNesting);  // groups, which SkipField walks
+  uint64_t items = 0;
+  scan(in, kModel, 0, items);
+  NN_CHECK(in.ConsumedEntireMessage(), kMalformed);
+}
 
 Tensor float_tensor(const onnx::TensorProto& t) {
   check_inline(t);

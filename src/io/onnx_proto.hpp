@@ -20,6 +20,16 @@ namespace nn::io::onnx_proto {
 // The elements of an int64 tensor that describes a shape or axes (a scalar or at most 8 values).
 inline constexpr int64_t kMaxShapeValues = 8;
 
+// The most protobuf items (fields, repeated elements, bytes of packed varints) a file may hold, and
+// the deepest nesting of messages. Protobuf's objects are far larger than their wire form (an empty
+// NodeProto is 2 bytes on the wire and over 100 in memory), so the wire is counted before parsing.
+inline constexpr uint64_t kMaxItems = uint64_t{1} << 20;
+inline constexpr int kMaxNesting = 32;
+
+// Walks the wire format of a ModelProto with the schema's message fields, counting items; nn::Error
+// "more than ... items", "nested more than 32 deep" or "malformed" before anything is allocated.
+void check_wire(std::string_view bytes);
+
 // A float32 tensor of at most 4 dimensions, its data inside the file (raw_data or float_data).
 Tensor float_tensor(const onnx::TensorProto& t);
 // An int64 scalar or vector of at most kMaxShapeValues values.
