@@ -322,6 +322,22 @@ def hostile_cases(tmp, mm_model):
                         helper.make_node("Relu", ["input"], ["output"], name="r2")], []), path)
     expect_refused(tmp, "not a chain", path, "chains of layers")
 
+    # A FIFO where a model is expected is refused at once (never read: it would block); a FIFO at an
+    # output path is refused, never written through.
+    fifo = os.path.join(tmp, "fifo.onnx")
+    os.mkfifo(fifo)
+    expect_refused(tmp, "a FIFO", fifo, "FIFO")
+    fifo_out = os.path.join(tmp, "fifo_out.safetensors")
+    os.mkfifo(fifo_out)
+    r = run_nn("import", good, "--out", fifo_out, ok=False)
+    assert r.returncode == 1 and "FIFO" in r.stderr, r.stderr
+    fifo_onnx = os.path.join(tmp, "fifo_out.onnx")
+    os.mkfifo(fifo_onnx)
+    r = run_nn("export", os.path.join(tmp, "linear.safetensors"), "--onnx", fifo_onnx, "--model", "linear:5",
+               "--input-shape", "6", ok=False)
+    assert r.returncode == 1 and "FIFO" in r.stderr, r.stderr
+    print(f"  export to a FIFO: {r.stderr.strip()}")
+
     # Export refuses what it cannot write, and leaves nothing behind.
     out = os.path.join(tmp, "not_written.onnx")
     r = run_nn("export", os.path.join(tmp, "missing.safetensors"), "--onnx", out, ok=False)
