@@ -43,10 +43,10 @@ struct NN_API OnnxExportOptions {
 /// Whether this build of nn has ONNX support (it needs protobuf at build time).
 NN_API bool onnx_available();
 
-/// The ONNX operators export_onnx writes, sorted.
+/// The ONNX operators export_onnx writes for layers, sorted (a scaler adds Sub and Div or Mul).
 NN_API std::vector<std::string> onnx_export_operators();
 
-/// The ONNX operators load_onnx reads, sorted.
+/// The ONNX operators load_onnx reads, as its error messages list them.
 NN_API std::vector<std::string> onnx_import_operators();
 
 /// Serialises `model` (a Sequential, or a composite whose children are registry layers) for samples
@@ -65,9 +65,9 @@ NN_API void export_onnx(const Module& model, const std::vector<int64_t>& input_s
 
 /// Builds a model from an ONNX file: a chain of supported operators from one input [batch, ...] to
 /// one output, weights from initializers or Constant nodes (float32; int64 for shapes). The
-/// file is read up to kMaxOnnxBytes, protobuf nesting is bounded, every tensor's size is checked
-/// before anything is allocated, external data is refused, and the model is built completely or
-/// not at all. nn::Error naming the file, and the node and its operator (with the supported
+/// file is read up to kMaxOnnxBytes, its protobuf items are counted (at most 2^20) and their
+/// nesting bounded (32) before it is parsed, every tensor's size is checked before anything is
+/// allocated, external data is refused, and the model is built completely or not at all. nn::Error naming the file, and the node and its operator (with the supported
 /// list) for what nn cannot run. PyTorch's decomposed GELU (Div, Erf, Add, Mul or the tanh form)
 /// is recognised by evaluating the run of element-wise nodes. The result is in evaluation mode;
 /// `metadata` holds the file's metadata_props, `spec` the layers built. A scaler that export_onnx
