@@ -252,7 +252,12 @@ def scaled_case(tmp):
         onnx.checker.check_model(onnx.load(exported), full_check=True)
         print(f"  nn train --scale {scale}: ops {[n.op_type for n in onnx.load(exported).graph.node]}")
         expect_close("onnxruntime (raw inputs) vs nn predict (scaled model)", ort_run(exported, x), np.load(yout))
-        # ... and nn reads its scaler back from the graph and the metadata.
+        # ... and nn reads its scaler back from the graph and the metadata, for the ONNX file itself
+        run_nn("predict", exported, "--input", xin, "--output", yout + ".onnx.npy", "--threads", "1")
+        assert np.array_equal(np.load(yout + ".onnx.npy"), np.load(yout)), "nn predict on the scaled ONNX file differs"
+        info = run_nn("info", exported).stdout
+        assert "ONNX model" in info and "nn.preprocess" not in info, info
+        # ... and for the model file `nn import` writes.
         back = os.path.join(tmp, f"scaled_{scale}_back.safetensors")
         run_nn("import", exported, "--out", back)
         run_nn("predict", back, "--input", xin, "--output", yout + ".back.npy", "--threads", "1")

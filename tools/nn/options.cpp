@@ -336,7 +336,7 @@ void add_import_options(CLI::App& sub, ImportOptions& o) {
 }
 
 void add_info_options(CLI::App& sub, InfoOptions& o) {
-  sub.add_option("MODEL", o.model_path, "Model or checkpoint file")->required();
+  sub.add_option("MODEL", o.model_path, "Model or checkpoint file, or an ONNX file (.onnx)")->required();
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {

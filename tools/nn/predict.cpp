@@ -17,7 +17,9 @@ namespace nn::cli {
 io::ScaledModel load_for_inference(const std::string& path, const std::string& spec, const std::string& input_shape) {
   if (path.ends_with(".onnx")) {
     NN_CHECK(spec.empty(), path, ": --model is for plain state dicts; an ONNX file carries its architecture");
-    return {io::load_onnx(path), {}};
+    io::LoadedModel loaded = io::load_onnx(path);
+    data::Scaler scaler = io::scaler_from_metadata(loaded.metadata, path);  // nn's export: the graph's first nodes
+    return {std::move(loaded), std::move(scaler)};
   }
   if (spec.empty()) return io::load_with_scaler(path);
   return {io::load_model_with_spec(path, io::resolve_model_spec(spec), io::parse_input_shape(input_shape)).loaded, {}};
