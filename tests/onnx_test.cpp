@@ -211,6 +211,34 @@ TEST(OnnxLoader, BoundsNamesAndWeightsUsedManyTimes) {
   EXPECT_HAS(load_error(proto), "more than twice the file's size");
 }
 
+TEST(OnnxLoader, ReadsAWeightThroughAnIdentityAndAConstantNode) {
+  nn::Sequential model(nn::Linear(4, 3));
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromString(nn::io::onnx_model_bytes(model, {4})));
+  auto* graph = proto.mutable_graph();
+  // The bias as a Constant node, the weight through an Identity, both before the Gemm.
+  onnx::NodeProto gemm = graph->node(0);
+  graph->clear_node();
+  onnx::NodeProto* c = graph->add_node();
+  c->set_op_type("Constant");
+  c->add_output("b");
+  onnx::AttributeProto* value = c->add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  *value->mutable_t() = graph->initializer(1);
+  onnx::NodeProto* id = graph->add_node();
+  id->set_op_type("Identity");
+  id->add_input("0.weight");
+  id->add_output("w");
+  gemm.set_input(1, "w");
+  gemm.set_input(2, "b");
+  *graph->add_node() = gemm;
+  graph->mutable_initializer()->DeleteSubrange(1, 1);
+  const nn::io::LoadedModel loaded = nn::io::load_onnx_bytes(proto.SerializeAsString());
+  EXPECT_EQ(nn::io::to_compact(loaded.spec), "linear:3");
+  expect_same_weights(model, *loaded.model);
+}
+
 TEST(OnnxLoader, RefusesWhatIsNotAChainOfLayers) {
   onnx::ModelProto proto = small_model();
   *proto.mutable_graph()->add_input() = proto.graph().input(0);

@@ -160,7 +160,7 @@ void Importer::pad() {
   cur_ = node_->output(0);
 }
 
-// Shape, Gather, Unsqueeze, Concat, Constant: no layer, a value for later nodes.
+// Shape, Gather, Unsqueeze, Concat, Constant, Identity of a constant: no layer, a value for later nodes.
 bool Importer::shape_node() {
   const std::string& op = node_->op_type();
   if (op == "Constant") {
@@ -169,6 +169,10 @@ bool Importer::shape_node() {
     NN_CHECK(a && a->type() == onnx::AttributeProto::TENSOR && node_->output_size() == 1,
              "expects a tensor 'value' and one output");
     consts_[node_->output(0)] = &a->t();
+    return true;
+  }
+  if (op == "Identity" && node_->input_size() == 1 && node_->output_size() == 1 && consts_.count(node_->input(0))) {
+    consts_[node_->output(0)] = consts_.at(node_->input(0));  // PyTorch's alias of a shared weight
     return true;
   }
   if (op != "Shape" && op != "Gather" && op != "Unsqueeze" && op != "Concat") return false;
