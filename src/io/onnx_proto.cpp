@@ -2,6 +2,8 @@
 #include "onnx_proto.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -75,7 +77,7 @@ void scan(google::protobuf::io::CodedInputStream& in, Msg m, int depth, uint64_t
       continue;
     }
     uint32_t length = 0;
-    NN_CHECK(in.ReadVarint32(&length), kMalformed);
+    NN_CHECK(in.ReadVarint32(&length) && length <= static_cast<uint32_t>(INT32_MAX), kMalformed);
     const Msg c = child(m, field);
     if (c == kNotMessage) {
       if (packed_varints(m, field)) NN_CHECK((items += length) <= kMaxItems, "more than ", kMaxItems, " protobuf items");
