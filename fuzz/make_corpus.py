@@ -200,6 +200,75 @@ def from_nn(nn):
                                                                               "model_mlp.safetensors"), "rb").read())
 
 
+# ---- ONNX ------------------------------------------------------------------------------------------
+
+def varint(n):
+    out = b""
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def field(number, payload):
+    """A length-delimited protobuf field."""
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def onnx_seeds(nn):
+    """Hand-encoded malformed files; with --nn, nn's exports of tiny models (and their broken
+    copies); with torch importable, PyTorch's exports (Pad, Shape + Reshape, decomposed GELU)."""
+    t = "onnx"
+    # ModelProto.graph (7) > GraphProto.node (1) > NodeProto.attribute (5) > AttributeProto.g (6) > ...
+    deep = b""
+    for _ in range(60):
+        deep = field(1, field(5, field(6, deep)))
+    put(t, "deep_nesting.onnx", field(7, deep))
+    put(t, "empty.onnx", b"")
+    put(t, "bad_varint.onnx", b"\x3a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff")
+    put(t, "graph_only.onnx", field(7, field(2, b"g")))
+    if not nn:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, spec, data, scale in (("mlp", "linear:4,tanh,linear:2", "xor", "none"),
+                                        ("mlp_scaled", "linear:3,gelu,layernorm,leakyrelu,linear:2", "xor", "standard"),
+                                        ("bn", "linear:3,batchnorm,relu,dropout:0.2,linear:2,softmax", "xor", "minmax")):
+            model, out = os.path.join(tmp, name + ".safetensors"), os.path.join(tmp, name + ".onnx")
+            r = subprocess.run([nn, "train", "--data", data, "--model", spec, "--epochs", "1", "--seed", "1",
+                                "--scale", scale, "--quiet", "--save", model], capture_output=True, text=True)
+            r2 = r.returncode == 0 and subprocess.run([nn, "export", model, "--onnx", out], capture_output=True)
+            if not r2 or r2.returncode != 0:
+                print("make_corpus: nn train/export failed, skipping", name, r.stderr.strip())
+                continue
+            data = open(out, "rb").read()
+            put(t, name + ".onnx", data)
+            put(t, "truncated_" + name + ".onnx", data[: len(data) // 2])
+            put(t, "flipped_" + name + ".onnx", data[:40] + bytes([data[40] ^ 0x55]) + data[41:])
+        try:
+            import torch
+        except ImportError:
+            print("make_corpus: no torch, skipping PyTorch's ONNX exports")
+            return
+        torch.manual_seed(0)
+
+        class View(torch.nn.Module):
+            def forward(self, x):
+                return x.view(x.size(0), -1)
+
+        models = {"torch_cnn": (torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, 1, 1), torch.nn.BatchNorm2d(2),
+                                                    torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.AvgPool2d(2, 1, 1),
+                                                    View(), torch.nn.Linear(2 * 4 * 4, 2)), (1, 1, 6, 6)),
+                  "torch_gelu": (torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.GELU(),
+                                                     torch.nn.GELU(approximate="tanh"), torch.nn.Flatten(),
+                                                     torch.nn.Linear(4, 2)), (1, 3))}
+        for name, (model, shape) in models.items():
+            path = os.path.join(tmp, name + ".onnx")
+            torch.onnx.export(model.eval(), torch.zeros(*shape), path, opset_version=17, input_names=["input"],
+                              output_names=["output"], dynamic_axes={"input": {0: "batch"}})
+            put(t, name + ".onnx", open(path, "rb").read())
+
+
 def checkpoint_seeds():
     t = "checkpoint"
     meta = {"format": "nn.checkpoint", "format_version": "1", "settings": "{}", "settings_hash": "0",
@@ -223,6 +292,7 @@ def main():
     checkpoint_seeds()
     if args.nn:
         from_nn(args.nn)
+    onnx_seeds(args.nn)
     for target in sorted(os.listdir(CORPUS)):
         print("%-16s %d files" % (target, len(os.listdir(os.path.join(CORPUS, target)))))
 

@@ -5,6 +5,7 @@
 # which makes its own venv under the build folder for the one package Debian lacks (safetensors).
 # python3-dev and python3-venv serve the Python package (python/): its headers, and the venv the
 # release configure step makes for nanobind, scikit-build-core, numpy and pytest (tests/python/).
+# the ONNX test (interop.onnx) adds onnx and onnxruntime from PyPI to a venv of its own.
 # Usage: scripts/setup.sh [preset...]   (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config python3 libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
           libgtest-dev libgmock-dev libbenchmark-dev libpng-dev dataset-fashion-mnist chromium tmux
           python3-torch python3-numpy python3-venv python3-dev
+          libprotobuf-dev protobuf-compiler libonnx-dev  # ONNX import/export (protobuf, the onnx.proto schema)
           clang libomp-dev   # clang, libomp-dev: the fuzz targets (fuzz/run.sh)
           doxygen            # the API reference and its warning check (docs/Doxyfile)
           libopenmpi-dev openmpi-bin)  # data-parallel training (NN_MPI, mpirun; the dist.mpi test)

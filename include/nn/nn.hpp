@@ -23,6 +23,7 @@
 #include "nn/io/layer_registry.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/io/model_spec.hpp"
+#include "nn/io/onnx.hpp"
 #include "nn/io/safetensors.hpp"
 #include "nn/io/state_binding.hpp"
 #include "nn/io/state_dict_model.hpp"

@@ -14,6 +14,10 @@ import subprocess
 import sys
 
 SAFETENSORS = "safetensors"
+# What a script may ask for besides safetensors (enter(argv, packages)): pip name -> module name.
+# NumPy stays Debian's (torch 1.13 is built against NumPy 1): pip may not replace it with NumPy 2.
+MODULES = {"safetensors": "safetensors", "onnx": "onnx", "onnxruntime": "onnxruntime"}
+PIN = ["numpy<2"]
 
 
 def in_ci():
@@ -33,25 +37,27 @@ def _has_module(python, module):
     return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
 
 
-def _ensure_venv(venv):
+def _ensure_venv(venv, packages=(SAFETENSORS,)):
     python = os.path.join(venv, "bin", "python")
     if not os.path.exists(python):
         print(f"interop venv: creating {venv} (--system-site-packages) with {sys.executable}", flush=True)
         r = subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], capture_output=True, text=True)
         if r.returncode != 0:
             unavailable(f"interop venv: python3 -m venv {venv} failed (is python3-venv installed?): {r.stderr.strip()}")
-    if not _has_module(python, SAFETENSORS):
-        print(f"interop venv: pip install {SAFETENSORS} into {venv}", flush=True)
-        r = subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", SAFETENSORS],
+    missing = [p for p in packages if not _has_module(python, MODULES[p])]
+    if missing:
+        print(f"interop venv: pip install {' '.join(missing)} into {venv}", flush=True)
+        r = subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *missing, *PIN],
                            capture_output=True, text=True)
-        if r.returncode != 0 or not _has_module(python, SAFETENSORS):
-            unavailable(f"interop venv: pip install {SAFETENSORS} failed: {(r.stderr or r.stdout).strip()}")
+        if r.returncode != 0 or not all(_has_module(python, MODULES[p]) for p in missing):
+            unavailable(f"interop venv: pip install {' '.join(missing)} failed: {(r.stderr or r.stdout).strip()}")
     return python
 
 
-def enter(argv):
+def enter(argv, packages=(SAFETENSORS,)):
     """Returns argv without `--venv DIR`; when DIR is given and this is not DIR's Python, creates the
-    venv if needed and replaces this process with the same script run by DIR's Python."""
+    venv if needed (with `packages` pip-installed) and replaces this process with the same script
+    run by DIR's Python."""
     if "--venv" not in argv:
         return argv
     i = argv.index("--venv")
@@ -62,7 +68,7 @@ def enter(argv):
     rest = argv[:i] + argv[i + 2:]
     if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return rest
-    python = _ensure_venv(venv)
+    python = _ensure_venv(venv, packages)
     sys.stdout.flush()
     os.execv(python, [python, os.path.abspath(rest[0]), *rest[1:]])
     return rest  # not reached

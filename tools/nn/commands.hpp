@@ -21,6 +21,8 @@ int run_classic(const TrainOptions& o);  // classic.cpp: --model perceptron | ad
 int run_eval(const EvalOptions& o);      // eval.cpp
 int run_predict(const PredictOptions& o);  // predict.cpp
 int run_info(const InfoOptions& o);      // info.cpp
+int run_export(const ExportOptions& o);  // export.cpp: `nn export MODEL --onnx OUT.onnx`
+int run_import(const ImportOptions& o);  // import.cpp: `nn import MODEL.onnx --out M.safetensors`
 int run_report(const ReportOptions& o);  // report.cpp: `nn report RUN_DIR`
 
 bool is_classic(const std::string& model);
@@ -32,8 +34,9 @@ int report_classic_folder(const std::filesystem::path& dir, const std::filesyste
 // The metadata `nn train` saves with a model besides its scaler: the data spec, the loss, the
 // version and the class names (train.cpp).
 std::map<std::string, std::string> model_metadata(const TrainOptions& o, const data::Dataset& train);
-// A model to run (predict.cpp): an nn model file with its scaler, or, with a spec, a plain state
-// dict (PyTorch's) of those layers, unscaled.
+// A model to run (predict.cpp): an nn model file with its scaler, an ONNX file (.onnx; its scaler,
+// if nn exported it, is part of the graph), or, with a spec, a plain state dict (PyTorch's) of
+// those layers, unscaled.
 io::ScaledModel load_for_inference(const std::string& path, const std::string& spec, const std::string& input_shape);
 // The loss a saved model trained with ("nn.loss"; cross-entropy when the file does not say).
 std::string saved_loss(const std::map<std::string, std::string>& metadata);

@@ -1,4 +1,5 @@
-// `nn info FILE`: a saved model's layers and parameters, or where a checkpoint's training stands.
+// `nn info FILE`: a saved model's (or an ONNX file's) layers and parameters, or where a
+// checkpoint's training stands.
 #include <cstdio>
 #include <string>
 
@@ -43,10 +44,14 @@ int checkpoint_info(const std::string& path) {
 
 int run_info(const InfoOptions& o) {
   const std::string& path = o.model_path;
-  if (io::is_checkpoint_file(path)) return checkpoint_info(path);
-  io::ScaledModel m = io::load_with_scaler(path);
+  const bool onnx = path.ends_with(".onnx");
+  if (!onnx && io::is_checkpoint_file(path)) return checkpoint_info(path);
+  io::ScaledModel m = load_for_inference(path, "", "");
   auto& model = *m.model.model;
-  std::printf("%s: nn model, format version %d\n", path.c_str(), m.model.format_version);
+  if (onnx)
+    std::printf("%s: ONNX model, read as %s\n", path.c_str(), io::to_compact(m.model.spec).c_str());
+  else
+    std::printf("%s: nn model, format version %d\n", path.c_str(), m.model.format_version);
   std::printf("input: %s per sample\n", m.model.input_shape.str().c_str());
   std::printf("%s\n", model.repr().c_str());
   std::printf("%-14s %-18s %12s\n", "layer", "parameter", "count");

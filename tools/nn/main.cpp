@@ -1,4 +1,4 @@
-// The nn command: train, eval, predict, info and report. Parses the command line into the options
+// The nn command: train, eval, predict, info, report, export and import. Parses the command line into the options
 // of one subcommand and runs it; errors become one line on stderr (exit 1, 2 for usage errors).
 #include <CLI/CLI.hpp>
 
@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   PredictOptions predict_options;
   InfoOptions info_options;
   ReportOptions report_options;
+  ExportOptions export_options;
+  ImportOptions import_options;
   auto* train = app.add_subcommand("train", "Train a model and report its accuracy (`mpirun -np N nn train ...`: on N processes)");
   add_train_options(*train, train_options);
   auto* eval = app.add_subcommand("eval", "Evaluate a saved model: loss, accuracy, per-class metrics");
@@ -75,6 +77,11 @@ int main(int argc, char** argv) {
   auto* report =
       app.add_subcommand("report", "Write report.html (curves, confusion matrix, pictures) for a run folder");
   add_report_options(*report, report_options);
+  auto* exp = app.add_subcommand("export", "Write a saved model as ONNX (for onnxruntime, TensorRT, browsers)");
+  add_export_options(*exp, export_options);
+  auto* imp = app.add_subcommand("import", "Read an ONNX model (e.g. from PyTorch) and save it as an nn model file");
+  add_import_options(*imp, import_options);
+
   // The data specs are listed where data is read (set after the subcommands, which would inherit it).
   app.footer(data_spec_help());
   train->footer(data_spec_help());
@@ -140,6 +147,8 @@ int main(int argc, char** argv) {
     if (*predict) return run_predict(predict_options);
     if (*info) return run_info(info_options);
     if (*report) return run_report(report_options);
+    if (*exp) return run_export(export_options);
+    if (*imp) return run_import(import_options);
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
     std::fprintf(stderr, "nn: error: out of memory: the data or the model does not fit in this machine's memory\n");

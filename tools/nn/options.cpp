@@ -309,7 +309,7 @@ void add_state_dict_options(CLI::App& sub, std::string& spec, std::string& input
 }
 
 void add_eval_options(CLI::App& sub, EvalOptions& o) {
-  sub.add_option("MODEL", o.model_path, "Model file written by nn train --save")->required();
+  sub.add_option("MODEL", o.model_path, "Model file written by nn train --save, or an ONNX file (.onnx)")->required();
   add_data(sub, o.data, o.data_dir, "Data spec");
   sub.add_flag("--json", o.as_json, "Print one JSON object");
   add_threads(sub, o.threads);
@@ -317,7 +317,7 @@ void add_eval_options(CLI::App& sub, EvalOptions& o) {
 }
 
 void add_predict_options(CLI::App& sub, PredictOptions& o) {
-  sub.add_option("MODEL", o.model_path, "Model file")->required();
+  sub.add_option("MODEL", o.model_path, "Model file, or an ONNX file (.onnx)")->required();
   sub.add_option("--input", o.input, "Samples: .npy [N, ...], .csv (features only, one row each) or IDX images (*idx3-ubyte[.gz])")
       ->required();
   sub.add_option("--output", o.output,
@@ -326,8 +326,22 @@ void add_predict_options(CLI::App& sub, PredictOptions& o) {
   add_state_dict_options(sub, o.spec, o.input_shape);
 }
 
+void add_export_options(CLI::App& sub, ExportOptions& o) {
+  sub.add_option("MODEL", o.model_path, "Model file written by nn train --save (or a state dict with --model)")
+      ->required();
+  sub.add_option("--onnx", o.onnx, "Write the model as ONNX to this file")->required();
+  sub.add_option("--model", o.spec, "MODEL is a plain state dict (e.g. saved by PyTorch) of these layers");
+  sub.add_option("--input-shape", o.input_shape,
+                 "One sample's shape, e.g. 1,28,28 (default: the one the model file records)");
+}
+
+void add_import_options(CLI::App& sub, ImportOptions& o) {
+  sub.add_option("MODEL", o.model_path, "ONNX file (e.g. from torch.onnx.export)")->required();
+  sub.add_option("--out", o.out, "Write the model as an nn model file (.safetensors)")->required();
+}
+
 void add_info_options(CLI::App& sub, InfoOptions& o) {
-  sub.add_option("MODEL", o.model_path, "Model or checkpoint file")->required();
+  sub.add_option("MODEL", o.model_path, "Model or checkpoint file, or an ONNX file (.onnx)")->required();
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {

@@ -94,6 +94,18 @@ struct PredictOptions {
   int threads = 0;
 };
 
+struct ExportOptions {
+  std::string model_path;
+  std::string onnx;         // --onnx OUT.onnx
+  std::string spec;         // as EvalOptions
+  std::string input_shape;  // --input-shape: one sample's shape (default: the model file's)
+};
+
+struct ImportOptions {
+  std::string model_path;  // an ONNX file
+  std::string out;         // --out M.safetensors
+};
+
 struct InfoOptions {
   std::string model_path;
 };
@@ -107,6 +119,8 @@ struct ReportOptions {
 void add_train_options(CLI::App& sub, TrainOptions& o);
 void add_eval_options(CLI::App& sub, EvalOptions& o);
 void add_predict_options(CLI::App& sub, PredictOptions& o);
+void add_export_options(CLI::App& sub, ExportOptions& o);
+void add_import_options(CLI::App& sub, ImportOptions& o);
 void add_info_options(CLI::App& sub, InfoOptions& o);
 void add_report_options(CLI::App& sub, ReportOptions& o);
 

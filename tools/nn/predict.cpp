@@ -15,6 +15,7 @@
 #include "nn/io/atomic_file.hpp"
 #include "nn/error.hpp"
 #include "nn/io/model_scaler.hpp"
+#include "nn/io/onnx.hpp"
 #include "nn/io/state_dict_model.hpp"
 #include "nn/threads.hpp"
 #include "nn/train/predict.hpp"
@@ -22,6 +23,12 @@
 namespace nn::cli {
 
 io::ScaledModel load_for_inference(const std::string& path, const std::string& spec, const std::string& input_shape) {
+  if (path.ends_with(".onnx")) {
+    NN_CHECK(spec.empty(), path, ": --model is for plain state dicts; an ONNX file carries its architecture");
+    io::LoadedModel loaded = io::load_onnx(path);
+    data::Scaler scaler = io::scaler_from_metadata(loaded.metadata, path);  // nn's export: the graph's first nodes
+    return {std::move(loaded), std::move(scaler)};
+  }
   if (spec.empty()) return io::load_with_scaler(path);
   return {io::load_model_with_spec(path, io::resolve_model_spec(spec), io::parse_input_shape(input_shape)).loaded, {}};
 }
