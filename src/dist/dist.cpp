@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nn/error.hpp"
+#include "check_mpi.hpp"
 
 #if NN_HAVE_MPI
 #include <mpi.h>
@@ -32,13 +33,7 @@ int env_int(const char* name) {
 }
 
 #if NN_HAVE_MPI
-void check_mpi(int rc, const char* what) {
-  if (rc == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int len = 0;
-  MPI_Error_string(rc, text, &len);
-  fail("MPI: ", what, " failed on rank ", g_rank, " of ", g_size, ": ", std::string(text, static_cast<size_t>(len)));
-}
+void check_mpi(int rc, const char* what) { detail::check_mpi(rc, what, "", g_rank, g_size); }
 
 // Times a collective into g_comm_seconds.
 class CommTimer {

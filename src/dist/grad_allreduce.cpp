@@ -7,6 +7,7 @@
 
 #include "nn/dist/dist.hpp"
 #include "nn/error.hpp"
+#include "check_mpi.hpp"
 
 #if NN_HAVE_MPI
 #include <mpi.h>
@@ -18,12 +19,7 @@ namespace {
 
 #if NN_HAVE_MPI
 void check_mpi(int rc, const char* what) {
-  if (rc == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int len = 0;
-  MPI_Error_string(rc, text, &len);
-  fail("MPI: ", what, " failed in the gradient all-reduce on rank ", rank(), " of ", size(), ": ",
-       std::string(text, static_cast<size_t>(len)));
+  detail::check_mpi(rc, what, " in the gradient all-reduce", rank(), size());
 }
 #endif
 
