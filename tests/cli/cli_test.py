@@ -139,6 +139,13 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("2 outputs", r.stderr)
         self.assertIn("3 classes", r.stderr)
+        # Too wide as well: one output per class, or one output for two classes.
+        r = run("train", "--data", "blobs:centers=3", "--model", "linear:5", "--epochs", "1", "--quiet")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("5 outputs", r.stderr)
+        self.assertIn("expected 3 outputs", r.stderr)
+        r = run("train", "--data", "blobs", "--model", "linear:1", "--loss", "bce-logits", "--epochs", "1", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     # ---- good runs -------------------------------------------------------------------------------
 

@@ -222,9 +222,11 @@ int run_train(const TrainOptions& options) {
   if (train.is_classification()) {
     const int64_t outputs = output_width(*model, train);
     const bool binary_single = outputs == 1 && train.num_classes() <= 2;
-    NN_CHECK(binary_single || outputs >= train.num_classes(), "model: the last layer has ", outputs,
+    // One output per class (or a single output for two classes): more outputs than classes would
+    // train scores for classes the data never has, fewer could not represent them.
+    NN_CHECK(binary_single || outputs == train.num_classes(), "model: the last layer has ", outputs,
              " outputs but ", train.name, " has ", train.num_classes(), " classes (labels 0..", train.num_classes() - 1,
-             ")");
+             "); expected ", train.num_classes(), train.num_classes() <= 2 ? " or 1" : "", " outputs");
   }
   model->set_input_grad(false);  // no gradient for the data itself
   auto optimizer = make_optimizer(a, model->parameters());
