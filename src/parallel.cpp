@@ -80,8 +80,10 @@ class Pool {
   }
 
  private:
-  // Claims and runs items of generation gen until none is left.
-  void work(uint32_t gen, void (*fn)(void*, int64_t), void* ctx, int64_t n) {
+  // Claims and runs items of generation gen until none is left. noexcept: an item must not throw
+  // (parallel_for's contract), and one that does ends the program, as an exception leaving an
+  // OpenMP region did, instead of returning while workers still run items of the caller's loop.
+  void work(uint32_t gen, void (*fn)(void*, int64_t), void* ctx, int64_t n) noexcept {
     uint64_t c = claim_.load(std::memory_order_relaxed);
     for (;;) {
       if ((c >> 32) != gen || static_cast<int64_t>(c & 0xffffffffu) >= n) return;
