@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <string>
 
+#include "nn/parallel.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #ifdef NN_HAVE_CBLAS
 #include <cblas.h>
 #endif
@@ -74,6 +80,27 @@ void gemm_small(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha
   }
 }
 
+// Sets OpenMP's thread count of the calling thread to 1 for a scope, and back after it.
+class OneBlasThread {
+ public:
+  OneBlasThread() {
+#ifdef _OPENMP
+    saved_ = omp_get_max_threads();
+    if (saved_ != 1) omp_set_num_threads(1);
+#endif
+  }
+  ~OneBlasThread() {
+#ifdef _OPENMP
+    if (saved_ != 1) omp_set_num_threads(saved_);
+#endif
+  }
+  OneBlasThread(const OneBlasThread&) = delete;
+  OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+ private:
+  [[maybe_unused]] int saved_ = 1;
+};
+
 }  // namespace
 
 void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
@@ -82,6 +109,10 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
   if (K == 0 || alpha == 0.0f) return scale(M, N, beta, C, ldc);
   if (M * N * K <= kSmallGemm) return gemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #ifdef NN_HAVE_CBLAS
+  // Every BLAS call runs on one thread (nn splits big products below): OpenBLAS's OpenMP build
+  // takes its thread count from OpenMP's, at every call, so it is 1 for the call's duration.
+  int threads = threads_for(M * N * K, kMinGemmPerThread);  // read before the guard below
+  const OneBlasThread one_blas_thread;
   const auto i32 = [](int64_t v) { return static_cast<int>(v); };
   // A single row or column is a matrix-vector product: GEMV streams the matrix once, where GEMM
   // would pack it first (at 1x128x784, 6 us against 44 us).
@@ -107,9 +138,29 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
       cblas_sgemv(CblasRowMajor, CblasTrans, i32(K), i32(M), alpha, A, i32(lda), B, i32(inc_b), beta, C, i32(ldc));
     return;
   }
-  cblas_sgemm(CblasRowMajor, ta == Trans::Yes ? CblasTrans : CblasNoTrans,
-              tb == Trans::Yes ? CblasTrans : CblasNoTrans, i32(M), i32(N), i32(K), alpha, A, i32(lda), B,
-              i32(ldb), beta, C, i32(ldc));
+  const auto sgemm = [&](int64_t m, int64_t n, const float* a, const float* b, float* c) {
+    const OneBlasThread one_thread_here;  // on a worker too: its OpenMP count is the default
+    cblas_sgemm(CblasRowMajor, ta == Trans::Yes ? CblasTrans : CblasNoTrans,
+                tb == Trans::Yes ? CblasTrans : CblasNoTrans, i32(m), i32(n), i32(K), alpha, a, i32(lda), b,
+                i32(ldb), beta, c, i32(ldc));
+  };
+  // The BLAS runs on one thread; nn splits a product itself, and only one big enough for every thread to get kMinGemmPerThread multiply-adds (see docs/performance.md,
+  // "Busy machines"). Each block of C is an independent one-thread GEMM over the whole K, so an
+  // element is computed the same way whatever the split.
+  constexpr int64_t kAlign = 16;  // blocks of whole register tiles
+  const bool by_rows = M >= N;
+  const int64_t len = by_rows ? M : N;
+  threads = static_cast<int>(std::min<int64_t>(threads, len / kAlign));
+  if (threads <= 1) return sgemm(M, N, A, B, C);
+  const int64_t per = (len / kAlign + threads - 1) / threads * kAlign;
+  parallel_for(threads, threads, [&](int64_t t) {
+    const int64_t lo = std::min(len, t * per), hi = t == threads - 1 ? len : std::min(len, lo + per);
+    if (lo >= hi) return;
+    if (by_rows)
+      sgemm(hi - lo, N, A + (ta == Trans::No ? lo * lda : lo), B, C + lo * ldc);
+    else
+      sgemm(M, hi - lo, A, B + (tb == Trans::No ? lo : lo * ldb), C + lo);
+  });
 #else
   gemm_portable(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
