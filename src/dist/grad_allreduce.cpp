@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "nn/dist/dist.hpp"
 #include "nn/error.hpp"
@@ -16,6 +17,20 @@
 namespace nn::dist {
 
 namespace {
+
+// Walks the flat range [begin, begin + count) of the parameters laid end to end (offsets: their
+// prefix sums), calling f(parameter index, offset in it, offset in the range, length) per piece.
+template <class F>
+void for_each_segment(const std::vector<int64_t>& offsets, int64_t begin, int64_t count, F&& f) {
+  auto it = std::upper_bound(offsets.begin(), offsets.end(), begin);
+  size_t i = static_cast<size_t>(it - offsets.begin()) - 1;
+  for (int64_t done = 0; done < count; ++i) {
+    const int64_t at = begin + done - offsets[i];
+    const int64_t n = std::min(count - done, offsets[i + 1] - offsets[i] - at);
+    f(i, at, done, n);
+    done += n;
+  }
+}
 
 #if NN_HAVE_MPI
 void check_mpi(int rc, const char* what) {
@@ -54,12 +69,7 @@ void GradientAllReduce::layout() {
 
 // Copies the flat range [begin, begin + count) of the gradients into the bucket, times scale.
 void GradientAllReduce::pack(int64_t begin, int64_t count, float scale) {
-  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), begin);
-  size_t i = static_cast<size_t>(it - offsets_.begin()) - 1;
-  int64_t done = 0;
-  while (done < count) {
-    const int64_t at = begin + done - offsets_[i];
-    const int64_t n = std::min(count - done, offsets_[i + 1] - offsets_[i] - at);
+  for_each_segment(offsets_, begin, count, [&](size_t i, int64_t at, int64_t done, int64_t n) {
     const float* g = params_[i]->grad.data() + at;
     float* b = bucket_.data() + done;
     if (scale == 0.0f) {
@@ -67,22 +77,13 @@ void GradientAllReduce::pack(int64_t begin, int64_t count, float scale) {
     } else {
       for (int64_t k = 0; k < n; ++k) b[k] = g[k] * scale;
     }
-    done += n;
-    ++i;
-  }
+  });
 }
 
 void GradientAllReduce::unpack(int64_t begin, int64_t count) {
-  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), begin);
-  size_t i = static_cast<size_t>(it - offsets_.begin()) - 1;
-  int64_t done = 0;
-  while (done < count) {
-    const int64_t at = begin + done - offsets_[i];
-    const int64_t n = std::min(count - done, offsets_[i + 1] - offsets_[i] - at);
+  for_each_segment(offsets_, begin, count, [&](size_t i, int64_t at, int64_t done, int64_t n) {
     std::memcpy(params_[i]->grad.data() + at, bucket_.data() + done, static_cast<size_t>(n) * sizeof(float));
-    done += n;
-    ++i;
-  }
+  });
 }
 
 void GradientAllReduce::all_reduce(int64_t local_samples, int64_t global_samples, std::span<double> stats) {
