@@ -111,6 +111,54 @@ TEST(Optimizers, ZeroGradAndDeferredParameters) {
   EXPECT_EQ(adam.step_count(), 1);
 }
 
+TEST(Optimizers, ZeroGradInStepMatchesStepThenZeroGradBitForBit) {
+  // Large enough for the update to run in parallel chunks; three steps, so momentum and Adam's
+  // moments carry over. The fused run's weights equal the plain run's bit for bit, and its
+  // gradients are zero after every step.
+  const int64_t n = 300001;
+  auto run = [&](const std::function<std::unique_ptr<nn::Optimizer>(std::vector<nn::Parameter*>)>& make, bool fused) {
+    nn::Parameter p{"w", nn::Tensor(nn::Shape{n}), nn::Tensor(nn::Shape{n})};
+    for (int64_t i = 0; i < n; ++i) p.data[i] = std::sin(0.001f * static_cast<float>(i));
+    auto opt = make({&p});
+    EXPECT_EQ(opt->set_zero_grad_in_step(fused), fused);
+    EXPECT_EQ(opt->zero_grad_in_step(), fused);
+    for (int step = 0; step < 3; ++step) {
+      if (!fused) opt->zero_grad();
+      for (int64_t i = 0; i < n; ++i) p.grad[i] += 0.5f * p.data[i] - 0.01f * static_cast<float>(i % 7);
+      opt->step();
+      if (fused) {
+        int64_t nonzero = 0;
+        for (float g : p.grad.span()) nonzero += g != 0.0f ? 1 : 0;
+        EXPECT_EQ(nonzero, 0) << opt->type_name() << " step " << step;
+      }
+    }
+    return p.data.to_vector();
+  };
+  const std::vector<std::function<std::unique_ptr<nn::Optimizer>(std::vector<nn::Parameter*>)>> makers = {
+      maker<nn::SGD>(nn::SGDOptions{.lr = 0.1f, .weight_decay = 0.01f}),
+      maker<nn::SGD>(nn::SGDOptions{.lr = 0.1f, .momentum = 0.9f}),
+      maker<nn::SGD>(nn::SGDOptions{.lr = 0.05f, .momentum = 0.9f, .nesterov = true}),
+      maker<nn::Adam>(nn::AdamOptions{.lr = 0.01f, .weight_decay = 0.1f}),
+      maker<nn::Adam>(nn::AdamOptions{.lr = 0.01f, .amsgrad = true}),
+      maker<nn::AdamW>(nn::AdamWOptions{.lr = 0.01f})};
+  for (const auto& make : makers) EXPECT_EQ(run(make, true), run(make, false));
+}
+
+TEST(Optimizers, ZeroGradInStepIsRefusedByAnOptimizerThatCannot) {
+  // A subclass that does not say it zeroes the gradients keeps the setting off, so the Trainer
+  // keeps calling zero_grad() for it.
+  struct Plain : nn::Optimizer {
+    using nn::Optimizer::Optimizer;
+    void step() override {}
+    std::string type_name() const override { return "Plain"; }
+    std::vector<nn::Tensor*> state(size_t) override { return {}; }
+  };
+  nn::Parameter p{"w", nn::Tensor(nn::Shape{1}), nn::Tensor(nn::Shape{1})};
+  Plain plain({&p}, 0.1f);
+  EXPECT_FALSE(plain.set_zero_grad_in_step(true));
+  EXPECT_FALSE(plain.zero_grad_in_step());
+}
+
 TEST(Optimizers, RejectBadSettings) {
   nn::Parameter p{"w", nn::Tensor(nn::Shape{1}), nn::Tensor(nn::Shape{1})};
   EXPECT_THROW(nn::SGD({&p}, {.lr = -1.0f}), nn::Error);

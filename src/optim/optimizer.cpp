@@ -81,35 +81,60 @@ namespace {
 
 // The update loops, one per case so that each is a branch-free loop the compiler vectorises; every
 // element is updated on its own, so the result does not depend on how the loop is split.
-void sgd_plain(float* __restrict w, const float* __restrict g, int64_t n, float lr, float wd) {
-  for (int64_t j = 0; j < n; ++j) w[j] -= lr * (g[j] + wd * w[j]);
+// With Zero, each gradient is set to zero as it is read (Optimizer::set_zero_grad_in_step). GCC
+// would split those stores out of the loop into a memset, a second pass over the gradient: the
+// kernels ask it not to.
+#if defined(__GNUC__) && !defined(__clang__)
+#define NN_ONE_PASS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NN_ONE_PASS
+#endif
+
+template <bool Zero>
+NN_ONE_PASS void sgd_plain(float* __restrict w, float* __restrict g, int64_t n, float lr, float wd) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float gj = g[j];
+    if (Zero) g[j] = 0.0f;
+    w[j] -= lr * (gj + wd * w[j]);
+  }
 }
 
-template <bool First, bool Nesterov>
-void sgd_momentum(float* __restrict w, const float* __restrict g, float* __restrict b, int64_t n, float lr,
+template <bool First, bool Nesterov, bool Zero>
+NN_ONE_PASS void sgd_momentum(float* __restrict w, float* __restrict g, float* __restrict b, int64_t n, float lr,
                   float mu, float damp, float wd) {
   for (int64_t j = 0; j < n; ++j) {
     const float gj = g[j] + wd * w[j];
+    if (Zero) g[j] = 0.0f;
     const float bj = First ? gj : mu * b[j] + (1.0f - damp) * gj;
     b[j] = bj;
     w[j] -= lr * (Nesterov ? gj + mu * bj : bj);
   }
 }
 
+using SgdMomentumKernel = void (*)(float*, float*, float*, int64_t, float, float, float, float);
+// The kernel for (first step, Nesterov, zero the gradient).
+SgdMomentumKernel sgd_momentum_kernel(bool first, bool nesterov, bool zero) {
+  static constexpr SgdMomentumKernel kernels[8] = {
+      &sgd_momentum<false, false, false>, &sgd_momentum<false, false, true>, &sgd_momentum<false, true, false>,
+      &sgd_momentum<false, true, true>,   &sgd_momentum<true, false, false>, &sgd_momentum<true, false, true>,
+      &sgd_momentum<true, true, false>,   &sgd_momentum<true, true, true>};
+  return kernels[(first ? 4 : 0) + (nesterov ? 2 : 0) + (zero ? 1 : 0)];
+}
+
 }  // namespace
 
 void SGD::step() {
   const float lr = lr_, mu = options_.momentum, wd = options_.weight_decay, damp = options_.dampening;
-  const bool nesterov = options_.nesterov;
+  const bool nesterov = options_.nesterov, zero = zero_grad_in_step_;
   std::atomic<bool> finite{true};
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     float* w = p.data.data();
-    const float* g = p.grad.data();
+    float* g = p.grad.data();
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
       parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) {
-        sgd_plain(w + lo, g + lo, hi - lo, lr, wd);
+        (zero ? &sgd_plain<true> : &sgd_plain<false>)(w + lo, g + lo, hi - lo, lr, wd);
         if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
       });
       continue;
@@ -117,9 +142,8 @@ void SGD::step() {
     const bool first = !(momentum_[i].defined() && momentum_[i].shape() == p.data.shape());
     ensure_like(momentum_[i], p);
     float* b = momentum_[i].data();
+    const SgdMomentumKernel kernel = sgd_momentum_kernel(first, nesterov, zero);
     parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
-      const auto kernel = first ? (nesterov ? &sgd_momentum<true, true> : &sgd_momentum<true, false>)
-                                : (nesterov ? &sgd_momentum<false, true> : &sgd_momentum<false, false>);
       kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
       if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
     });
@@ -160,12 +184,13 @@ std::vector<Tensor*> Adam::state(size_t i) {
 
 namespace {
 
-template <bool Decoupled, bool Amsgrad>
-void adam_update(float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v,
+template <bool Decoupled, bool Amsgrad, bool Zero>
+NN_ONE_PASS void adam_update(float* __restrict w, float* __restrict g, float* __restrict m, float* __restrict v,
                  float* __restrict vmax, int64_t n, float lr, float b1, float b2, float eps, float wd,
                  float step_size, float sqrt_bc2) {
   for (int64_t j = 0; j < n; ++j) {
     float gj = g[j];
+    if (Zero) g[j] = 0.0f;
     float wj = w[j];
     if (Decoupled)
       wj *= 1.0f - lr * wd;
@@ -183,6 +208,17 @@ void adam_update(float* __restrict w, const float* __restrict g, float* __restri
   }
 }
 
+using AdamKernel = void (*)(float*, float*, float*, float*, float*, int64_t, float, float, float, float, float,
+                            float, float);
+// The kernel for (decoupled weight decay, AMSGrad, zero the gradient).
+AdamKernel adam_kernel(bool decoupled, bool amsgrad, bool zero) {
+  static constexpr AdamKernel kernels[8] = {
+      &adam_update<false, false, false>, &adam_update<false, false, true>, &adam_update<false, true, false>,
+      &adam_update<false, true, true>,   &adam_update<true, false, false>, &adam_update<true, false, true>,
+      &adam_update<true, true, false>,   &adam_update<true, true, true>};
+  return kernels[(decoupled ? 4 : 0) + (amsgrad ? 2 : 0) + (zero ? 1 : 0)];
+}
+
 }  // namespace
 
 void Adam::step() {
@@ -193,7 +229,8 @@ void Adam::step() {
   const float step_size = static_cast<float>(lr_ / bc1);
   const float sqrt_bc2 = static_cast<float>(std::sqrt(bc2));
   const float lr = lr_;
-  const bool decoupled = decoupled_, amsgrad = options_.amsgrad;
+  const bool amsgrad = options_.amsgrad;
+  const AdamKernel kernel = adam_kernel(decoupled_, amsgrad, zero_grad_in_step_);
   std::atomic<bool> finite{true};
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
@@ -201,13 +238,11 @@ void Adam::step() {
     ensure_like(v_[i], p);
     if (amsgrad) ensure_like(vmax_[i], p);
     float* w = p.data.data();
-    const float* g = p.grad.data();
+    float* g = p.grad.data();
     float* m = m_[i].data();
     float* v = v_[i].data();
     float* vmax = amsgrad ? vmax_[i].data() : nullptr;
     parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
-      const auto kernel = decoupled ? (amsgrad ? &adam_update<true, true> : &adam_update<true, false>)
-                                    : (amsgrad ? &adam_update<false, true> : &adam_update<false, false>);
       kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,
              sqrt_bc2);
       if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);

@@ -54,6 +54,25 @@ class InputGradGuard {
   bool was_;
 };
 
+// The optimizer's step zeroes the gradients it reads, when it can, for the fit (one pass over the
+// gradients instead of two); the gradients are zeroed once before the first batch. The fit's
+// zero_grad() calls are left to an optimizer that cannot (zeroing() false).
+class ZeroGradInStep {
+ public:
+  explicit ZeroGradInStep(Optimizer& opt) : opt_(opt), was_(opt.zero_grad_in_step()) {
+    on_ = opt_.set_zero_grad_in_step(true);
+    if (on_) opt_.zero_grad();
+  }
+  ~ZeroGradInStep() { opt_.set_zero_grad_in_step(was_); }
+  ZeroGradInStep(const ZeroGradInStep&) = delete;
+  ZeroGradInStep& operator=(const ZeroGradInStep&) = delete;
+  bool zeroing() const { return on_; }
+
+ private:
+  Optimizer& opt_;
+  bool was_, on_;
+};
+
 // The predicted class of row i of out ([B, C] or [B, 1]), as predict_classes() defines it.
 inline int32_t predicted_class(const float* row, int64_t c, float threshold) {
   if (c == 1) return row[0] >= threshold ? 1 : 0;
@@ -122,11 +141,12 @@ struct ShardStep {
   bool stop;  // some rank's callbacks asked to stop after the batch before this one
 };
 ShardStep shard_step(Module& model, Loss& loss, Optimizer& optimizer, data::DataLoader& loader, int64_t b,
-                     bool classification, float threshold, dist::GradientAllReduce& sync, bool stop_pending) {
+                     bool classification, float threshold, dist::GradientAllReduce& sync, bool stop_pending,
+                     bool zero_grad) {
   const int64_t global = loader.batch_samples(b);
   const auto batch = loader.batch(b, dist::rank(), dist::size());
   std::array<double, 3> sums{0.0, 0.0, stop_pending ? 1.0 : 0.0};
-  optimizer.zero_grad();
+  if (zero_grad) optimizer.zero_grad();
   if (batch.size > 0) {
     const Tensor& out = model.forward(batch.x);
     const float l = batch_loss(loss, out, batch, classification);
@@ -226,6 +246,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   const float threshold = options.prediction.threshold_for(loss);
   if (scheduler != nullptr) scheduler->set_epoch(options.start_epoch);
   InputGradGuard input_grad(model);
+  const ZeroGradInStep zero_in_step(optimizer);
   if (!model.is_training()) model.train(true);
 
   const TrainBegin begin{model, optimizer, scheduler, options.epochs, options.start_epoch, options.start_batch,
@@ -267,7 +288,8 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
       int64_t batch_size = 0;
       if (sync_ != nullptr) {  // data-parallel: the reduced loss is checked, the same on every rank
         const ShardStep st =
-            shard_step(model, loss, optimizer, loader, b, classification, threshold, *sync_, stop_pending);
+            shard_step(model, loss, optimizer, loader, b, classification, threshold, *sync_, stop_pending,
+                       !zero_in_step.zeroing());
         if (st.stop) {  // every rank stops after the batch before, as one process would have
           stopped = true;
           break;
@@ -283,7 +305,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
         check_loss(l);
         batch_size = batch.size;
         if (classification) totals.correct += count_correct(out, batch.labels, threshold, nullptr);
-        optimizer.zero_grad();
+        if (!zero_in_step.zeroing()) optimizer.zero_grad();
         model.backward(loss.backward());
       }
       if (options.clip_grad_norm > 0.0f) clip_grad_norm_(optimizer.params(), options.clip_grad_norm);

@@ -43,6 +43,19 @@ class NN_API Optimizer {
   virtual void step() = 0;
   /// Sets every parameter's gradient to zero.
   void zero_grad();
+  /// Asks step() to also set every gradient to zero in the pass that reads it, which is what a
+  /// zero_grad() right after the step would do, without a second pass over the gradients (the
+  /// Trainer turns it on for a fit). Off by default. Returns whether the optimizer does it: SGD,
+  /// Adam and AdamW do; for an optimizer that does not (can_zero_grad_in_step() false) the setting
+  /// stays off and the caller keeps calling zero_grad().
+  bool set_zero_grad_in_step(bool on) {
+    zero_grad_in_step_ = on && can_zero_grad_in_step();
+    return zero_grad_in_step_;
+  }
+  /// Whether step() sets the gradients to zero (see set_zero_grad_in_step()).
+  bool zero_grad_in_step() const { return zero_grad_in_step_; }
+  /// Whether this optimizer's step() honours set_zero_grad_in_step(true); false unless a subclass says so.
+  virtual bool can_zero_grad_in_step() const { return false; }
 
   float lr() const { return lr_; }  ///< the learning rate the next step() uses
   /// Sets the learning rate for the following steps (what a Scheduler does each epoch).
@@ -78,6 +91,7 @@ class NN_API Optimizer {
   float initial_lr_;                ///< the learning rate given at construction
   int64_t steps_ = 0;               ///< step() calls so far
   bool last_step_finite_ = true;    ///< what last_step_finite() returns; step() sets it
+  bool zero_grad_in_step_ = false;  ///< step() zeroes the gradients it reads (set_zero_grad_in_step())
 };
 
 /// The settings of nn::SGD.
@@ -102,6 +116,7 @@ class NN_API SGD : public Optimizer {
   std::string type_name() const override { return "SGD"; }
   nlohmann::json settings() const override;  ///< lr, momentum, dampening, weight_decay, nesterov
   std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }  ///< the momentum buffer b
+  bool can_zero_grad_in_step() const override { return true; }  ///< step() can zero the gradients
   const SGDOptions& options() const { return options_; }  ///< the options it was built with
 
  private:
@@ -130,6 +145,7 @@ class NN_API Adam : public Optimizer {
   std::string type_name() const override { return decoupled_ ? "AdamW" : "Adam"; }
   nlohmann::json settings() const override;  ///< lr, beta1, beta2, eps, weight_decay, amsgrad
   std::vector<Tensor*> state(size_t i) override;  ///< m and v, and the running max of v with amsgrad
+  bool can_zero_grad_in_step() const override { return true; }  ///< step() can zero the gradients
   const AdamOptions& options() const { return options_; }  ///< the options it was built with
 
  protected:
