@@ -90,28 +90,40 @@ namespace {
 #define NN_ONE_PASS
 #endif
 
+// 1 when x is NaN or infinite: the kernels OR it over the weights they write and return whether
+// every one was finite (Optimizer::last_step_finite), in the same pass.
+inline uint32_t non_finite(float x) { return (std::bit_cast<uint32_t>(x) & 0x7f800000u) == 0x7f800000u ? 1u : 0u; }
+
 template <bool Zero>
-NN_ONE_PASS void sgd_plain(float* __restrict w, float* __restrict g, int64_t n, float lr, float wd) {
+NN_ONE_PASS bool sgd_plain(float* __restrict w, float* __restrict g, int64_t n, float lr, float wd) {
+  uint32_t bad = 0;
   for (int64_t j = 0; j < n; ++j) {
     const float gj = g[j];
     if (Zero) g[j] = 0.0f;
-    w[j] -= lr * (gj + wd * w[j]);
+    const float wj = w[j] - lr * (gj + wd * w[j]);
+    w[j] = wj;
+    bad |= non_finite(wj);
   }
+  return bad == 0;
 }
 
 template <bool First, bool Nesterov, bool Zero>
-NN_ONE_PASS void sgd_momentum(float* __restrict w, float* __restrict g, float* __restrict b, int64_t n, float lr,
-                  float mu, float damp, float wd) {
+NN_ONE_PASS bool sgd_momentum(float* __restrict w, float* __restrict g, float* __restrict b, int64_t n, float lr,
+                              float mu, float damp, float wd) {
+  uint32_t bad = 0;
   for (int64_t j = 0; j < n; ++j) {
     const float gj = g[j] + wd * w[j];
     if (Zero) g[j] = 0.0f;
     const float bj = First ? gj : mu * b[j] + (1.0f - damp) * gj;
     b[j] = bj;
-    w[j] -= lr * (Nesterov ? gj + mu * bj : bj);
+    const float wj = w[j] - lr * (Nesterov ? gj + mu * bj : bj);
+    w[j] = wj;
+    bad |= non_finite(wj);
   }
+  return bad == 0;
 }
 
-using SgdMomentumKernel = void (*)(float*, float*, float*, int64_t, float, float, float, float);
+using SgdMomentumKernel = bool (*)(float*, float*, float*, int64_t, float, float, float, float);
 // The kernel for (first step, Nesterov, zero the gradient).
 SgdMomentumKernel sgd_momentum_kernel(bool first, bool nesterov, bool zero) {
   static constexpr SgdMomentumKernel kernels[8] = {
@@ -134,8 +146,8 @@ void SGD::step() {
     const int64_t n = p.data.numel();
     if (mu == 0.0f) {
       parallel_chunks(n, 3, [&](int64_t lo, int64_t hi) {
-        (zero ? &sgd_plain<true> : &sgd_plain<false>)(w + lo, g + lo, hi - lo, lr, wd);
-        if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
+        if (!(zero ? &sgd_plain<true> : &sgd_plain<false>)(w + lo, g + lo, hi - lo, lr, wd))
+          finite.store(false, std::memory_order_relaxed);
       });
       continue;
     }
@@ -144,8 +156,7 @@ void SGD::step() {
     float* b = momentum_[i].data();
     const SgdMomentumKernel kernel = sgd_momentum_kernel(first, nesterov, zero);
     parallel_chunks(n, 5, [&](int64_t lo, int64_t hi) {
-      kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd);
-      if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
+      if (!kernel(w + lo, g + lo, b + lo, hi - lo, lr, mu, damp, wd)) finite.store(false, std::memory_order_relaxed);
     });
   }
   last_step_finite_ = finite.load();
@@ -185,9 +196,10 @@ std::vector<Tensor*> Adam::state(size_t i) {
 namespace {
 
 template <bool Decoupled, bool Amsgrad, bool Zero>
-NN_ONE_PASS void adam_update(float* __restrict w, float* __restrict g, float* __restrict m, float* __restrict v,
-                 float* __restrict vmax, int64_t n, float lr, float b1, float b2, float eps, float wd,
-                 float step_size, float sqrt_bc2) {
+NN_ONE_PASS bool adam_update(float* __restrict w, float* __restrict g, float* __restrict m, float* __restrict v,
+                             float* __restrict vmax, int64_t n, float lr, float b1, float b2, float eps, float wd,
+                             float step_size, float sqrt_bc2) {
+  uint32_t bad = 0;
   for (int64_t j = 0; j < n; ++j) {
     float gj = g[j];
     if (Zero) g[j] = 0.0f;
@@ -204,11 +216,14 @@ NN_ONE_PASS void adam_update(float* __restrict w, float* __restrict g, float* __
       vj = std::max(vmax[j], vj);
       vmax[j] = vj;
     }
-    w[j] = wj - step_size * mj / (std::sqrt(vj) / sqrt_bc2 + eps);
+    const float wn = wj - step_size * mj / (std::sqrt(vj) / sqrt_bc2 + eps);
+    w[j] = wn;
+    bad |= non_finite(wn);
   }
+  return bad == 0;
 }
 
-using AdamKernel = void (*)(float*, float*, float*, float*, float*, int64_t, float, float, float, float, float,
+using AdamKernel = bool (*)(float*, float*, float*, float*, float*, int64_t, float, float, float, float, float,
                             float, float);
 // The kernel for (decoupled weight decay, AMSGrad, zero the gradient).
 AdamKernel adam_kernel(bool decoupled, bool amsgrad, bool zero) {
@@ -243,9 +258,9 @@ void Adam::step() {
     float* v = v_[i].data();
     float* vmax = amsgrad ? vmax_[i].data() : nullptr;
     parallel_chunks(p.data.numel(), amsgrad ? 6 : 5, [&](int64_t lo, int64_t hi) {
-      kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd, step_size,
-             sqrt_bc2);
-      if (!all_finite(w + lo, hi - lo)) finite.store(false, std::memory_order_relaxed);
+      if (!kernel(w + lo, g + lo, m + lo, v + lo, amsgrad ? vmax + lo : nullptr, hi - lo, lr, b1, b2, eps, wd,
+                  step_size, sqrt_bc2))
+        finite.store(false, std::memory_order_relaxed);
     });
   }
   last_step_finite_ = finite.load();
