@@ -1,8 +1,9 @@
 // MaxPool2D, AvgPool2D and Flatten: forward by hand, PyTorch's padding semantics, gradient checks
-// (max pooling on distinct values, away from ties), shape errors and printing.
+// (max pooling on distinct values, away from ties), shape errors and printing, and the pool fused with a ReLU.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -10,8 +11,10 @@
 
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
+#include "nn/layers/activation.hpp"
 #include "nn/layers/flatten.hpp"
 #include "nn/layers/pool.hpp"
+#include "nn/layers/sequential.hpp"
 #include "nn/random.hpp"
 
 #include "support/support.hpp"
@@ -241,3 +244,52 @@ TEST(Flatten, ReshapesForwardAndBack) {
 }
 
 }  // namespace
+
+// A Sequential runs a ReLU right before or after a MaxPool2D as one fused pass
+// (MaxPool2D::forward_relu / backward_relu); its output and input gradient must equal the two
+// layers run one by one, bit for bit: on ties, zeros of either sign, NaN and infinities, with the
+// 2x2 vector path (8 and 4 lanes, odd sizes) and the general loop (overlapping, padded windows).
+TEST(MaxPool2D, FusedWithReluInSequentialEqualsTheLayersOneByOne) {
+  struct Case {
+    nn::Size2 kernel, stride, padding;
+    int64_t h, w;
+  };
+  const Case cases[] = {{2, 2, 0, 28, 28}, {2, 2, 0, 9, 11}, {2, 2, 0, 8, 9}, {3, 1, 1, 7, 6}, {3, 2, 0, 9, 9}};
+  for (const Case& c : cases) {
+    for (const bool relu_first : {true, false}) {
+      nn::Rng rng(7);
+      nn::Tensor x(nn::Shape{3, 2, c.h, c.w}), dy;
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        // Few distinct values (ties), both signs, some exact zeros and special values.
+        const uint64_t r = rng.next_u64() % 16;
+        x[i] = r == 0 ? -0.0f : r == 1 ? NAN : r == 2 ? INFINITY : r == 3 ? -INFINITY
+                                                                : static_cast<float>(static_cast<int>(r) - 9) * 0.5f;
+      }
+      auto make = [&] {
+        auto seq = std::make_shared<nn::Sequential>();
+        if (relu_first) seq->add(nn::ReLU());
+        seq->add(nn::MaxPool2D(c.kernel, c.stride, c.padding));
+        if (!relu_first) seq->add(nn::ReLU());
+        return seq;
+      };
+      auto fused = make(), plain = make();
+      const nn::Tensor& y = fused->forward(x);
+      // The same layers, one by one.
+      const nn::Tensor& y1 = (*plain)[0].forward(x);
+      const nn::Tensor& y2 = (*plain)[1].forward(y1);
+      ASSERT_EQ(y.shape(), y2.shape());
+      dy = nn::Tensor(y.shape());
+      for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = static_cast<float>(rng.next_u64() % 7) - 3.0f;
+      auto bits = [](const nn::Tensor& t) {
+        std::vector<uint32_t> b;
+        for (float v : t.span()) b.push_back(std::bit_cast<uint32_t>(v));
+        return b;
+      };
+      EXPECT_EQ(bits(y), bits(y2)) << c.h << "x" << c.w << " relu_first " << relu_first;
+      const nn::Tensor& dx = fused->backward(dy);
+      const nn::Tensor& d1 = (*plain)[1].backward(dy);
+      const nn::Tensor& d0 = (*plain)[0].backward(d1);
+      EXPECT_EQ(bits(dx), bits(d0)) << c.h << "x" << c.w << " relu_first " << relu_first;
+    }
+  }
+}

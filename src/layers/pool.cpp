@@ -67,6 +67,21 @@ const Tensor& MaxPool2D::backward(const Tensor& dy) {
   return dx_;
 }
 
+const Tensor& MaxPool2D::forward_relu(const Tensor& x, bool relu_first) {
+  const int64_t planes = prepare_forward(x);
+  argmax_.resize(static_cast<size_t>(y_.numel()));
+  ops::max_pool2d_relu_forward(x.data(), planes, x.dim(2), x.dim(3), win_, relu_first, y_.data(), argmax_.data());
+  return y_;
+}
+
+const Tensor& MaxPool2D::backward_relu(const Tensor& dy) {
+  check_backward(dy);
+  dx_.resize(x_->shape());
+  ops::max_pool2d_relu_backward(dy.data(), y_.data(), argmax_.data(), x_->dim(0) * x_->dim(1), x_->dim(2),
+                                x_->dim(3), win_, dx_.data());
+  return dx_;
+}
+
 std::string MaxPool2D::extra_repr() const {
   return "kernel_size=" + size_repr(kernel_size()) + ", stride=" + size_repr(stride()) +
          ", padding=" + size_repr(padding()) + ", dilation=1, ceil_mode=False";

@@ -60,9 +60,14 @@ struct Vec<4> {
 
 #undef NN_POOL_VEC_COMMON
 
+// How a max-pooling kernel ends: plain max pooling; fused with a ReLU before it (a NaN counts as 0,
+// so it never wins, and the output is max(0, max)); fused with a ReLU after it (a NaN wins, then
+// the ReLU makes it 0). The fused outputs equal the two layers' outputs bit for bit.
+enum class Fuse { None, ReluBefore, ReluAfter };
+
 // The 2x2 windows q .. q+L-1 of output row r: the even and odd columns of the two rows pulled
 // apart, the same choices as the general loop (row-major; a larger value or a NaN takes the place).
-template <int L>
+template <int L, Fuse F>
 inline void max_2x2_block(const float* row0, const float* row1, int32_t first, int32_t w, float* y, int32_t* a) {
   using V = Vec<L>;
   const typename V::f l0 = V::load(row0), h0 = V::load(row0 + L);
@@ -72,21 +77,26 @@ inline void max_2x2_block(const float* row0, const float* row1, int32_t first, i
   const typename V::i at[4] = {i0, i0 + 1, i0 + w, i0 + w + 1};
   typename V::f best = c[0];
   typename V::i where = at[0];
+  if constexpr (F == Fuse::ReluBefore) best = best > 0.0f ? best : typename V::f{};  // relu(NaN) = 0
   for (int k = 1; k < 4; ++k) {
-    const typename V::i take = (c[k] > best) | (c[k] != c[k]);
+    const typename V::i take = F == Fuse::ReluBefore ? (c[k] > best) : (c[k] > best) | (c[k] != c[k]);
     best = take ? c[k] : best;
     where = take ? at[k] : where;
   }
+  if constexpr (F == Fuse::ReluAfter) best = best > 0.0f ? best : typename V::f{};
   V::store(y, best);
   V::store(a, where);
 }
 
-// Its backward: each element of the windows gets dy where the window chose it, else 0.
+// Its backward: each element of the windows gets dy where the window chose it, else 0; with y (the
+// fused ReLU's output), only where y > 0.
 template <int L>
-inline void max_2x2_block_backward(const float* dy, const int32_t* a, int32_t first, int32_t w, float* row0,
-                                   float* row1) {
+inline void max_2x2_block_backward(const float* dy, const float* y, const int32_t* a, int32_t first, int32_t w,
+                                   float* row0, float* row1) {
   using V = Vec<L>;
-  const typename V::f g = V::load(dy), zero{};
+  const typename V::f zero{};
+  typename V::f g = V::load(dy);
+  if (y != nullptr) g = V::load(y) > 0.0f ? g : zero;
   const typename V::i at = V::load(a), i0 = V::lanes2() + first;
   const typename V::f g0 = at == i0 ? g : zero, g1 = at == i0 + 1 ? g : zero;
   const typename V::f g2 = at == i0 + w ? g : zero, g3 = at == i0 + w + 1 ? g : zero;
@@ -98,7 +108,7 @@ inline void max_2x2_block_backward(const float* dy, const int32_t* a, int32_t fi
 
 // The common 2x2 window with stride 2 and no padding, L windows at a time; the last block of a
 // row overlaps the one before it (recomputing the same values) instead of a scalar tail.
-template <int L>
+template <int L, Fuse F>
 void max_pool_2x2(const float* xp, int64_t h, int64_t w, float* yp, int32_t* ap) {
   const int64_t oh = h / 2, ow = w / 2;
   const int32_t w32 = static_cast<int32_t>(w);
@@ -108,7 +118,7 @@ void max_pool_2x2(const float* xp, int64_t h, int64_t w, float* yp, int32_t* ap)
     const int32_t first = static_cast<int32_t>(2 * r * w);
     for (int64_t q = 0;; q += L) {
       if (q + L > ow) q = ow - L;
-      max_2x2_block<L>(row0 + 2 * q, row1 + 2 * q, first + static_cast<int32_t>(2 * q), w32, yp + r * ow + q,
+      max_2x2_block<L, F>(row0 + 2 * q, row1 + 2 * q, first + static_cast<int32_t>(2 * q), w32, yp + r * ow + q,
                        ap + r * ow + q);
       if (q + L == ow) break;
     }
@@ -117,7 +127,7 @@ void max_pool_2x2(const float* xp, int64_t h, int64_t w, float* yp, int32_t* ap)
 
 // Every element of every window is written, so only a last odd row or column needs zeroing.
 template <int L>
-void max_pool_2x2_backward(const float* dyp, const int32_t* ap, int64_t h, int64_t w, float* dxp) {
+void max_pool_2x2_backward(const float* dyp, const float* yp, const int32_t* ap, int64_t h, int64_t w, float* dxp) {
   const int64_t oh = h / 2, ow = w / 2;
   const int32_t w32 = static_cast<int32_t>(w);
   if (h % 2) std::fill_n(dxp + (h - 1) * w, w, 0.0f);
@@ -128,7 +138,7 @@ void max_pool_2x2_backward(const float* dyp, const int32_t* ap, int64_t h, int64
     const int32_t first = static_cast<int32_t>(2 * r * w);
     for (int64_t q = 0;; q += L) {
       if (q + L > ow) q = ow - L;
-      max_2x2_block_backward<L>(dyp + r * ow + q, ap + r * ow + q, first + static_cast<int32_t>(2 * q), w32,
+      max_2x2_block_backward<L>(dyp + r * ow + q, yp ? yp + r * ow + q : nullptr, ap + r * ow + q, first + static_cast<int32_t>(2 * q), w32,
                                 row0 + 2 * q, row1 + 2 * q);
       if (q + L == ow) break;
     }
@@ -140,17 +150,16 @@ int lanes_2x2(const Window2d& win, int64_t w) {
   if (!(win.kh == 2 && win.kw == 2 && win.sh == 2 && win.sw == 2 && win.ph == 0 && win.pw == 0)) return 0;
   return w / 2 >= 8 ? 8 : w / 2 >= 4 ? 4 : 0;
 }
-}  // namespace
-
-void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y,
-                        int32_t* argmax) {
+template <Fuse F>
+void max_pool_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y,
+                      int32_t* argmax) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   // Work: the floats read and written (x, y, argmax).
   const int threads = threads_for(planes * (h * w + 2 * oh * ow));
   if (const int lanes = lanes_2x2(win, w)) {
     parallel_for(planes, threads, [&](int64_t p) {
-      if (lanes == 8) max_pool_2x2<8>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
-      else max_pool_2x2<4>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
+      if (lanes == 8) max_pool_2x2<8, F>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
+      else max_pool_2x2<4, F>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
     });
     return;
   }
@@ -168,12 +177,15 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
         for (int64_t i = h0; i < h1; ++i)
           for (int64_t j = w0; j < w1; ++j) {
             // PyTorch's rule: a larger value or a NaN takes the place (so a NaN propagates).
-            // Written as selects, not branches: on real data the outcome is a coin toss.
-            const float v = xp[i * w + j];
+            // Written as selects, not branches: on real data the outcome is a coin toss. After a
+            // ReLU, every value is >= 0 and a NaN is 0: max(0, the window's largest number).
+            float v = xp[i * w + j];
+            if constexpr (F == Fuse::ReluBefore) v = v > 0.0f ? v : 0.0f;
             const int64_t take = static_cast<int64_t>(v > best) | static_cast<int64_t>(v != v);
             best = std::bit_cast<float>(select_bits(take, std::bit_cast<uint32_t>(v), std::bit_cast<uint32_t>(best)));
             at = (i * w + j) * take + at * (1 - take);
           }
+        if constexpr (F == Fuse::ReluAfter) best = best > 0.0f ? best : 0.0f;
         yp[r * ow + q] = best;
         ap[r * ow + q] = static_cast<int32_t>(at);
       }
@@ -181,15 +193,17 @@ void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
   });
 }
 
-void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
-                         const Window2d& win, float* dx) {
+// dy routed to the chosen elements; with y (a fused ReLU's output), only where y > 0.
+void max_pool_backward(const float* dy, const float* y, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
+                       const Window2d& win, float* dx) {
   const int64_t out = win.out_h(h) * win.out_w(w);
   // Work: the floats read and written (dy, argmax, dx).
   const int threads = threads_for(planes * (h * w + 2 * out));
   if (const int lanes = lanes_2x2(win, w)) {
     parallel_for(planes, threads, [&](int64_t p) {
-      if (lanes == 8) max_pool_2x2_backward<8>(dy + p * out, argmax + p * out, h, w, dx + p * h * w);
-      else max_pool_2x2_backward<4>(dy + p * out, argmax + p * out, h, w, dx + p * h * w);
+      const float* yp = y ? y + p * out : nullptr;
+      if (lanes == 8) max_pool_2x2_backward<8>(dy + p * out, yp, argmax + p * out, h, w, dx + p * h * w);
+      else max_pool_2x2_backward<4>(dy + p * out, yp, argmax + p * out, h, w, dx + p * h * w);
     });
     return;
   }
@@ -198,8 +212,37 @@ void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes,
     std::fill_n(dxp, h * w, 0.0f);
     const float* dyp = dy + p * out;
     const int32_t* ap = argmax + p * out;
-    for (int64_t k = 0; k < out; ++k) dxp[ap[k]] += dyp[k];
+    if (y == nullptr) {
+      for (int64_t k = 0; k < out; ++k) dxp[ap[k]] += dyp[k];
+      return;
+    }
+    const float* yp = y + p * out;
+    for (int64_t k = 0; k < out; ++k) dxp[ap[k]] += yp[k] > 0.0f ? dyp[k] : 0.0f;
   });
+}
+}  // namespace
+
+void max_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y,
+                        int32_t* argmax) {
+  max_pool_forward<Fuse::None>(x, planes, h, w, win, y, argmax);
+}
+
+void max_pool2d_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t h, int64_t w,
+                         const Window2d& win, float* dx) {
+  max_pool_backward(dy, nullptr, argmax, planes, h, w, win, dx);
+}
+
+void max_pool2d_relu_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win,
+                             bool relu_first, float* y, int32_t* argmax) {
+  if (relu_first)
+    max_pool_forward<Fuse::ReluBefore>(x, planes, h, w, win, y, argmax);
+  else
+    max_pool_forward<Fuse::ReluAfter>(x, planes, h, w, win, y, argmax);
+}
+
+void max_pool2d_relu_backward(const float* dy, const float* y, const int32_t* argmax, int64_t planes, int64_t h,
+                              int64_t w, const Window2d& win, float* dx) {
+  max_pool_backward(dy, y, argmax, planes, h, w, win, dx);
 }
 
 void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y) {

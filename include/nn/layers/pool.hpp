@@ -62,6 +62,13 @@ class NN_API MaxPool2D : public Pool2D {
   const Tensor& forward(const Tensor& x) override;
   /// dx: dy routed to the element each window chose; zero elsewhere.
   const Tensor& backward(const Tensor& dy) override;
+  /// forward() fused with a ReLU next to this layer, in one pass over x (what Sequential runs for a
+  /// ReLU right before or after a MaxPool2D). relu_first: x is the ReLU's input and the ReLU comes
+  /// first; else the ReLU follows. Returns the pair's output, equal bit for bit to the two layers'.
+  const Tensor& forward_relu(const Tensor& x, bool relu_first);
+  /// backward() of the pair forward_relu() ran: dy is the gradient of the pair's output; returns
+  /// the gradient with respect to the pair's input, equal bit for bit to the two layers'.
+  const Tensor& backward_relu(const Tensor& dy);
   std::string type_name() const override { return "MaxPool2d"; }
   std::string spec_name() const override { return "maxpool"; }
   std::string extra_repr() const override;

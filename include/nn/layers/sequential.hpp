@@ -5,6 +5,7 @@
 #include "nn/export.hpp"
 
 #include <concepts>
+#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -79,6 +80,13 @@ class NN_API Sequential : public Module {
   /// a forward pass; returns the shape of one output sample.
   Shape build(const Shape& sample_shape) override;
   std::string type_name() const override { return "Sequential"; }
+
+ private:
+  // How each child runs: on its own, or as part of a fused pair (a ReLU right before or after a
+  // MaxPool2D runs as one pass of the pool: MaxPool2D::forward_relu). Set by add().
+  enum class Step : uint8_t { Alone, Skip, PoolReluFirst, PoolReluAfter };
+  void plan();
+  std::vector<Step> steps_;
 };
 
 }  // namespace nn
