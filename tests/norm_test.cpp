@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "nn/error.hpp"
 #include "nn/gradcheck.hpp"
@@ -11,6 +12,7 @@
 #include "nn/layers/linear.hpp"
 #include "nn/layers/sequential.hpp"
 #include "nn/random.hpp"
+#include "nn/threads.hpp"
 
 #include "support/support.hpp"
 
@@ -63,6 +65,41 @@ TEST(BatchNorm2d, NormalisesEachChannelOverBatchAndPlane) {
     const double mean = s / 40, var = ss / 40 - mean * mean;
     EXPECT_NEAR(mean, bn.bias()->data[c], 1e-5);
     EXPECT_NEAR(std::sqrt(var), bn.weight()->data[c], 1e-4);
+  }
+}
+
+TEST(BatchNorm2d, StatisticsAreExactEnoughAndTheSameOnAnyThreadCount) {
+  // Planes of 13x13 (not a multiple of the 8 partial sums the kernels keep), enough values for
+  // the channels to run on two threads; an offset of 100 makes the variance's cancellation show.
+  nn::Tensor x(nn::Shape{64, 64, 13, 13}), dy(nn::Shape{64, 64, 13, 13});
+  fill_uniform(x, 3, 99.0, 101.0);
+  fill_uniform(dy, 4, -1.0, 1.0);
+  auto run = [&](int threads) {
+    nn::set_num_threads(threads);
+    nn::BatchNorm2d bn(64);
+    std::vector<float> out = bn.forward(x).to_vector();
+    for (float v : bn.backward(dy).span()) out.push_back(v);
+    for (float v : bn.weight()->grad.span()) out.push_back(v);
+    for (float v : bn.bias()->grad.span()) out.push_back(v);
+    nn::set_num_threads(1);
+    return out;
+  };
+  const std::vector<float> one = run(1);
+  EXPECT_EQ(one, run(2));
+  // The normalised output against statistics summed in long double.
+  const int64_t l = 13 * 13;
+  for (int64_t c = 0; c < 64; c += 7) {
+    long double s = 0, ss = 0;
+    for (int64_t n = 0; n < 64; ++n)
+      for (int64_t k = 0; k < l; ++k) s += x[(n * 64 + c) * l + k];
+    const long double mean = s / (64 * l);
+    for (int64_t n = 0; n < 64; ++n)
+      for (int64_t k = 0; k < l; ++k) ss += (x[(n * 64 + c) * l + k] - mean) * (x[(n * 64 + c) * l + k] - mean);
+    const long double invstd = 1.0L / std::sqrt(ss / (64 * l) + 1e-5L);
+    for (int64_t k = 0; k < l; k += 17) {
+      const int64_t i = (5 * 64 + c) * l + k;
+      EXPECT_NEAR(one[static_cast<size_t>(i)], static_cast<double>((x[i] - mean) * invstd), 2e-5) << "channel " << c;
+    }
   }
 }
 

@@ -6,25 +6,55 @@
 
 namespace nn::ops {
 
+namespace {
+// A sum in double over a channel's values, in 8 partial sums: the values of the channel, taken in
+// order, go to partial sums 0, 1, ..., 7, 0, 1, ... (each row of L values continuing where the row
+// before stopped), and total() adds the 8 in a fixed tree. The order depends on the sizes alone
+// (not on the threads), and the loop vectorises, where one running sum waits for the previous
+// addition at every element (4 cycles each: a quarter of the stronger CNN's training step).
+class Lanes {
+ public:
+  void add(const float* x, int64_t len) {
+    each(len, [&](int64_t k, int j) { acc_[j] += static_cast<double>(x[k]); });
+  }
+  void add_squared_deviation(const float* x, int64_t len, double mu) {
+    each(len, [&](int64_t k, int j) {
+      const double d = static_cast<double>(x[k]) - mu;
+      acc_[j] += d * d;
+    });
+  }
+  void add_product_deviation(const float* g, const float* x, int64_t len, double mu) {
+    each(len, [&](int64_t k, int j) { acc_[j] += static_cast<double>(g[k]) * (static_cast<double>(x[k]) - mu); });
+  }
+  double total() const {
+    return ((acc_[0] + acc_[1]) + (acc_[2] + acc_[3])) + ((acc_[4] + acc_[5]) + (acc_[6] + acc_[7]));
+  }
+
+ private:
+  // f(k, lane) for k in [0, len), lane = (next_ + k) % 8, with the whole groups of 8 unrolled.
+  template <class F>
+  void each(int64_t len, F f) {
+    int64_t k = 0;
+    for (; k < len && next_ != 0; ++k, next_ = (next_ + 1) % 8) f(k, next_);
+    for (; k + 8 <= len; k += 8)
+      for (int j = 0; j < 8; ++j) f(k + j, j);
+    for (; k < len; ++k, next_ = (next_ + 1) % 8) f(k, next_);
+  }
+  double acc_[8] = {};
+  int next_ = 0;
+};
+}  // namespace
+
 void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* beta, float eps, float* y, float* mean, float* var, float* invstd) {
   const double m = static_cast<double>(n * l);
   parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
-    double s = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* xi = x + (i * c + ch) * l;  // (L)
-      for (int64_t k = 0; k < l; ++k) s += xi[k];
-    }
-    const double mu = s / m;
-    double ss = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* xi = x + (i * c + ch) * l;
-      for (int64_t k = 0; k < l; ++k) {
-        const double d = xi[k] - mu;
-        ss += d * d;
-      }
-    }
-    const double v = ss / m;
+    Lanes s;
+    for (int64_t i = 0; i < n; ++i) s.add(x + (i * c + ch) * l, l);
+    const double mu = s.total() / m;
+    Lanes ss;
+    for (int64_t i = 0; i < n; ++i) ss.add_squared_deviation(x + (i * c + ch) * l, l, mu);
+    const double v = ss.total() / m;
     const double is = 1.0 / std::sqrt(v + static_cast<double>(eps));
     mean[ch] = static_cast<float>(mu);
     var[ch] = static_cast<float>(v);
@@ -58,16 +88,13 @@ namespace {
 // sum dy and sum dy (x - mu) over channel ch.
 void channel_sums(const float* x, const float* dy, int64_t n, int64_t c, int64_t l, int64_t ch, double mu,
                   double& sum_dy, double& sum_dy_xmu) {
-  sum_dy = 0.0;
-  sum_dy_xmu = 0.0;
+  Lanes s, sx;
   for (int64_t i = 0; i < n; ++i) {
-    const float* xi = x + (i * c + ch) * l;
-    const float* gi = dy + (i * c + ch) * l;
-    for (int64_t k = 0; k < l; ++k) {
-      sum_dy += gi[k];
-      sum_dy_xmu += static_cast<double>(gi[k]) * (xi[k] - mu);
-    }
+    s.add(dy + (i * c + ch) * l, l);
+    sx.add_product_deviation(dy + (i * c + ch) * l, x + (i * c + ch) * l, l, mu);
   }
+  sum_dy = s.total();
+  sum_dy_xmu = sx.total();
 }
 }  // namespace
 
