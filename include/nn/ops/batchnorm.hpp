@@ -2,7 +2,8 @@
 // values (L = 1 for (N, C), H*W for (N, C, H, W)). gamma/beta may be null (no affine: 1 and 0);
 // dgamma/dbeta null skip those gradients, dx null skips dx. Channels are processed in parallel,
 // each by one thread in a fixed order, so results do not depend on the thread count. Sums are
-// accumulated in double.
+// accumulated in double, in 8 partial sums (a channel's values dealt out in turn) added in a fixed
+// tree.
 #pragma once
 
 #include <cstdint>
