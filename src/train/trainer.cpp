@@ -55,22 +55,16 @@ class InputGradGuard {
 };
 
 // The optimizer's step zeroes the gradients it reads, when it can, for the fit (one pass over the
-// gradients instead of two); the gradients are zeroed once before the first batch. The fit's
-// zero_grad() calls are left to an optimizer that cannot (zeroing() false).
-class ZeroGradInStep {
- public:
-  explicit ZeroGradInStep(Optimizer& opt) : opt_(opt), was_(opt.zero_grad_in_step()) {
-    on_ = opt_.set_zero_grad_in_step(true);
-    if (on_) opt_.zero_grad();
+// gradients instead of two), from gradients zeroed once here; otherwise (zeroing() false) the fit
+// calls zero_grad() before every backward.
+struct ZeroGradInStep {
+  explicit ZeroGradInStep(Optimizer& o) : opt(o), was(o.zero_grad_in_step()), on(o.set_zero_grad_in_step(true)) {
+    if (on) opt.zero_grad();
   }
-  ~ZeroGradInStep() { opt_.set_zero_grad_in_step(was_); }
-  ZeroGradInStep(const ZeroGradInStep&) = delete;
-  ZeroGradInStep& operator=(const ZeroGradInStep&) = delete;
-  bool zeroing() const { return on_; }
-
- private:
-  Optimizer& opt_;
-  bool was_, on_;
+  ~ZeroGradInStep() { opt.set_zero_grad_in_step(was); }
+  bool zeroing() const { return on; }
+  Optimizer& opt;
+  const bool was, on;
 };
 
 // The predicted class of row i of out ([B, C] or [B, 1]), as predict_classes() defines it.
