@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <filesystem>
+#include <ostream>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,7 @@ using test::Rig;
 struct Sides {
   Device first, second;
 };
+void PrintTo(const Sides& s, std::ostream* os) { *os << s.first.str() << " then " << s.second.str(); }
 
 std::vector<Sides> round_trips() {
   std::vector<Sides> out;

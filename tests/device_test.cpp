@@ -16,6 +16,7 @@
 #include "nn/layers/sequential.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/tensor.hpp"
+#include "nn/version.hpp"
 #include "support/support.hpp"
 
 namespace nn {
@@ -63,8 +64,9 @@ TEST(Device, RejectsOtherNamesWithTheAcceptedForms) {
   }
 }
 
+// NN_CUDA (nn/version.hpp) is defined when the CUDA backend is built.
 TEST(Device, CudaBuiltSaysHowNnWasConfigured) {
-#ifdef NN_TEST_CUDA_BUILT
+#ifdef NN_CUDA
   EXPECT_TRUE(cuda::built());
 #else
   EXPECT_FALSE(cuda::built());

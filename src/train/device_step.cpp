@@ -4,24 +4,11 @@
 
 #include "cuda/runtime.hpp"
 #include "nn/error.hpp"
-#include "nn/layers/dropout.hpp"
 #include "nn/optim/clip_grad.hpp"
 
 namespace nn::train::detail {
 
 namespace rt = nn::cuda::detail;
-
-namespace {
-// Whether a Dropout that draws masks is in the model. Its random offset advances on the host, so
-// a replayed graph would draw the same masks in every step; it blocks capture until the offset
-// lives on the device (then this check goes).
-bool has_active_dropout(const Module& m) {
-  if (const auto* d = dynamic_cast<const Dropout*>(&m); d != nullptr && m.is_training() && d->p() > 0.0f) return true;
-  for (const auto& [name, child] : m.children())
-    if (has_active_dropout(*child)) return true;
-  return false;
-}
-}  // namespace
 
 DeviceStep::DeviceStep(Module& model, Loss& loss, Optimizer& optimizer, const FitOptions& options,
                        bool classification, float threshold)
@@ -41,7 +28,6 @@ DeviceStep::~DeviceStep() { rt::destroy_graph(graph_); }
 std::string DeviceStep::blocker() const {
   if (!options_.cuda_graphs) return "CUDA graphs turned off";
   if (graph_loss_ == nullptr) return loss_.type_name() + " reads its value back to the host in every step";
-  if (has_active_dropout(model_)) return "Dropout draws its masks from a random offset kept on the host";
   if (!model_.graph_capturable()) return "a layer of the model reads a per-step value from the host";
   if (!optimizer_.graph_capturable())
     return optimizer_.type_name() + " reads per-step values (its step count, its finite check) on the host";
@@ -92,11 +78,10 @@ void DeviceStep::clip() {
 
 float DeviceStep::begin(data::DataLoader& loader, int64_t next) {
   const bool full = feed_.size() == options_.batch_size;
-  if (graph_ != nullptr && optimizer_.lr() != graph_lr_) {  // a scheduler changed the rate: capture again
-    rt::destroy_graph(graph_);
-    graph_ = nullptr;
-  }
-  graph_now_ = full && no_graph_.empty() && warmed_up_ && (graph_ != nullptr || try_capture());
+  // A scheduler changed the learning rate: one plain step hands the new rate to the optimizer's
+  // device copy (a graph-capturable optimizer reads it there), then the graph replays again.
+  const bool lr_changed = graph_ != nullptr && optimizer_.lr() != graph_lr_;
+  graph_now_ = full && no_graph_.empty() && warmed_up_ && !lr_changed && (graph_ != nullptr || try_capture());
   float loss = 0.0f;
   if (graph_now_) {
     check_labels(*graph_out_);
@@ -135,6 +120,7 @@ void DeviceStep::finish(data::DataLoader& loader, int64_t next) {
   model_.backward(loss_.backward());
   clip();
   optimizer_.step();
+  graph_lr_ = optimizer_.lr();  // the rate the optimizer's device copy now holds
   if (next >= 0) stage(loader.batch(next));  // the host gathers the next batch while the GPU runs backward and step
   if (full) warmed_up_ = true;
 }

@@ -63,7 +63,7 @@ class DeviceStep {
   std::string no_graph_;  // why steps are plain launches ("" while graphs are possible)
   bool warmed_up_ = false;  // a plain full-size step has sized every buffer
   void* graph_ = nullptr;   // the instantiated whole-step graph
-  float graph_lr_ = 0.0f;   // the learning rate baked into it
+  float graph_lr_ = 0.0f;   // the learning rate of the latest plain step or capture
   const Tensor* graph_out_ = nullptr;
   int64_t graph_steps_ = 0;
   bool graph_now_ = false;

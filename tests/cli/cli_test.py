@@ -130,6 +130,7 @@ class CliTest(unittest.TestCase):
         self.assertIsNone(summary["interrupted"])
         self.assertEqual(summary["model"], model)
         self.assertIn(summary["best_epoch"], [1, 2])
+        self.assertEqual(summary["steps"], "cpu")
         for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]:
             self.assertIsInstance(summary["last"][key], float)
         r = run("info", model)

@@ -334,6 +334,7 @@ int run_train(const TrainOptions& options) {
 
   TrainSummary summary;
   for (const auto& r : history.epochs) summary.seconds += r.seconds;
+  summary.steps = trainer.step_mode();
   // Collective under mpirun: every rank evaluates the test set, or none does (a signal that
   // reached one rank only still skips it everywhere).
   const bool interrupted = dist::any(sig != 0);
