@@ -25,6 +25,13 @@ DeviceStep::DeviceStep(Module& model, Loss& loss, Optimizer& optimizer, const Fi
 
 DeviceStep::~DeviceStep() { rt::destroy_graph(graph_); }
 
+void DeviceStep::forget_graph() {
+  rt::destroy_graph(graph_);
+  graph_ = nullptr;
+  graph_out_ = nullptr;
+  warmed_up_ = false;
+}
+
 std::string DeviceStep::blocker() const {
   if (!options_.cuda_graphs) return "CUDA graphs turned off";
   if (graph_loss_ == nullptr) return loss_.type_name() + " reads its value back to the host in every step";
@@ -37,8 +44,9 @@ std::string DeviceStep::blocker() const {
 
 std::string DeviceStep::mode() const {
   const std::string device = feed_.device().str();
-  if (graph_ != nullptr && no_graph_.empty())
-    return device + ", whole steps as CUDA graphs (" + std::to_string(graph_steps_) + " replayed)";
+  if (graph_steps_ > 0 && no_graph_.empty())
+    return device + ", whole steps as CUDA graphs (" + std::to_string(graph_steps_) + " replayed, " +
+           std::to_string(captures_) + (captures_ == 1 ? " capture)" : " captures)");
   if (no_graph_.empty()) return device + ", plain launches (no full-size batch to capture)";
   return device + ", plain launches (" + no_graph_ + ")";
 }
@@ -148,6 +156,7 @@ bool DeviceStep::try_capture() {
     return false;
   }
   graph_lr_ = optimizer_.lr();
+  ++captures_;
   // The capture ran step()'s host code once (its step count); the first replay is that step.
   optimizer_.set_step_count(steps_before);
   return true;

@@ -40,6 +40,10 @@ class DeviceStep {
   void finish(data::DataLoader& loader, int64_t next);
   int64_t correct() const { return correct_; }       // classification: correct predictions of the batch
   bool graph_step() const { return graph_now_; }     // whether the latest begin() replayed the graph
+  // Drops the captured graph: the model ran other work (an evaluation, in evaluation mode and at
+  // another batch size) that may have moved the buffers the graph reads and writes. The next
+  // full-size step runs plainly again, and the one after it is captured anew.
+  void forget_graph();
 
   // "cuda:0, whole steps as CUDA graphs" or "cuda:0, plain launches (why)".
   std::string mode() const;
@@ -66,6 +70,7 @@ class DeviceStep {
   float graph_lr_ = 0.0f;   // the learning rate of the latest plain step or capture
   const Tensor* graph_out_ = nullptr;
   int64_t graph_steps_ = 0;
+  int64_t captures_ = 0;
   bool graph_now_ = false;
   const Tensor* out_ = nullptr;  // the plain step's output, until finish()
   int64_t correct_ = 0;

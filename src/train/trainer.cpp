@@ -277,6 +277,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     r.val_loss = r.val_accuracy = kNaN;
     if (val_loader) {
       const EvalSums v = run_eval(model, loss, *val_loader, threshold, nullptr, sync_ != nullptr);
+      if (on_device) on_device->forget_graph();  // the evaluation may have moved the model's buffers
       r.val_loss = v.loss_sum / static_cast<double>(v.samples);
       if (classification) r.val_accuracy = static_cast<double>(v.correct) / static_cast<double>(v.samples);
     }
