@@ -77,11 +77,24 @@ class NN_API Optimizer {
   /// The state tensors of parameter i, in a fixed order (for checkpoints). Pointers into the
   /// optimizer, valid for its lifetime; undefined tensors until the first step() sizes them.
   virtual std::vector<Tensor*> state(size_t i) = 0;
+  /// Moves the state (momentum buffers, Adam moments) to `device`, the model's, keeping its values;
+  /// returns *this. step() moves a state tensor to its parameter's device by itself when they
+  /// differ; this does it up front (a checkpoint's state loaded on the host, before a step).
+  /// @throws nn::Error when the device cannot be used.
+  Optimizer& to(Device device);
+  /// Whether step() on a GPU may be captured once into a CUDA graph and replayed (Trainer's
+  /// whole-step graphs): true only when it reads nothing from the host that changes from step to
+  /// step (the learning rate and Adam's step count live on the device, uploaded by a plain step()
+  /// when they changed) and leaves its finite flag on the device, read by last_step_finite(). When
+  /// a scheduler changes the learning rate, the Trainer runs one plain step before it replays the
+  /// graph again. The default: false (plain launches).
+  virtual bool graph_capturable() const { return false; }
   /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
   void set_step_count(int64_t steps) { steps_ = steps; }
 
  protected:
-  /// Makes sure `buf` matches p's current shape (zero-filled when it had to change).
+  /// Makes sure `buf` matches p's current shape (zero-filled when it had to change) and lives on
+  /// p's device (moved there with its values when it does not).
   static void ensure_like(Tensor& buf, const Parameter& p);
   /// Whether w[0..n) are all finite (no NaN, no infinity).
   // An integer OR over the exponent bits, which vectorises.
