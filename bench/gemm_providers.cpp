@@ -2,7 +2,9 @@
 // (what nn calls), BLIS (its own typed API and its CBLAS), libxsmm (libxsmm_sgemm; JIT kernels
 // where libxsmm_smmdispatch gives one, otherwise it falls back to the BLAS), oneDNN (dnnl_sgemm),
 // and nn::ops::gemm itself (OpenBLAS plus nn's own small-product and GEMV paths). Each provider is
-// compiled in when CMake finds it.
+// compiled in when CMake finds it. OpenBLAS is linked first, so the Fortran-style sgemm_ that
+// BLIS's CBLAS layer and libxsmm's fallback call resolves to OpenBLAS's: those two columns measure
+// OpenBLAS's kernels behind the other library's interface.
 //
 // The shapes come from the code: this program defines cblas_sgemm itself, so every call nn's
 // static library makes lands here first (the definition in the executable takes precedence over
