@@ -1,14 +1,17 @@
 """nn and PyTorch side by side: the driver behind bench/compare_pytorch.sh.
 
-Every workload runs in four columns, with the same data, model, batch size, optimizer and thread
+Every workload runs in these columns, with the same data, model, batch size, optimizer and thread
 budget:
-  nn                    build/release/bin, the environment as it is (on the development machine
-                        OPENBLAS_CORETYPE=Haswell, which makes OpenBLAS use its AVX2 kernels);
+  nn (AVX2)             build/release/bin under OPENBLAS_CORETYPE=Haswell: OpenBLAS's AVX2 kernels,
+                        which some machines force;
   nn (OpenBLAS auto)    the same binaries under `env -u OPENBLAS_CORETYPE`: OpenBLAS picks its
                         kernels from the CPU (AVX-512 ones on a CPU that has it);
   PyTorch (PyPI)        the current release from PyPI, in bench/.venv;
   PyTorch (Debian)      Debian's python3-torch under /usr/bin/python3; it uses the system OpenBLAS
-                        and runs with the environment as it is (OPENBLAS_CORETYPE included).
+                        and runs with the environment as it is (OPENBLAS_CORETYPE included);
+  onnxruntime (PyPI)    batch inference only (infer-b256): the ONNX file bench/infer_batch exported.
+The busy workload (bench/comparison/busy.py) runs nn and PyTorch with a CPU hog on the last core,
+one thread against the default; the memory workload measures the main job's peak memory.
 
 Throughput and latency workloads run for each thread budget (--threads, default 1 2). PyTorch gets
 its best thread configuration within the budget: torch.set_num_threads x OPENBLAS_NUM_THREADS =
@@ -16,8 +19,8 @@ OMP_NUM_THREADS = MKL_NUM_THREADS in {1, 2}^2 (capped at the budget), chosen on 
 each configuration (a shorter run: about 16,000 training samples, 150 CNN batches, or a quarter of
 the timed steps or calls); nn gets its budget through --threads (one budget for its OpenMP loops
 and OpenBLAS) after one such warm-up run. Then the columns are run in turn, REPEATS times, starting with a
-different column each round. The table has medians with min-max, and the ratio of nn to the faster
-PyTorch release. Only the training (or inference) loop is timed; PyTorch gets the data preloaded as
+different column each round. The table has medians with min-max, and the ratio of nn to the fastest
+other column (the faster PyTorch release, or onnxruntime). Only the training (or inference) loop is timed; PyTorch gets the data preloaded as
 float32 in [0, 1].
 
 The memory workload runs the README's main job (the arguments run.sh passes to `nn train`, the
@@ -27,7 +30,7 @@ GFLOP/s nn reaches, next to the SGEMM rate at the same shapes and threads (bench
 and the FP32 peak of the cores (bench/fma_peak.cpp).
 
 The workloads, running the programs, the extra measurements and the tables live in
-bench/comparison/ (workloads.py, runner.py, measures.py, tables.py); this file runs them in turn and
+bench/comparison/ (workloads.py, runner.py, measures.py, busy.py, tables.py); this file runs them in turn and
 prints the report.
 
 python bench/compare.py [--repeats 3] [--only NAME...] [--threads 1 2] [--markdown PATH]
@@ -41,9 +44,10 @@ import time
 from pathlib import Path
 
 from comparison.measures import dlib_row, gemm_rates, memory_workload
-from comparison.runner import THREAD_VARS, Impl, cpu_model, log, probe_torch, run_json, run_metric
-from comparison.tables import gemm_efficiency, markdown_table, result_row, table
-from comparison.workloads import BIN, DLIB_WORKLOADS, WORKLOADS
+from comparison.busy import BUSY_HEADERS, BUSY_LEGEND, busy_workload
+from comparison.runner import THREAD_VARS, Impl, cpu_model, log, probe_ort, probe_torch, run_json, run_metric
+from comparison.tables import gemm_efficiency, gemm_share, markdown_table, result_row, table
+from comparison.workloads import BIN, DLIB_WORKLOADS, INFER_DIR, WORKLOADS
 
 
 def main():
@@ -73,12 +77,15 @@ def main():
     deb, deb_err = probe_torch(a.debian_python, base_env)
     if deb is None:
         log(f"Debian's PyTorch is not usable ({a.debian_python}: {deb_err}); its column says n/a")
+    ort_version, ort_err = probe_ort(sys.executable, base_env) if any(w.ort for w in workloads) else (None, None)
     impls = [
-        Impl("nn", "nn", "nn"),
+        Impl("nn", "nn (AVX2)", "nn", env_set={"OPENBLAS_CORETYPE": "Haswell"}),
         Impl("nn_auto", "nn (OpenBLAS auto)", "nn", env_drop=("OPENBLAS_CORETYPE",)),
         Impl("torch", f"PyTorch {pypi['version']} (PyPI)", "torch", python=sys.executable),
         Impl("torch_deb", f"PyTorch {deb['version'] if deb else '1.13'} (Debian)", "torch",
              python=a.debian_python, available=deb is not None),
+        Impl("ort", f"onnxruntime {ort_version or ''} (PyPI)".replace("  ", " "), "ort", python=sys.executable,
+             available=ort_version is not None),
     ]
     torch_impls = [i for i in impls if i.kind == "torch" and i.available]
     nn_impls = impls[:2]
@@ -86,14 +93,14 @@ def main():
     blas = {}
     for impl in nn_impls:
         out = run_json([str(BIN / "sgemm_rate"), "--seconds", "0"], impl.env(), "blas probe")
-        blas[impl.key] = out["blas"] if out else "?"
+        blas[impl.key] = impl.blas = out["blas"] if out else "?"
 
     header = [
         f"nn vs PyTorch, {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
         f"{a.repeats} repeat{'s' if a.repeats > 1 else ''}, thread budgets {' '.join(map(str, a.threads))}",
         f"command: {command}",
         f"CPU: {cpu_model()}",
-        f"nn BLAS, environment as is (OPENBLAS_CORETYPE={coretype or 'unset'}): {blas['nn']}",
+        f"nn BLAS, OPENBLAS_CORETYPE=Haswell (OpenBLAS's AVX2 kernels): {blas['nn']}",
         f"nn BLAS, OpenBLAS auto (env -u OPENBLAS_CORETYPE): {blas['nn_auto']}",
         f"PyTorch (PyPI): {pypi['version']} in {sys.executable}, BLAS {pypi['blas']}"
         + (", MKL" if pypi.get("mkl") else ""),
@@ -102,8 +109,10 @@ def main():
          + (f", OPENBLAS_CORETYPE={coretype})" if coretype else ")"))
         if deb else f"PyTorch (Debian python3-torch): n/a ({deb_err})",
     ]
-    if not coretype:
-        header.append("OPENBLAS_CORETYPE is not set here: the nn and nn (OpenBLAS auto) columns run the same way")
+    if ort_version:
+        header.append(f"onnxruntime (PyPI): {ort_version} in {sys.executable}, CPUExecutionProvider")
+    elif any(w.ort for w in workloads):
+        header.append(f"onnxruntime: n/a ({ort_err})")
     for line in header:
         log(line)
 
@@ -122,16 +131,26 @@ def main():
     if gemm_workloads:
         measure_peak()
 
-    rows, gemm_rows, gemm_values, notes, dlib_rows = [], [], [], [], []
+    rows, gemm_rows, gemm_values, notes, dlib_rows, share_cells = [], [], [], [], [], []
     ratio_read = {True: "> 1: nn faster", False: "< 1: nn faster"}
+    busy_rows = []
     for w in workloads:
         if w.name == "memory":
-            rows.append(memory_workload(w, impls, a, notes))
+            rows.append(memory_workload(w, impls, a, notes) + [""])
             continue
-        for T in a.threads:
+        if w.name == "busy":
+            busy_rows = busy_workload(a.repeats, impls[1], impls[2])
+            continue
+        if w.prepare:
+            INFER_DIR.mkdir(parents=True, exist_ok=True)
+            run_json([str(BIN / w.prepare[0])] + w.prepare[1:], base_env, f"{w.name} prepare")
+        others = torch_impls + [i for i in impls if i.kind == "ort" and i.available and w.ort]
+        for T in (w.budgets or a.threads):
+            if T not in a.threads and w.budgets:
+                continue
             cfgs = [(tt, bt) for tt in (1, 2) for bt in (1, 2) if tt <= T and bt <= T]
             chosen, cfg_text = {}, []
-            for impl in torch_impls:
+            for impl in others:
                 best = None
                 for cfg in cfgs:
                     v, _ = run_metric(impl, w, T, cfg, warm=True)
@@ -140,18 +159,21 @@ def main():
                         best = (v, cfg)
                 if best:
                     chosen[impl.key] = best[1]
-                    cfg_text.append(f"{'Debian' if impl.key == 'torch_deb' else 'PyPI'} {best[1][0]}/{best[1][1]}")
+                    name = {"torch_deb": "Debian", "torch": "PyPI"}.get(impl.key, "onnxruntime")
+                    cfg_text.append(f"{name} {best[1][0]}/{best[1][1]}")
             for impl in nn_impls:
                 v, _ = run_metric(impl, w, T, warm=True)
                 log(f"{w.name} t{T} {impl.key} warm-up: {v}")
-            cols = nn_impls + [i for i in torch_impls if i.key in chosen]
+            cols = nn_impls + [i for i in others if i.key in chosen]
             values = {i.key: [] for i in impls}
             for r in range(a.repeats):
                 for impl in cols[r % len(cols):] + cols[: r % len(cols)]:
                     v, _ = run_metric(impl, w, T, chosen.get(impl.key))
                     log(f"{w.name} t{T} run {r + 1}/{a.repeats} {impl.key}: {v}")
                     values[impl.key].append(v)
-            rows.append(result_row(w, str(T), impls, values, ratio_read[w.higher_better], ", ".join(cfg_text)))
+            rows.append(result_row(w, str(T), impls, values, ratio_read[w.higher_better], ", ".join(cfg_text)) + [""])
+            if w.layers and T == 1:
+                share_cells.append((len(rows) - 1, w, values))
             if w.name in DLIB_WORKLOADS:
                 dlib_rows.append(dlib_row(w, T, a.repeats, values))
             if w.layers:
@@ -160,18 +182,26 @@ def main():
         measure_peak()
     for w, T, values, rates in gemm_values:
         gemm_rows += gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas)
+    for i, w, values in share_cells:
+        rows[i][-1] = gemm_share(w, nn_impls, values, peak_per_core)
 
     title = "nn vs PyTorch"
     headers = ["workload", "unit", "threads"] + [i.label for i in impls] + [
-        "nn / PyTorch", "nn auto / PyTorch", "ratio reads", "PyTorch threads (torch/BLAS)"]
+        "nn / other", "nn auto / other", "ratio reads", "threads chosen (torch/BLAS)",
+        "GEMM / FMA peak, 1 thread (AVX2; auto)"]
     legend = [
-        "Cells: median (min-max) over the repeats. Ratios: median of nn (or nn OpenBLAS auto) over the median of the",
-        "faster PyTorch release. For samples/s higher is better (ratio > 1: nn faster); for us and MiB lower is",
-        "better (ratio < 1: nn faster or smaller).",
-        f"Columns: 'nn' runs with the environment as is (OPENBLAS_CORETYPE={coretype or 'unset'}); 'nn (OpenBLAS auto)' runs",
-        "under `env -u OPENBLAS_CORETYPE`, where OpenBLAS picks its kernels from the CPU; Debian's PyTorch uses the",
-        "system OpenBLAS and runs with the environment as is. PyTorch threads: the torch.set_num_threads / BLAS and",
-        "OpenMP threads chosen as PyTorch's best configuration within the budget, on one shorter warm-up run each.",
+        "Cells: median (min-max) over the repeats. Ratios: median of nn (AVX2) or nn (OpenBLAS auto) over the median",
+        "of the fastest other column: the faster PyTorch release, or onnxruntime where it runs (batch inference).",
+        "For samples/s higher is better (ratio > 1: nn faster); for us and MiB lower is better (ratio < 1: nn",
+        "faster or smaller).",
+        "Columns: 'nn (AVX2)' runs under OPENBLAS_CORETYPE=Haswell (the AVX2 kernels that some machines force);",
+        "'nn (OpenBLAS auto)' under `env -u OPENBLAS_CORETYPE`, where OpenBLAS picks its kernels from the CPU;",
+        f"Debian's PyTorch uses the system OpenBLAS and runs with the environment as is (OPENBLAS_CORETYPE={coretype or 'unset'}).",
+        "Threads chosen: the torch.set_num_threads (onnxruntime: intra-op threads) / BLAS and OpenMP threads of each",
+        "other column's best configuration within the budget, on one shorter warm-up run each.",
+        "GEMM / FMA peak: the MLPs' GEMM flops per training step (as in the GEMM efficiency table) times steps/s at",
+        "one thread, over bench/fma_peak's one-core peak of the kernels' instruction set (AVX2 for Haswell; for",
+        "OpenBLAS's AVX-512 kernels the better of the AVX-512 and AVX2 peaks).",
     ]
     workload_lines = [f"{w.name} ({w.title}): {w.desc}" for w in workloads]
     gemm_headers = ["workload", "threads", "OpenBLAS kernels", "nn GFLOP/s", "SGEMM GFLOP/s (same shapes)",
@@ -197,6 +227,8 @@ def main():
                    "batch, data preloaded as float in [0, 1]), built when dlib is installed; its BLAS calls go to the "
                    "system OpenBLAS with the environment as is, OPENBLAS_NUM_THREADS the budget (best of 1..budget).")
     dlib_rows = [r for r in dlib_rows if r]
+    if busy_rows:
+        text += ["", "Busy machine", table(BUSY_HEADERS, busy_rows), "", *BUSY_LEGEND]
     if dlib_rows:
         text += ["", "nn vs dlib", table(dlib_headers, dlib_rows), "", dlib_legend]
     if notes:
@@ -210,6 +242,8 @@ def main():
         if gemm_rows:
             md += ["", "## GEMM efficiency of the MLP workloads", "", markdown_table(gemm_headers, gemm_rows), "",
                    " ".join(gemm_legend)]
+        if busy_rows:
+            md += ["", "## Busy machine", "", markdown_table(BUSY_HEADERS, busy_rows), "", " ".join(BUSY_LEGEND)]
         if dlib_rows:
             md += ["", "## nn vs dlib", "", markdown_table(dlib_headers, dlib_rows), "", dlib_legend]
         if notes:

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # nn and PyTorch side by side: builds nn (scripts/setup.sh release), makes sure both PyTorch
 # releases are there (the current one from PyPI in bench/.venv, Debian's python3-torch 1.13 under
-# /usr/bin/python3) and Debian's dlib, then runs bench/compare.py, which times every workload in nn, nn with
-# OpenBLAS's own kernel choice (env -u OPENBLAS_CORETYPE), and both PyTorch releases, with the same
-# data, model, batch size, optimizer and thread budget, and prints the tables.
+# /usr/bin/python3), onnxruntime and onnx from PyPI (bench/.venv) and Debian's dlib, then runs
+# bench/compare.py, which times every workload in nn with OpenBLAS's AVX2 kernels
+# (OPENBLAS_CORETYPE=Haswell) and with its own kernel choice (env -u OPENBLAS_CORETYPE), both PyTorch
+# releases and, for batch inference, onnxruntime, with the same data, model, batch size, optimizer
+# and thread budget; then the busy-machine case (a CPU hog on one core) and the main job's peak
+# memory; and prints the tables.
 #
 #   bench/compare_pytorch.sh [REPEATS] [compare.py options]          (REPEATS default 3)
 #   bench/compare_pytorch.sh 1 --only mlp-b64 xor                    (a quick run)
 #   bench/compare_pytorch.sh 3 --markdown bench-results.md           (also as Markdown)
-# Workloads: mlp-b64 mlp-b256 mlp-wide cnn xor infer memory; `bench/.venv/bin/python bench/compare.py -h`.
+# Workloads: mlp-b64 mlp-b256 mlp-wide cnn cnn-strong xor infer infer-b256 busy memory;
+# `bench/.venv/bin/python bench/compare.py -h`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=3
@@ -37,6 +41,11 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$target"
   "$target/bin/pip" install -q --upgrade pip >/dev/null
   "$target/bin/pip" install -q torch numpy
+fi
+# onnxruntime (and onnx) for the batch-inference column.
+if ! "$venv/bin/python" -c "import onnxruntime, onnx" 2>/dev/null; then
+  echo "nn: installing onnxruntime and onnx from PyPI into $venv" >&2
+  "$venv/bin/pip" install -q onnxruntime onnx || echo "nn: could not install onnxruntime; its column says n/a" >&2
 fi
 
 # Debian's PyTorch 1.13, for /usr/bin/python3 (python3 on PATH may be another Python). When it

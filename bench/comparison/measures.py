@@ -59,7 +59,7 @@ def memory_workload(w, impls, a, notes):
     torch_args = ["--epochs", str(a.main_epochs or 15)]
     if a.main_threads:
         torch_args += ["--threads", str(a.main_threads)]
-    cols = [i for i in impls if i.available]
+    cols = [i for i in impls if i.available and i.kind != "ort"]
     values = {i.key: [] for i in impls}
     extra = {i.key: [] for i in impls}
     with tempfile.TemporaryDirectory(prefix="nn-compare-") as tmp:

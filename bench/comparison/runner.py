@@ -32,12 +32,14 @@ def last_json(text):
 class Impl:
     """One column: how to start a workload's program and with which environment."""
 
-    def __init__(self, key, label, kind, python=None, env_drop=(), available=True, note=""):
+    def __init__(self, key, label, kind, python=None, env_drop=(), available=True, note="", env_set=None):
         self.key, self.label, self.kind, self.python = key, label, kind, python
         self.env_drop, self.available, self.note = env_drop, available, note
+        self.env_set = env_set or {}
 
     def env(self, blas_threads=None):
         env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS and k not in self.env_drop}
+        env.update(self.env_set)
         if blas_threads is not None:
             for k in THREAD_VARS[:3]:
                 env[k] = str(blas_threads)
@@ -47,7 +49,8 @@ class Impl:
         extra = w.warm if warm else []
         if self.kind == "nn":
             return [str(BIN / w.nn[0])] + w.nn[1:] + extra + ["--threads", str(threads)]
-        return [self.python, str(BENCH / w.torch[0])] + w.torch[1:] + extra + ["--threads", str(torch_threads)]
+        script = w.ort if self.kind == "ort" else w.torch
+        return [self.python, str(BENCH / script[0])] + script[1:] + extra + ["--threads", str(torch_threads)]
 
 
 def run_json(cmd, env, what):
@@ -128,6 +131,18 @@ def probe_torch(python, env):
     core = re.search(r"Core:\s*(\S+)", p.stdout + p.stderr)
     info["openblas_core"] = core.group(1) if core else None
     return info, None
+
+
+def probe_ort(python, env):
+    """(onnxruntime's version, None) in `python`, or (None, why not)."""
+    try:
+        p = subprocess.run([python, "-c", "import onnxruntime; print(onnxruntime.__version__)"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    if p.returncode != 0:
+        return None, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"
+    return p.stdout.strip(), None
 
 
 def cpu_model():

@@ -47,18 +47,45 @@ def result_row(w, threads, impls, values, reads, cfg_text):
         cell, m = summary(values.get(impl.key, []))
         cells.append(cell)
         med[impl.key] = m
-    torch_meds = [med[k] for k in ("torch", "torch_deb") if med.get(k) is not None]
+    torch_meds = [med[k] for k in ("torch", "torch_deb", "ort") if med.get(k) is not None]
     best = (max if w.higher_better else min)(torch_meds) if torch_meds else None
     ratio = lambda k: fmt_ratio(med[k] / best) if best and med.get(k) is not None else "n/a"
     return [w.title, w.unit, threads, *cells, ratio("nn"), ratio("nn_auto"), reads, cfg_text]
 
 
 
+AVX512_CORES = ("SkylakeX", "Cooperlake", "SapphireRapids", "Zen4")
+
+
+def kernel_core(blas_text):
+    core = re.search(r"\((\S+) kernels\)", blas_text or "")
+    return core.group(1) if core else "?"
+
+
+def gemm_share(w, nn_impls, values, peak_per_core):
+    """'AVX2 share; auto share': the GEMM rate of a one-thread training step over the one-core FMA peak of
+    the instruction set each column's OpenBLAS kernels use."""
+    cells = []
+    for impl in nn_impls:
+        sps = [v for v in values[impl.key] if v is not None]
+        isa = "avx512" if kernel_core(impl.blas) in AVX512_CORES else "avx2"
+        # AVX-512 kernels: the core's FMA peak, the better of AVX-512 and AVX2 (a CPU that splits
+        # 512-bit FMAs reaches the same either way); AVX2 kernels: the AVX2 peak.
+        peak = max(peak_per_core.get("avx512", 0), peak_per_core.get("avx2", 0)) if isa == "avx512" \
+            else peak_per_core.get("avx2")
+        if not sps or not peak:
+            cells.append("n/a")
+            continue
+        gf = statistics.median(sps) * w.flops_per_sample() * 1e-9
+        cells.append(f"{100 * gf / peak:.0f}% of {'AVX-512' if isa == 'avx512' else 'AVX2'}")
+    return "; ".join(cells)
+
+
 def gemm_efficiency(w, T, nn_impls, values, rates, peak_per_core, blas):
     rows = []
     for impl in nn_impls:
         core = re.search(r"\((\S+) kernels\)", blas.get(impl.key, ""))
-        kernels = (core.group(1) if core else "?") + (" (env as is)" if impl.key == "nn" else " (auto)")
+        kernels = (core.group(1) if core else "?") + (" (forced)" if impl.key == "nn" else " (auto)")
         sps = [v for v in values[impl.key] if v is not None]
         sg = [v for v in rates[impl.key] if v is not None]
         nn_gf = statistics.median(sps) * w.flops_per_sample() * 1e-9 if sps else None
