@@ -34,6 +34,10 @@ Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
 
 void Optimizer::zero_grad() {
   for (Parameter* p : params_) {
+    if (p->grad.is_cuda()) {  // an asynchronous memset on the device
+      p->grad.zero();
+      continue;
+    }
     float* g = p->grad.data();
     parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
   }
@@ -42,6 +46,8 @@ void Optimizer::zero_grad() {
 void Optimizer::set_lr(float lr) {
   NN_CHECK(lr >= 0.0f && std::isfinite(lr), type_name(), ": expected a learning rate >= 0, found ", lr);
   lr_ = lr;
+  // A captured CUDA step reads the rate from the device: it must see the new one on its next replay.
+  if (device_scalars_.is_cuda()) upload_lr();
 }
 
 void Optimizer::ensure_like(Tensor& buf, const Parameter& p) {
@@ -99,6 +105,7 @@ void sgd_momentum(float* __restrict w, const float* __restrict g, float* __restr
 }  // namespace
 
 void SGD::step() {
+  if (on_cuda()) return step_cuda();
   const float lr = lr_, mu = options_.momentum, wd = options_.weight_decay, damp = options_.dampening;
   const bool nesterov = options_.nesterov;
   std::atomic<bool> finite{true};
@@ -186,6 +193,7 @@ void adam_update(float* __restrict w, const float* __restrict g, float* __restri
 }  // namespace
 
 void Adam::step() {
+  if (on_cuda()) return step_cuda();
   const int64_t t = steps_ + 1;
   const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps, wd = options_.weight_decay;
   const double bc1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));

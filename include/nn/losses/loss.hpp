@@ -14,6 +14,13 @@
 
 namespace nn {
 
+/// Class indices in device memory: `size` int32 values at `data` on the prediction's CUDA device
+/// (a trainer's label buffer, filled by an asynchronous copy), for Loss::compute().
+struct NN_API DeviceLabels {
+  const int32_t* data = nullptr;  ///< device pointer to the labels
+  int64_t size = 0;               ///< the number of labels (the batch size)
+};
+
 /// A loss: a scalar L of a batch's prediction and target, and its gradient dL/dpred.
 ///
 /// forward() returns the mean (over the batch, or over all elements: see each loss); backward()
@@ -48,6 +55,51 @@ class NN_API Loss {
   /// The type's name as PyTorch spells it ("MSELoss"); error messages start with it.
   virtual std::string type_name() const = 0;
 
+  /// @name Values left on the device
+  /// forward() returns the value as a float, which for a prediction on a CUDA device means waiting
+  /// for the GPU. compute() does the same work without reading the value back: it stays in
+  /// value_tensor() on pred's device until value() reads it, so a training step can be queued (or
+  /// captured in a CUDA graph) without a synchronisation. On the CPU compute() is forward().
+  /// @{
+  /// The loss of `pred` against a dense `target` on pred's device, and its gradient (backward()).
+  /// @throws nn::Error as forward() (on a CUDA device, value problems such as a probability out of
+  ///   range are reported by value()).
+  void compute(const Tensor& pred, const Tensor& target);
+  /// Against class indices on pred's CUDA device, N of them; they are checked on the device, and a
+  /// label out of range is reported by value().
+  /// @throws nn::Error when pred is not on a CUDA device or labels.size is not pred's batch size.
+  void compute(const Tensor& pred, DeviceLabels labels);
+  /// The value of the last compute() (or forward() on a CUDA device) as a tensor of shape [1] on
+  /// the prediction's device: a device scalar on a GPU. Valid until the next compute().
+  /// @throws nn::Error before the first forward() or compute().
+  const Tensor& value_tensor() const;
+  /// The value of the last compute() (or forward() on a CUDA device), copied to the host (waits
+  /// for the device).
+  /// @throws nn::Error before the first forward() or compute(), or when the device found a label
+  ///   out of range or (cross-entropy on probabilities) a prediction outside [0, 1].
+  float value() const;
+  /// @}
+
+ protected:
+  /// The CUDA branch of forward(pred, target): fills grad_, value_ (and bad_), on pred's device.
+  /// The default throws nn::Error (no device version).
+  virtual void forward_cuda(const Tensor& pred, const Tensor& target);
+  /// The CUDA branch against class indices on the device; the default throws nn::Error.
+  virtual void forward_cuda(const Tensor& pred, DeviceLabels labels);
+  /// forward() of a prediction on a CUDA device: forward_cuda, then value().
+  float forward_on_device(const Tensor& pred, const Tensor& target);
+  /// forward() against host labels of a prediction on a CUDA device: checks them, copies them to
+  /// the device, forward_cuda, then value().
+  float forward_on_device(const Tensor& pred, Labels labels);
+  /// The device buffers value_ (the mean, [1]) and bad_ (an int32 flag, [1]) on pred's device.
+  void prepare_device_value(const Tensor& pred);
+  /// The message value() throws when the device flagged an input; the default names the labels.
+  virtual std::string device_input_error() const;
+  Tensor value_;          ///< the last value, shape [1], on the prediction's device
+  Tensor bad_;            ///< an int32 flag on the device: 1 when the last compute() saw a bad input
+  Tensor device_labels_;  ///< host labels copied to the device (int32 in float storage)
+  bool on_device_ = false;  ///< whether the last forward()/compute() ran on a CUDA device
+
  protected:
   /// Checks that pred is (N, C) and that labels has N entries, each in [0, C).
   /// @throws nn::Error otherwise, naming type_name().
@@ -73,6 +125,10 @@ class NN_API MSELoss : public Loss {
   /// @throws nn::Error when labels.size() != N or a label is out of range.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "MSELoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
 };
 
 /// Binary cross-entropy on probabilities p in [0, 1]:
@@ -91,6 +147,10 @@ class NN_API BCELoss : public Loss {
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCELoss"; }
 
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+
  private:
   float eps_;
 };
@@ -108,6 +168,10 @@ class NN_API BCEWithLogitsLoss : public Loss {
   /// @throws nn::Error when pred is not (N, 1), labels.size() != N, or a label is not 0 or 1.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCEWithLogitsLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
 };
 
 /// Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
@@ -127,6 +191,11 @@ class NN_API CrossEntropyLoss : public Loss {
   ///   [0, C), or a value of pred is outside [0, 1].
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "CrossEntropyLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+  std::string device_input_error() const override;  ///< names probabilities and labels
 
  private:
   float eps_;
@@ -166,11 +235,17 @@ class NN_API SoftmaxCrossEntropyLoss : public Loss {
   /// the softmax. Valid until the next forward().
   /// @throws nn::Error before the first forward().
   const Tensor& backward() const override {
-    if (!options_.softmax) return probability_loss_.backward();
+    if (!options_.softmax && !on_device_) return probability_loss_.backward();
     if (!grad_.defined()) no_forward_yet();
     return grad_;
   }
   std::string type_name() const override { return "SoftmaxCrossEntropyLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+
+ public:
   /// Switches the softmax off: from now on the input is probabilities (a network that ends in a
   /// Softmax layer), and the loss is CrossEntropyLoss. Returns *this.
   SoftmaxCrossEntropyLoss& cancel_softmax() {
