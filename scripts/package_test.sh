@@ -3,7 +3,7 @@
 #  1. every installed public header compiles alone (one generated translation unit each, without
 #     -fopenmp, -Wall -Wextra -Werror);
 #  2. nn installed to temporary prefixes, static (build/release) and shared (build/shared: the
-#     library and the command only, no -march, as packaged), then a consumer project
+#     library and the command only, no -march, no CUDA, as packaged), then a consumer project
 #     (tests/consumer: trains XOR, saves, reloads) built and run against each through
 #     find_package(nn) and pkg-config, and from the source tree through add_subdirectory, static
 #     and shared;
@@ -49,7 +49,7 @@ if [ ! -f build/release/CMakeCache.txt ]; then
 fi
 cmake --build build/release -j "$jobs" --target nnlib nn-cli
 step "shared library and command (build/shared)"
-cmake -S . -B build/shared -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DNN_ARCH=none \
+cmake -S . -B build/shared -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DNN_ARCH=none -DNN_CUDA=OFF \
       -DNN_BUILD_TESTS=OFF -DNN_BUILD_BENCH=OFF -DNN_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX=/usr \
       "${launcher[@]}" >/dev/null
 cmake --build build/shared -j "$jobs"

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "cuda/runtime.hpp"
 #include "nn/error.hpp"
 
 namespace nn {
@@ -84,6 +85,8 @@ std::string Shape::str() const {
 void Tensor::AlignedFree::operator()(float* p) const {
   if (release != nullptr)
     release(owner);
+  else if (on_device)
+    cuda::detail::device_free(p);
   else
     std::free(p);
 }
@@ -124,6 +127,11 @@ float* allocate_floats(int64_t n) {
 
 Tensor::Tensor(const Shape& shape) : Tensor(shape, 0.0f) {}
 
+Tensor::Tensor(const Shape& shape, Device device) {
+  resize(shape, device);
+  fill(0.0f);
+}
+
 Tensor::Tensor(const Shape& shape, float fill_value) {
   resize(shape);
   fill(fill_value);
@@ -146,9 +154,61 @@ Tensor Tensor::clone() const {
   return t;
 }
 
+namespace {
+// Copies `bytes` between storages on any two devices.
+void copy_bytes(void* dst, Device to, const void* src, Device from, size_t bytes) {
+  if (bytes == 0) return;
+  if (to.is_cpu() && from.is_cpu()) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
+  if (from.is_cuda()) cuda::detail::set_device(from.index());
+  if (to.is_cpu())
+    cuda::detail::copy_d2h(dst, src, bytes);
+  else if (from.is_cpu())
+    cuda::detail::copy_h2d(dst, src, bytes);
+  else
+    cuda::detail::copy_d2d(dst, src, bytes);  // on the source GPU's stream; unified addressing
+}
+}  // namespace
+
 void Tensor::copy_from(const Tensor& other) {
-  resize(other.shape());
-  if (numel_ > 0) std::memcpy(data(), other.data(), static_cast<size_t>(numel_) * sizeof(float));
+  if (device_ == other.device_) {  // the CPU's path: no device switch
+    resize(other.shape());
+    if (device_.is_cpu()) {
+      if (numel_ > 0) std::memcpy(data(), other.data(), static_cast<size_t>(numel_) * sizeof(float));
+      return;
+    }
+  } else {
+    resize(other.shape(), other.device_);
+  }
+  copy_bytes(data(), device_, other.data(), other.device_, static_cast<size_t>(numel_) * sizeof(float));
+}
+
+void Tensor::copy_from(const Tensor& other, Device device) {
+  NN_CHECK(&other != this || device == device_, "Tensor::copy_from: a tensor cannot copy itself to another device (use to_)");
+  resize(other.shape(), device);
+  copy_bytes(data(), device_, other.data(), other.device_, static_cast<size_t>(numel_) * sizeof(float));
+}
+
+Tensor Tensor::to(Device device) const {
+  if (!defined_) return Tensor();  // nothing to copy: an undefined tensor is on the CPU
+  Tensor t;
+  t.copy_from(*this, device);
+  t.defined_ = defined_;
+  return t;
+}
+
+void Tensor::to_(Device device) {
+  if (device == device_ || !defined_) return;
+  Tensor moved = to(device);
+  *this = std::move(moved);
+}
+
+std::vector<float> Tensor::to_vector() const {
+  std::vector<float> out(static_cast<size_t>(numel_));
+  copy_bytes(out.data(), Device::cpu(), data(), device_, out.size() * sizeof(float));
+  return out;
 }
 
 void Tensor::grow(int64_t n) {
@@ -161,8 +221,28 @@ void Tensor::grow(int64_t n) {
              tensor_total_left, " bytes left of the budget for what is being loaded");
     tensor_total_left -= bytes;
   }
-  data_ = std::unique_ptr<float[], AlignedFree>(allocate_floats(n));  // a borrowed block is released
+  if (device_.is_cpu()) {
+    data_ = std::unique_ptr<float[], AlignedFree>(allocate_floats(n));  // a borrowed block is released
+  } else {
+    data_.reset();  // the old block first: device memory is scarcer than host memory
+    capacity_ = 0;
+    cuda::detail::set_device(device_.index());
+    AlignedFree on_device;
+    on_device.on_device = true;
+    data_ = std::unique_ptr<float[], AlignedFree>(
+        static_cast<float*>(cuda::detail::device_alloc(static_cast<size_t>(n) * sizeof(float))), on_device);
+  }
   capacity_ = n;
+}
+
+void Tensor::grow_on(int64_t n, Device device) {
+  if (device != device_) {
+    if (device.is_cuda()) cuda::detail::set_device(device.index());  // fails early for a missing GPU
+    data_.reset();
+    capacity_ = 0;
+    device_ = device;
+  }
+  grow(n);
 }
 
 void Tensor::reshape(const Shape& shape) {
@@ -171,6 +251,13 @@ void Tensor::reshape(const Shape& shape) {
   shape_ = shape;
 }
 
-void Tensor::fill(float value) { std::fill_n(data(), numel_, value); }
+void Tensor::fill(float value) {
+  if (device_.is_cpu()) {
+    std::fill_n(data(), numel_, value);
+    return;
+  }
+  cuda::detail::set_device(device_.index());
+  cuda::detail::fill(data(), numel_, value);
+}
 
 }  // namespace nn

@@ -1,8 +1,10 @@
 /// @file
 /// nn::Shape, nn::Tensor and nn::TensorSizeLimit: the float32 tensor every layer, loss and
-/// optimizer works on (contiguous, row-major, 64-byte aligned, up to 4 dimensions).
+/// optimizer works on (contiguous, row-major, 64-byte aligned, up to 4 dimensions), in the host's
+/// memory or on a CUDA GPU (nn::Device).
 #pragma once
 
+#include "nn/device.hpp"
 #include "nn/export.hpp"
 
 #include <array>
@@ -119,6 +121,15 @@ class NN_API TensorSizeLimit {
 /// Owns its storage. Moving is cheap; copying is explicit (clone()) so that no hot path copies
 /// by accident. resize() keeps the allocation when it is large enough, which lets layers size
 /// their buffers on the first batch and reuse them afterwards.
+///
+/// A tensor lives on a device(): the CPU (the default) or a CUDA GPU. data() of a CUDA tensor is
+/// a device pointer; span(), operator[], at() and borrow() are for CPU tensors only (not checked).
+/// to(), to_(), fill(), zero(), copy_from(), clone() and to_vector() work on either device; work
+/// on a CUDA tensor is queued on nn's stream of that GPU, and what returns host values waits for it.
+/// @code
+/// nn::Tensor x({64, 784}, nn::Device::cuda());  // zeros on the first GPU
+/// nn::Tensor h = x.to(nn::Device::cpu());        // a copy in the host's memory
+/// @endcode
 class NN_API Tensor {
  public:
   /// An undefined tensor: rank 0, no storage, defined() false (a layer's "not computed yet").
@@ -126,6 +137,10 @@ class NN_API Tensor {
   /// A zero-filled tensor of this shape.
   /// @throws nn::Error when the size exceeds the TensorSizeLimit in force.
   explicit Tensor(const Shape& shape);
+  /// A zero-filled tensor of this shape on `device`.
+  /// @throws nn::Error when the size exceeds the TensorSizeLimit in force, or the device cannot be
+  ///   used (no such GPU, nn built without CUDA, out of device memory).
+  Tensor(const Shape& shape, Device device);
   /// A tensor of this shape with every element `fill`.
   /// @throws nn::Error when the size exceeds the TensorSizeLimit in force.
   Tensor(const Shape& shape, float fill);
@@ -144,6 +159,7 @@ class NN_API Tensor {
         numel_(std::exchange(other.numel_, 0)),
         capacity_(std::exchange(other.capacity_, 0)),
         defined_(std::exchange(other.defined_, false)),
+        device_(std::exchange(other.device_, Device())),
         data_(std::move(other.data_)) {}
   /// Takes the other's storage over, dropping this tensor's own; `other` is left undefined, as
   /// after the move constructor.
@@ -153,6 +169,7 @@ class NN_API Tensor {
       numel_ = std::exchange(other.numel_, 0);
       capacity_ = std::exchange(other.capacity_, 0);
       defined_ = std::exchange(other.defined_, false);
+      device_ = std::exchange(other.device_, Device());
       data_ = std::move(other.data_);
     }
     return *this;
@@ -167,11 +184,27 @@ class NN_API Tensor {
   static Tensor borrow(const Shape& shape, float* data, void (*release)(void*), void* owner);
   /// Whether the storage is borrowed (Tensor::borrow) rather than owned.
   bool borrowed() const { return data_ && data_.get_deleter().release != nullptr; }
-  /// A deep copy with its own storage (same shape, same values, same defined()).
+  /// A deep copy with its own storage (same shape, same values, same device, same defined()).
   Tensor clone() const;
-  /// Resizes to other's shape, then copies its values; reuses this tensor's storage when it is
-  /// large enough.
+  /// Becomes a copy of `other`: resizes to other's shape on other's device, then copies its
+  /// values; reuses this tensor's storage when it is on that device and large enough.
   void copy_from(const Tensor& other);
+  /// Resizes to other's shape on `device`, then copies other's values across (host to GPU, GPU to
+  /// host, or within one device): how a model's parameter on a GPU takes values read from a file.
+  /// @throws nn::Error when the device cannot be used.
+  void copy_from(const Tensor& other, Device device);
+
+  /// The device the storage lives on (the CPU for an undefined tensor).
+  Device device() const { return device_; }
+  /// Whether the storage lives on a CUDA GPU.
+  bool is_cuda() const { return device_.is_cuda(); }
+  /// A copy on `device` (a clone when it is already there).
+  /// @throws nn::Error when the device cannot be used.
+  Tensor to(Device device) const;
+  /// Moves the storage to `device` in place, keeping shape and values (nothing happens when it is
+  /// already there). data() changes.
+  /// @throws nn::Error when the device cannot be used.
+  void to_(Device device);
 
   const Shape& shape() const { return shape_; }  ///< the extents; valid until the next resize or reshape
   int rank() const { return shape_.rank(); }      ///< the number of dimensions, 0 to Shape::kMaxRank
@@ -180,26 +213,27 @@ class NN_API Tensor {
   bool empty() const { return numel_ == 0; }      ///< whether it has no elements (some extent is 0)
   bool defined() const { return defined_; }  ///< false only for a default-constructed tensor
 
-  /// The first element, row-major; null when the tensor has no storage. Valid until a resize that
-  /// reallocates, or until the tensor is moved from or destroyed.
+  /// The first element, row-major; null when the tensor has no storage; a device pointer for a
+  /// CUDA tensor. Valid until a resize that reallocates, or until the tensor is moved from or
+  /// destroyed.
   float* data() { return data_.get(); }
   /// The first element, row-major; null when the tensor has no storage (see the non-const overload).
   const float* data() const { return data_.get(); }
-  /// The numel() elements as a span; the same lifetime as data().
+  /// The numel() elements as a span; the same lifetime as data(). CPU tensors only.
   std::span<float> span() { return {data_.get(), static_cast<size_t>(numel_)}; }
-  /// The numel() elements as a span; the same lifetime as data().
+  /// The numel() elements as a span; the same lifetime as data(). CPU tensors only.
   std::span<const float> span() const { return {data_.get(), static_cast<size_t>(numel_)}; }
-  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked.
+  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked. CPU tensors only.
   float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
-  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked.
+  /// Element `i` in row-major order, 0 <= i < numel(); not bounds-checked. CPU tensors only.
   float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
-  /// Element (i, j) of a rank-2 tensor; not bounds-checked.
+  /// Element (i, j) of a rank-2 tensor; not bounds-checked. CPU tensors only.
   float& at(int64_t i, int64_t j) { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
-  /// Element (i, j) of a rank-2 tensor; not bounds-checked.
+  /// Element (i, j) of a rank-2 tensor; not bounds-checked. CPU tensors only.
   float at(int64_t i, int64_t j) const { return data_[static_cast<size_t>(i * shape_[1] + j)]; }
 
-  /// Changes the shape; reallocates only when the new size exceeds the capacity. Contents are
-  /// unspecified afterwards, and data() may change.
+  /// Changes the shape, keeping the device; reallocates only when the new size exceeds the
+  /// capacity. Contents are unspecified afterwards, and data() may change.
   /// @throws nn::Error when a reallocation would exceed the TensorSizeLimit in force.
   void resize(const Shape& shape) {
     const int64_t n = shape.numel();
@@ -208,31 +242,46 @@ class NN_API Tensor {
     numel_ = n;
     defined_ = true;
   }
+  /// Changes the shape and the device; reallocates when the device differs or the new size
+  /// exceeds the capacity. Contents are unspecified afterwards, and data() may change. Layers size
+  /// their buffers with `resize(shape, x.device())`.
+  /// @throws nn::Error when a reallocation would exceed the TensorSizeLimit in force, or the
+  ///   device cannot be used.
+  void resize(const Shape& shape, Device device) {
+    const int64_t n = shape.numel();
+    if (n > capacity_ || device != device_) grow_on(n, device);
+    shape_ = shape;
+    numel_ = n;
+    defined_ = true;
+  }
   /// Changes the shape without touching the data; the element count must stay the same.
   /// @throws nn::Error when shape.numel() != numel().
   void reshape(const Shape& shape);
-  void fill(float value);        ///< sets every element to `value`
+  void fill(float value);        ///< sets every element to `value` (on a GPU: queued, no wait)
   void zero() { fill(0.0f); }    ///< sets every element to 0
 
   /// The number of floats the storage holds (>= numel()); resize() within it does not reallocate.
   int64_t capacity() const { return capacity_; }
-  /// A copy of the elements, row-major.
-  std::vector<float> to_vector() const { return {span().begin(), span().end()}; }
+  /// A copy of the elements, row-major, in the host's memory (from a GPU: waits for its work).
+  std::vector<float> to_vector() const;
 
  private:
   struct AlignedFree {
     // (No default member initialisers: unique_ptr checks the deleter inside the incomplete Tensor.)
-    constexpr AlignedFree() noexcept : release(nullptr), owner(nullptr) {}
-    constexpr AlignedFree(void (*r)(void*), void* o) noexcept : release(r), owner(o) {}
+    constexpr AlignedFree() noexcept : release(nullptr), owner(nullptr), on_device(false) {}
+    constexpr AlignedFree(void (*r)(void*), void* o) noexcept : release(r), owner(o), on_device(false) {}
     void (*release)(void*);  // set for borrowed memory: called with owner instead of free()
     void* owner;
+    bool on_device;  // CUDA memory: freed by the CUDA runtime
     void operator()(float* p) const;
   };
-  void grow(int64_t n);  ///< new storage for n floats; the old contents are dropped
+  void grow(int64_t n);  ///< new storage for n floats on device_; the old contents are dropped
+  void grow_on(int64_t n, Device device);  ///< new storage for n floats on `device`
   Shape shape_;
   int64_t numel_ = 0;
   int64_t capacity_ = 0;
   bool defined_ = false;
+  Device device_;
   std::unique_ptr<float[], AlignedFree> data_;
 };
 

@@ -63,6 +63,11 @@ struct GraphWriter {
     init->set_name(name);
     init->set_data_type(onnx::TensorProto::FLOAT);
     for (int64_t d : t.shape().dims()) init->add_dims(d);
+    if (t.is_cuda()) {  // a model on a GPU exports the same file: its weights copied to the host
+      const std::vector<float> host = t.to_vector();
+      init->set_raw_data(std::string(reinterpret_cast<const char*>(host.data()), host.size() * 4));
+      return;
+    }
     init->set_raw_data(std::string(reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.numel()) * 4));
   }
 

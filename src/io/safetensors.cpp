@@ -73,8 +73,15 @@ void write_safetensors(AtomicFile& file, const std::vector<std::pair<std::string
   file.write(prefix);
   file.write(text);
   static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
-  for (auto& [name, t] : tensors)
-    if (t->numel() > 0) file.write(t->data(), static_cast<size_t>(t->numel()) * sizeof(float));
+  for (auto& [name, t] : tensors) {
+    if (t->numel() == 0) continue;
+    if (t->is_cuda()) {  // the file is the same from either device: a GPU's tensor is copied to the host
+      const std::vector<float> host = t->to_vector();
+      file.write(host.data(), host.size() * sizeof(float));
+    } else {
+      file.write(t->data(), static_cast<size_t>(t->numel()) * sizeof(float));
+    }
+  }
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path, const ReadOptions& options) {

@@ -90,7 +90,7 @@ TensorBinding::TensorBinding(std::vector<BindTarget> targets, const StateDict& s
 void TensorBinding::apply() const {
   for (auto& [target, source] : copies_) {
     if (source != nullptr)
-      target->copy_from(*source);
+      target->copy_from(*source, target->device());  // a model on a GPU takes the file's values there
     else
       *target = Tensor();
   }
@@ -99,7 +99,9 @@ void TensorBinding::apply() const {
 void require_finite(const std::vector<std::pair<std::string, const Tensor*>>& tensors, std::string_view where,
                     std::string_view why) {
   for (const auto& [name, t] : tensors) {
-    const float* v = t->data();
+    std::vector<float> host;  // a GPU's tensor is checked on a host copy
+    if (t->is_cuda()) host = t->to_vector();
+    const float* v = t->is_cuda() ? host.data() : t->data();
     for (int64_t i = 0; i < t->numel(); ++i)
       if (!std::isfinite(v[i]))
         fail(where, ": tensor '", name, "' holds ", std::isnan(v[i]) ? "nan" : (v[i] > 0 ? "inf" : "-inf"),

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cuda/runtime.hpp"
 #include "nn/error.hpp"
 
 namespace nn {
@@ -82,6 +83,24 @@ void Module::collect_rngs(const std::string& prefix, std::vector<std::pair<std::
 
 void Module::zero_grad() {
   for (Parameter* p : parameters()) p->grad.zero();
+}
+
+Module& Module::to(Device device) {
+  if (device.is_cuda()) cuda::detail::set_device(device.index());  // fails before anything moved
+  for (auto& p : params_) {
+    p->data.to_(device);
+    p->grad.to_(device);
+  }
+  for (auto& b : buffers_) b->data.to_(device);
+  device_ = device;
+  for (auto& [name, child] : children_) child->to(device);
+  return *this;
+}
+
+bool Module::graph_capturable() const {
+  for (auto& [name, child] : children_)
+    if (!child->graph_capturable()) return false;
+  return true;
 }
 
 void Module::train(bool on) {

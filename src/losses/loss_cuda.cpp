@@ -48,6 +48,14 @@ float Loss::value() const {
   return v;
 }
 
+void DeviceLoss::forward_on_device(const Tensor& pred, const int32_t* labels) {
+  NN_CHECK(pred.rank() == 2, type_name(), ": expected prediction of shape [N, C] with class indices, found ",
+           pred.shape().str());
+  compute(pred, DeviceLabels{labels, pred.dim(0)});
+}
+
+void DeviceLoss::forward_on_device(const Tensor& pred, const Tensor& target) { compute(pred, target); }
+
 std::string Loss::device_input_error() const {
   return type_name() + ": a label was out of range for the prediction's classes (found on the device)";
 }
@@ -72,12 +80,12 @@ void Loss::prepare_device_value(const Tensor& pred) {
   on_device_ = true;
 }
 
-float Loss::forward_on_device(const Tensor& pred, const Tensor& target) {
+float Loss::forward_and_read(const Tensor& pred, const Tensor& target) {
   compute(pred, target);
   return value();
 }
 
-float Loss::forward_on_device(const Tensor& pred, Labels labels) {
+float Loss::forward_and_read(const Tensor& pred, Labels labels) {
   NN_CHECK(pred.rank() == 2, type_name(), ": expected prediction of shape [N, C] with class indices, found ",
            pred.shape().str());
   NN_CHECK(static_cast<int64_t>(labels.size()) == pred.dim(0), type_name(), ": prediction ", pred.shape().str(),

@@ -52,9 +52,17 @@ void Optimizer::set_lr(float lr) {
 
 void Optimizer::ensure_like(Tensor& buf, const Parameter& p) {
   if (!(buf.shape() == p.data.shape()) || !buf.defined()) {
-    buf.resize(p.data.shape());
+    buf.resize(p.data.shape(), p.data.device());
     buf.zero();
+  } else if (buf.device() != p.data.device()) {
+    buf.to_(p.data.device());  // the state follows its parameter to another device, values kept
   }
+}
+
+Optimizer& Optimizer::to(Device device) {
+  for (size_t i = 0; i < params_.size(); ++i)
+    for (Tensor* t : state(i)) t->to_(device);
+  return *this;
 }
 
 bool Optimizer::all_finite(const float* w, int64_t n) {

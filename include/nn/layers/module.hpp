@@ -97,6 +97,21 @@ class NN_API Module {
   /// before each backward(), since gradients accumulate.
   void zero_grad();
 
+  /// Moves the parameters, their gradients and the buffers (BatchNorm's running statistics) of
+  /// this module and its children to `device`, keeping their values, and remembers the device
+  /// for what the module sizes later (device()). Returns *this: `model.to(nn::default_device())`.
+  /// Inputs must then be on the same device; an optimizer's state follows on its next step().
+  /// @throws nn::Error when the device cannot be used (no such GPU, nn built without CUDA).
+  Module& to(Device device);
+  /// The device the module was last moved to with to(); the CPU until then. A layer that sizes a
+  /// deferred parameter later creates it here.
+  Device device() const { return device_; }
+  /// Whether forward() and backward() on a GPU may be captured once into a CUDA graph and
+  /// replayed (Trainer's whole-step graphs): true when they read no value from the host that
+  /// changes from step to step. A layer that does (a random offset drawn on the host) answers false,
+  /// and the Trainer then runs plain launches. A composite answers for its children.
+  virtual bool graph_capturable() const;
+
   /// Training mode (the default) or evaluation mode, for this module and all its children. The
   /// mode changes what Dropout and BatchNorm do.
   void train(bool on = true);
@@ -193,6 +208,7 @@ class NN_API Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
   bool input_grad_ = true;
+  Device device_;
 };
 
 /// How repr() prints values, as PyTorch (Python) does: 0.1 -> "0.1", 1.0 -> "1.0", true -> "True".

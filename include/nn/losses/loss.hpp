@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nn/labels.hpp"
+#include "nn/losses/graph_loss.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
@@ -87,10 +88,10 @@ class NN_API Loss {
   /// The CUDA branch against class indices on the device; the default throws nn::Error.
   virtual void forward_cuda(const Tensor& pred, DeviceLabels labels);
   /// forward() of a prediction on a CUDA device: forward_cuda, then value().
-  float forward_on_device(const Tensor& pred, const Tensor& target);
+  float forward_and_read(const Tensor& pred, const Tensor& target);
   /// forward() against host labels of a prediction on a CUDA device: checks them, copies them to
   /// the device, forward_cuda, then value().
-  float forward_on_device(const Tensor& pred, Labels labels);
+  float forward_and_read(const Tensor& pred, Labels labels);
   /// The device buffers value_ (the mean, [1]) and bad_ (an int32 flag, [1]) on pred's device.
   void prepare_device_value(const Tensor& pred);
   /// The message value() throws when the device flagged an input; the default names the labels.
@@ -112,10 +113,23 @@ class NN_API Loss {
   [[noreturn]] void no_forward_yet() const;
 };
 
+/// A loss with CUDA kernels (all of nn's own): it also is a nn::GraphLoss, so a Trainer can capture
+/// whole training steps with it; forward_on_device() is compute() and value_on_device() is
+/// value_tensor().
+class NN_API DeviceLoss : public Loss, public GraphLoss {
+ public:
+  /// compute(pred, DeviceLabels{labels, pred.dim(0)}).
+  void forward_on_device(const Tensor& pred, const int32_t* labels) override;
+  /// compute(pred, target).
+  void forward_on_device(const Tensor& pred, const Tensor& target) override;
+  /// value_tensor().
+  const Tensor& value_on_device() const override { return value_tensor(); }
+};
+
 /// Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
 /// rows of width C; with one output per sample ([N, 1]) a label (0 or 1) is the target itself, as in
 /// the XOR network. Gradient 2 (pred - target) / numel.
-class NN_API MSELoss : public Loss {
+class NN_API MSELoss : public DeviceLoss {
  public:
   using Loss::forward;
   /// mean((pred - target)^2) over all elements; pred and target of any one shape.
@@ -134,7 +148,7 @@ class NN_API MSELoss : public Loss {
 /// Binary cross-entropy on probabilities p in [0, 1]:
 /// -mean(y log(p + eps) + (1 - y) log(1 - p + eps)). Labels (0 or 1) stand for y of a (N, 1) pred.
 /// The mean is over all elements. Use it after a Sigmoid; on logits, BCEWithLogitsLoss is stabler.
-class NN_API BCELoss : public Loss {
+class NN_API BCELoss : public DeviceLoss {
  public:
   /// `eps` keeps the logarithms finite at p = 0 and p = 1.
   explicit BCELoss(float eps = 1e-7f) : eps_(eps) {}
@@ -158,7 +172,7 @@ class NN_API BCELoss : public Loss {
 /// Binary cross-entropy on logits z, computed stably as mean(max(z, 0) - z y + log(1 + e^-|z|)).
 /// The same as Sigmoid followed by BCELoss, without its loss of precision; gradient
 /// (sigmoid(z) - y) / numel. The mean is over all elements.
-class NN_API BCEWithLogitsLoss : public Loss {
+class NN_API BCEWithLogitsLoss : public DeviceLoss {
  public:
   using Loss::forward;
   /// pred: logits, any shape; target: y in [0, 1], the same shape.
@@ -177,7 +191,7 @@ class NN_API BCEWithLogitsLoss : public Loss {
 /// Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
 /// A prediction outside [0, 1] (logits) is an nn::Error pointing to SoftmaxCrossEntropyLoss.
 /// Note that PyTorch's CrossEntropyLoss, which takes logits, is SoftmaxCrossEntropyLoss here.
-class NN_API CrossEntropyLoss : public Loss {
+class NN_API CrossEntropyLoss : public DeviceLoss {
  public:
   /// `eps` keeps the logarithm finite at p = 0.
   explicit CrossEntropyLoss(float eps = 1e-7f) : eps_(eps) {}
@@ -217,7 +231,7 @@ struct NN_API SoftmaxCrossEntropyOptions {
 /// nn::SoftmaxCrossEntropyLoss loss;
 /// float value = loss(logits, labels);   // logits (N, C), labels N class indices
 /// @endcode
-class NN_API SoftmaxCrossEntropyLoss : public Loss {
+class NN_API SoftmaxCrossEntropyLoss : public DeviceLoss {
  public:
   /// A fused loss on logits, or (options.softmax false) CrossEntropyLoss on probabilities.
   explicit SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options = {})

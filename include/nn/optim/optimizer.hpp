@@ -65,6 +65,17 @@ class NN_API Optimizer {
   /// The state tensors of parameter i, in a fixed order (for checkpoints). Pointers into the
   /// optimizer, valid for its lifetime; undefined tensors until the first step() sizes them.
   virtual std::vector<Tensor*> state(size_t i) = 0;
+  /// Moves the state (momentum buffers, Adam moments) to `device`, the model's, keeping its values;
+  /// returns *this. step() moves a state tensor to its parameter's device by itself when they
+  /// differ; this does it up front (a checkpoint's state loaded on the host, before a step).
+  /// @throws nn::Error when the device cannot be used.
+  Optimizer& to(Device device);
+  /// Whether step() on a GPU may be captured once into a CUDA graph and replayed (Trainer's
+  /// whole-step graphs): true only when it reads nothing from the host that changes from step to
+  /// step (Adam's step count lives on the device) and leaves its finite flag on the device, read
+  /// by last_step_finite(). The learning rate may change between epochs: the Trainer captures again
+  /// when it does. The default: false (plain launches).
+  virtual bool graph_capturable() const { return false; }
   /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
   void set_step_count(int64_t steps) { steps_ = steps; }
   /// For steps replayed from a captured CUDA graph, which advance the step count on the device
@@ -86,7 +97,8 @@ class NN_API Optimizer {
   int32_t* device_nonfinite();   ///< 1 when the latest step wrote a non-finite weight
   /// Reads the device's non-finite flag (waits for the device).
   bool device_finite() const;
-  /// Makes sure `buf` matches p's current shape (zero-filled when it had to change).
+  /// Makes sure `buf` matches p's current shape (zero-filled when it had to change) and lives on
+  /// p's device (moved there with its values when it does not).
   static void ensure_like(Tensor& buf, const Parameter& p);
   /// Whether w[0..n) are all finite (no NaN, no infinity).
   // An integer OR over the exponent bits, which vectorises.
@@ -125,6 +137,8 @@ class NN_API SGD : public Optimizer {
   std::string type_name() const override { return "SGD"; }
   nlohmann::json settings() const override;  ///< lr, momentum, dampening, weight_decay, nesterov
   std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }  ///< the momentum buffer b
+  /// true: on a GPU the learning rate and the step count are read from the device.
+  bool graph_capturable() const override { return true; }
   const SGDOptions& options() const { return options_; }  ///< the options it was built with
 
  private:
@@ -154,6 +168,8 @@ class NN_API Adam : public Optimizer {
   std::string type_name() const override { return decoupled_ ? "AdamW" : "Adam"; }
   nlohmann::json settings() const override;  ///< lr, beta1, beta2, eps, weight_decay, amsgrad
   std::vector<Tensor*> state(size_t i) override;  ///< m and v, and the running max of v with amsgrad
+  /// true: on a GPU the learning rate and the step count (bias corrections) are read from the device.
+  bool graph_capturable() const override { return true; }
   const AdamOptions& options() const { return options_; }  ///< the options it was built with
 
  protected:
