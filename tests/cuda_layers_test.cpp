@@ -46,6 +46,8 @@ struct LayerCase {
   bool eval = false;  // run in evaluation mode (batch norm's running statistics)
 };
 
+void PrintTo(const LayerCase& c, std::ostream* out) { *out << c.name; }
+
 template <class M, class... Args>
 std::function<std::unique_ptr<nn::Module>()> maker(Args... args) {
   return [=]() -> std::unique_ptr<nn::Module> { return std::make_unique<M>(args...); };
@@ -130,11 +132,14 @@ TEST_P(LayerOnDevice, GradcheckOnDevice) {
   std::unique_ptr<nn::Module> m = c.make();
   m->train(!c.eval);
   m->to(device);
+  if (c.name == "LinearNoBiasWeightDecay") GTEST_SKIP() << "its gradient includes the L2 term, not part of sum(y * r)";
   std::vector<float> x = random_tensor(c.input, 21).to_vector();
+  for (float& v : x) v += v < 0.0f ? -0.05f : 0.05f;  // no input within the step of ReLU's kink
   const Tensor r = random_tensor(m->forward(Tensor(c.input, std::span<const float>(x)).to(device)).shape(), 23);
   const Tensor rd = r.to(device);
+  Tensor xd;  // alive until the backward (layers keep a pointer to their input)
   auto objective = [&]() {
-    const Tensor xd = Tensor(c.input, std::span<const float>(x)).to(device);
+    xd = Tensor(c.input, std::span<const float>(x)).to(device);
     const std::vector<float> y = m->forward(xd).to_vector();
     double s = 0.0;
     for (size_t i = 0; i < y.size(); ++i) s += static_cast<double>(y[i]) * r[static_cast<int64_t>(i)];
@@ -157,7 +162,8 @@ TEST_P(LayerOnDevice, GradcheckOnDevice) {
       values[i] = saved;
       store();
       const double numeric = (up - down) / (2 * h);
-      EXPECT_LE(std::fabs(analytic[i] - numeric), atol + rtol * std::max(std::fabs(analytic[i]), std::fabs(numeric)))
+      const double a = analytic[i];
+      EXPECT_LE(std::fabs(a - numeric), atol + rtol * std::max(std::fabs(a), std::fabs(numeric)))
           << c.name << ": " << where << "[" << i << "] analytic " << analytic[i] << ", numeric " << numeric;
     }
   };

@@ -51,6 +51,8 @@ struct LossCase {
   bool binary_labels;  // labels 0/1 for an (N, 1) prediction, else class indices
 };
 
+void PrintTo(const LossCase& c, std::ostream* out) { *out << c.name; }
+
 template <class L, class... Args>
 std::function<std::unique_ptr<nn::Loss>()> maker(Args... args) {
   return [=]() -> std::unique_ptr<nn::Loss> { return std::make_unique<L>(args...); };

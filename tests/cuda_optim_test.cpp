@@ -44,6 +44,8 @@ struct OptimizerCase {
   std::function<std::unique_ptr<nn::Optimizer>(std::vector<nn::Parameter*>)> make;
 };
 
+void PrintTo(const OptimizerCase& c, std::ostream* out) { *out << c.name; }
+
 std::vector<OptimizerCase> optimizer_cases() {
   return {
       {"SGD", [](auto p) { return std::make_unique<nn::SGD>(p, nn::SGDOptions{.lr = 0.1f}); }},
@@ -104,7 +106,9 @@ TEST_P(OptimizerOnDevice, TrainingStepsMatchCpu) {
     const auto sc = opt_cpu->state(i), sd = opt_dev->state(i);
     ASSERT_EQ(sc.size(), sd.size());
     for (size_t k = 0; k < sc.size(); ++k)
-      if (sc[k]->defined()) EXPECT_LT(max_relative_error(*sd[k], *sc[k]), kTolerance) << c.name << " state " << k;
+      if (sc[k]->defined()) {
+        EXPECT_LT(max_relative_error(*sd[k], *sc[k]), kTolerance) << c.name << " state " << k;
+      }
   }
 }
 

@@ -140,6 +140,7 @@ void SGD::step() {
     });
   }
   last_step_finite_ = finite.load();
+  finite_on_device_ = false;
   ++steps_;
 }
 
@@ -230,6 +231,7 @@ void Adam::step() {
     });
   }
   last_step_finite_ = finite.load();
+  finite_on_device_ = false;
   steps_ = t;
 }
 
