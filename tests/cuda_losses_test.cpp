@@ -3,6 +3,7 @@
 // on the device until value() reads it. Without a GPU the CUDA cases are skipped with a message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -144,6 +145,38 @@ TEST_P(LossOnDevice, DeviceLabelOutOfRangeIsReportedByValue) {
   auto loss = c.make();
   loss->compute(pd, nn::DeviceLabels{reinterpret_cast<const int32_t*>(ld.data()), ld.numel()});
   EXPECT_THROW(loss->value(), nn::Error) << c.name;
+}
+
+// A central-difference check of the device's gradient: each prediction element perturbed through a
+// host copy, the loss read back from the device.
+TEST_P(LossOnDevice, GradcheckOnDevice) {
+  const auto& [device, c] = GetParam();
+  NN_SKIP_UNLESS_AVAILABLE(device);
+  Tensor pred = make_pred(c.pred, c.kind, 23);
+  if (c.kind != Pred::logits)  // keep p +- h inside (0, 1)
+    for (float& v : pred.span()) v = std::clamp(v, 0.05f, 0.95f);
+  const Tensor target = make_target(c).to(device);
+  auto loss = c.make();
+  std::vector<float> values = pred.to_vector();
+  Tensor pd;  // alive while the loss's gradient refers to it
+  auto value = [&]() {
+    pd = Tensor(c.pred, std::span<const float>(values)).to(device);
+    return static_cast<double>(loss->forward(pd, target));
+  };
+  value();
+  const std::vector<float> analytic = loss->backward().to_vector();
+  const double h = 1e-3, atol = 1e-3, rtol = 1e-2;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const float saved = values[i];
+    values[i] = static_cast<float>(saved + h);
+    const double up = value();
+    values[i] = static_cast<float>(saved - h);
+    const double down = value();
+    values[i] = saved;
+    const double numeric = (up - down) / (2 * h), a = analytic[i];
+    EXPECT_LE(std::fabs(a - numeric), atol + rtol * std::max(std::fabs(a), std::fabs(numeric)))
+        << c.name << ": pred[" << i << "] analytic " << a << ", numeric " << numeric;
+  }
 }
 
 std::string loss_case_name(const ::testing::TestParamInfo<std::tuple<Device, LossCase>>& info) {

@@ -44,6 +44,8 @@ void BatchNorm::initialize(int64_t num_features) {
   mean_ = Tensor(Shape{c_});
   var_ = Tensor(Shape{c_});
   invstd_ = Tensor(Shape{c_});
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 const Tensor& BatchNorm::forward(const Tensor& x) {

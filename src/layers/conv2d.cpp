@@ -42,6 +42,8 @@ void Conv2D::initialize(int64_t in_channels) {
   init_weights(weight_->data, in_ * win_.kh * win_.kw, {options_.init, options_.gain, options_.alpha},
                rng_ ? *rng_ : global_rng());
   rng_ = nullptr;
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 namespace {

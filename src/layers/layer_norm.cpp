@@ -30,6 +30,8 @@ void LayerNorm::initialize(int64_t normalized_shape) {
     bias_->data = Tensor(Shape{f_});
     bias_->grad = Tensor(Shape{f_});
   }
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 Shape LayerNorm::build(const Shape& input) {

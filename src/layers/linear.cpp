@@ -33,6 +33,8 @@ void Linear::initialize(int64_t in_features) {
   init_weights(weight_->data, in_, {options_.init, options_.gain, options_.alpha},
                rng_ ? *rng_ : global_rng());
   rng_ = nullptr;
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 const Tensor& Linear::forward(const Tensor& x) {

@@ -40,12 +40,13 @@ const Tensor& Loss::value_tensor() const {
 float Loss::value() const {
   if (!value_.defined()) no_forward_yet();
   if (!value_.is_cuda()) return value_[0];
+  // The value and the flag behind it, in one copy (one wait).
+  float both[2];
+  nn::cuda::detail::copy_d2h(both, value_.data(), sizeof both);
   int32_t bad = 0;
-  nn::cuda::detail::copy_d2h(&bad, bad_.data(), sizeof bad);
+  std::memcpy(&bad, &both[1], sizeof bad);
   if (bad != 0) fail(device_input_error());
-  float v = 0.0f;
-  nn::cuda::detail::copy_d2h(&v, value_.data(), sizeof v);
-  return v;
+  return both[0];
 }
 
 void DeviceLoss::forward_on_device(const Tensor& pred, const int32_t* labels) {
@@ -75,10 +76,13 @@ void Loss::forward_cuda(const Tensor&, DeviceLabels) {
 }
 
 void Loss::prepare_device_value(const Tensor& pred) {
+  // Storage for two floats: the value, then the int32 flag (device_flag()); the tensor shows one.
+  value_.resize(Shape{2}, pred.device());
   value_.resize(Shape{1}, pred.device());
-  bad_.resize(Shape{1}, pred.device());
   on_device_ = true;
 }
+
+int32_t* Loss::device_flag() { return reinterpret_cast<int32_t*>(value_.data() + 1); }
 
 float Loss::forward_and_read(const Tensor& pred, const Tensor& target) {
   compute(pred, target);
@@ -116,8 +120,6 @@ void check_binary(const Loss& loss, const Tensor& pred) {
   NN_CHECK(pred.dim(0) > 0, loss.type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
 }
 
-int32_t* flag(Tensor& bad) { return ops::cuda::as_int32(bad); }
-
 }  // namespace
 
 // ---- MSE ----------------------------------------------------------------------------------------
@@ -127,7 +129,7 @@ void MSELoss::forward_cuda(const Tensor& pred, const Tensor& target) {
   check_nonempty(*this, pred);
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  nn::cuda::detail::memset_zero(bad_.data(), sizeof(int32_t));
+  nn::cuda::detail::memset_zero(device_flag(), sizeof(int32_t));
   cu::mse(pred.data(), target.data(), grad_.data(), pred.numel(), value_.data());
 }
 
@@ -135,7 +137,7 @@ void MSELoss::forward_cuda(const Tensor& pred, DeviceLabels labels) {
   check_rows(*this, pred, "prediction");
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  cu::mse_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), pred.dim(1), value_.data(), flag(bad_));
+  cu::mse_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), pred.dim(1), value_.data(), device_flag());
 }
 
 // ---- BCE ----------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ void BCELoss::forward_cuda(const Tensor& pred, const Tensor& target) {
   check_nonempty(*this, pred);
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  nn::cuda::detail::memset_zero(bad_.data(), sizeof(int32_t));
+  nn::cuda::detail::memset_zero(device_flag(), sizeof(int32_t));
   cu::bce(pred.data(), target.data(), grad_.data(), pred.numel(), eps_, value_.data());
 }
 
@@ -153,7 +155,7 @@ void BCELoss::forward_cuda(const Tensor& pred, DeviceLabels labels) {
   check_binary(*this, pred);
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  cu::bce_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), eps_, value_.data(), flag(bad_));
+  cu::bce_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), eps_, value_.data(), device_flag());
 }
 
 void BCEWithLogitsLoss::forward_cuda(const Tensor& pred, const Tensor& target) {
@@ -161,7 +163,7 @@ void BCEWithLogitsLoss::forward_cuda(const Tensor& pred, const Tensor& target) {
   check_nonempty(*this, pred);
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  nn::cuda::detail::memset_zero(bad_.data(), sizeof(int32_t));
+  nn::cuda::detail::memset_zero(device_flag(), sizeof(int32_t));
   cu::bce_logits(pred.data(), target.data(), grad_.data(), pred.numel(), value_.data());
 }
 
@@ -169,7 +171,7 @@ void BCEWithLogitsLoss::forward_cuda(const Tensor& pred, DeviceLabels labels) {
   check_binary(*this, pred);
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
-  cu::bce_logits_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), value_.data(), flag(bad_));
+  cu::bce_logits_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), value_.data(), device_flag());
 }
 
 // ---- cross-entropy on probabilities -------------------------------------------------------------
@@ -180,7 +182,7 @@ void CrossEntropyLoss::forward_cuda(const Tensor& pred, const Tensor& target) {
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
   cu::cross_entropy(pred.data(), target.data(), grad_.data(), pred.dim(0), pred.dim(1), eps_, value_.data(),
-                    flag(bad_));
+                    device_flag());
 }
 
 void CrossEntropyLoss::forward_cuda(const Tensor& pred, DeviceLabels labels) {
@@ -188,7 +190,7 @@ void CrossEntropyLoss::forward_cuda(const Tensor& pred, DeviceLabels labels) {
   prepare_device_value(pred);
   grad_.resize(pred.shape(), pred.device());
   cu::cross_entropy_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), pred.dim(1), eps_, value_.data(),
-                           flag(bad_));
+                           device_flag());
 }
 
 // ---- fused softmax cross-entropy ----------------------------------------------------------------
@@ -200,10 +202,10 @@ void SoftmaxCrossEntropyLoss::forward_cuda(const Tensor& pred, const Tensor& tar
   grad_.resize(pred.shape(), pred.device());
   if (!options_.softmax) {  // CrossEntropyLoss's kernels, with this loss's buffers
     cu::cross_entropy(pred.data(), target.data(), grad_.data(), pred.dim(0), pred.dim(1), options_.eps,
-                      value_.data(), flag(bad_));
+                      value_.data(), device_flag());
     return;
   }
-  nn::cuda::detail::memset_zero(bad_.data(), sizeof(int32_t));
+  nn::cuda::detail::memset_zero(device_flag(), sizeof(int32_t));
   cu::softmax_cross_entropy(pred.data(), target.data(), grad_.data(), pred.dim(0), pred.dim(1), value_.data());
 }
 
@@ -213,11 +215,11 @@ void SoftmaxCrossEntropyLoss::forward_cuda(const Tensor& pred, DeviceLabels labe
   grad_.resize(pred.shape(), pred.device());
   if (!options_.softmax) {
     cu::cross_entropy_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), pred.dim(1), options_.eps,
-                             value_.data(), flag(bad_));
+                             value_.data(), device_flag());
     return;
   }
   cu::softmax_cross_entropy_labels(pred.data(), labels.data, grad_.data(), pred.dim(0), pred.dim(1), value_.data(),
-                                   flag(bad_));
+                                   device_flag());
 }
 
 }  // namespace nn

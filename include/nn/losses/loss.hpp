@@ -82,7 +82,8 @@ class NN_API Loss {
   /// @}
 
  protected:
-  /// The CUDA branch of forward(pred, target): fills grad_, value_ (and bad_), on pred's device.
+  /// The CUDA branch of forward(pred, target): fills grad_, value_ and device_flag(), on pred's
+  /// device.
   /// The default throws nn::Error (no device version).
   virtual void forward_cuda(const Tensor& pred, const Tensor& target);
   /// The CUDA branch against class indices on the device; the default throws nn::Error.
@@ -92,12 +93,13 @@ class NN_API Loss {
   /// forward() against host labels of a prediction on a CUDA device: checks them, copies them to
   /// the device, forward_cuda, then value().
   float forward_and_read(const Tensor& pred, Labels labels);
-  /// The device buffers value_ (the mean, [1]) and bad_ (an int32 flag, [1]) on pred's device.
+  /// value_ on pred's device: the mean (shape [1]), with room for the int32 flag behind it.
   void prepare_device_value(const Tensor& pred);
   /// The message value() throws when the device flagged an input; the default names the labels.
   virtual std::string device_input_error() const;
+  /// The flag behind value_'s element: 1 when the last compute() on a device saw a bad input.
+  int32_t* device_flag();
   Tensor value_;          ///< the last value, shape [1], on the prediction's device
-  Tensor bad_;            ///< an int32 flag on the device: 1 when the last compute() saw a bad input
   Tensor device_labels_;  ///< host labels copied to the device (int32 in float storage)
   bool on_device_ = false;  ///< whether the last forward()/compute() ran on a CUDA device
 
