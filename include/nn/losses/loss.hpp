@@ -56,13 +56,13 @@ class NN_API Loss {
   /// The type's name as PyTorch spells it ("MSELoss"); error messages start with it.
   virtual std::string type_name() const = 0;
 
-  /// @name Values left on the device
-  /// forward() returns the value as a float, which for a prediction on a CUDA device means waiting
-  /// for the GPU. compute() does the same work without reading the value back: it stays in
-  /// value_tensor() on pred's device until value() reads it, so a training step can be queued (or
-  /// captured in a CUDA graph) without a synchronisation. On the CPU compute() is forward().
-  /// @{
-  /// The loss of `pred` against a dense `target` on pred's device, and its gradient (backward()).
+  // Values left on the device: forward() returns the value as a float, which for a prediction on
+  // a CUDA device means waiting for the GPU. compute() does the same work without reading the value
+  // back: it stays in value_tensor() on pred's device until value() reads it, so a training step
+  // can be queued (or captured in a CUDA graph) without a synchronisation.
+  /// The loss of `pred` against a dense `target` on pred's device, and its gradient (backward()),
+  /// without reading the value back on a CUDA device (value_tensor(), value()); on the CPU it is
+  /// forward().
   /// @throws nn::Error as forward() (on a CUDA device, value problems such as a probability out of
   ///   range are reported by value()).
   void compute(const Tensor& pred, const Tensor& target);
@@ -79,7 +79,6 @@ class NN_API Loss {
   /// @throws nn::Error before the first forward() or compute(), or when the device found a label
   ///   out of range or (cross-entropy on probabilities) a prediction outside [0, 1].
   float value() const;
-  /// @}
 
  protected:
   /// The CUDA branch of forward(pred, target): fills grad_, value_ and device_flag(), on pred's

@@ -77,7 +77,10 @@ class NN_API Optimizer {
   /// when it does. The default: false (plain launches).
   virtual bool graph_capturable() const { return false; }
   /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
-  void set_step_count(int64_t steps) { steps_ = steps; }
+  void set_step_count(int64_t steps) {
+    steps_ = steps;
+    device_steps_ = -1;  // a CUDA step uploads it first
+  }
   /// For steps replayed from a captured CUDA graph, which advance the step count on the device
   /// only: sets step_count() from the device's count (no-op on the CPU). Waits for the device.
   void sync_step_count();
