@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@
 
 #include "nn/device.hpp"
 #include "nn/tensor.hpp"
+
+namespace nn {
+// How GoogleTest prints a Device parameter: "cpu", "cuda:0".
+inline void PrintTo(const Device& d, std::ostream* os) { *os << d.str(); }
+}  // namespace nn
 
 namespace nn::testing {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cuda/runtime.hpp"
 #include "nn/error.hpp"
 
 namespace nn::train {
@@ -28,7 +29,7 @@ void store(const Tensor& y, int64_t start, int64_t b, int64_t n, Tensor& out) {
            y.shape().str());
   const int64_t per = y.numel() / b;
   if (start == 0) {
-    out.resize(y.shape().sample().batched(n));
+    out.resize(y.shape().sample().batched(n), Device::cpu());
   } else {
     NN_CHECK(per * n == out.numel(), "predict: the model's output per sample changed from ", out.numel() / n, " to ",
              per, " values");
@@ -48,6 +49,25 @@ void predict(Module& model, const Tensor& x, Tensor& out, int64_t batch_size) {
     return;
   }
   EvalMode mode(model);
+  if (x.is_cuda()) {  // outputs go to a host buffer: the inputs take the same way
+    predict(model, x.to(Device::cpu()), out, batch_size);
+    return;
+  }
+  if (model.device().is_cuda()) {  // a model on a GPU: batches copied there, outputs back
+    const Device device = model.device();
+    const Shape sample = x.shape().sample();
+    const int64_t per = sample.numel();
+    Tensor batch, y;
+    cuda::detail::set_device(device.index());
+    for (int64_t start = 0; start < n; start += batch_size) {
+      const int64_t b = std::min(batch_size, n - start);
+      batch.resize(sample.batched(b), device);
+      cuda::detail::copy_h2d(batch.data(), x.data() + start * per, static_cast<size_t>(b * per) * sizeof(float));
+      y.copy_from(model.forward(batch), Device::cpu());
+      store(y, start, b, n, out);
+    }
+    return;
+  }
   if (n <= batch_size) {
     store(model.forward(x), 0, n, n, out);
     return;

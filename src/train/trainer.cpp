@@ -8,6 +8,8 @@
 #include <limits>
 #include <optional>
 
+#include "device_step.hpp"
+#include "eval_loop.hpp"
 #include "nn/data/loader.hpp"
 #include "nn/dist/dist.hpp"
 #include "nn/dist/grad_allreduce.hpp"
@@ -23,22 +25,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Puts the model back into the mode it had (training or evaluation) when the scope ends.
-class ModeGuard {
- public:
-  ModeGuard(Module& model, bool training) : model_(model), was_(model.is_training()) {
-    if (was_ != training) model_.train(training);
-  }
-  ~ModeGuard() {
-    if (model_.is_training() != was_) model_.train(was_);
-  }
-  ModeGuard(const ModeGuard&) = delete;
-  ModeGuard& operator=(const ModeGuard&) = delete;
-
- private:
-  Module& model_;
-  bool was_;
-};
+using detail::batch_loss;
+using detail::count_correct;
+using detail::DeviceEval;
+using detail::EvalSums;
+using detail::ModeGuard;
+using detail::run_eval;
 
 // The trainer needs no gradient with respect to the input batch; this switches it off for the
 // fit and back afterwards.
@@ -53,64 +45,6 @@ class InputGradGuard {
   Module& model_;
   bool was_;
 };
-
-// The predicted class of row i of out ([B, C] or [B, 1]), as predict_classes() defines it.
-inline int32_t predicted_class(const float* row, int64_t c, float threshold) {
-  if (c == 1) return row[0] >= threshold ? 1 : 0;
-  return static_cast<int32_t>(std::max_element(row, row + c) - row);
-}
-
-// Correct predictions in a batch; writes the predictions to `preds` when it is not null.
-int64_t count_correct(const Tensor& out, Labels labels, float threshold, int32_t* preds) {
-  const auto b = static_cast<int64_t>(labels.size());
-  NN_CHECK(out.rank() >= 1 && out.dim(0) == b && b > 0, "Trainer: expected model output of shape [", b,
-           ", C] for a batch of ", b, " samples, found ", out.shape().str());
-  const int64_t c = out.numel() / b;
-  int64_t correct = 0;
-  for (int64_t i = 0; i < b; ++i) {
-    const int32_t p = predicted_class(out.data() + i * c, c, threshold);
-    correct += p == labels[static_cast<size_t>(i)] ? 1 : 0;
-    if (preds != nullptr) preds[i] = p;
-  }
-  return correct;
-}
-
-float batch_loss(Loss& loss, const Tensor& out, const data::Batch& batch, bool classification) {
-  return classification ? loss.forward(out, batch.labels) : loss.forward(out, batch.targets);
-}
-
-struct EvalSums {
-  double loss_sum = 0.0;
-  int64_t correct = 0;
-  int64_t samples = 0;
-};
-
-// Runs the whole loader (its current epoch) through the model in evaluation mode. across_ranks:
-// this rank takes its share of every batch and the sums are reduced over the ranks (collective).
-EvalSums run_eval(Module& model, Loss& loss, data::DataLoader& loader, float threshold, int32_t* preds,
-                  bool across_ranks = false) {
-  ModeGuard mode(model, false);
-  const bool classification = loader.dataset().is_classification();
-  const bool shard = across_ranks && dist::size() > 1;
-  EvalSums s;
-  for (int64_t b = 0; b < loader.num_batches(); ++b) {
-    const auto batch = shard ? loader.batch(b, dist::rank(), dist::size()) : loader.batch(b);
-    if (batch.size == 0) continue;
-    const Tensor& out = model.forward(batch.x);
-    const float l = batch_loss(loss, out, batch, classification);
-    if (classification) {
-      s.correct += count_correct(out, batch.labels, threshold, preds == nullptr ? nullptr : preds + s.samples);
-    }
-    s.loss_sum += static_cast<double>(l) * static_cast<double>(batch.size);
-    s.samples += batch.size;
-  }
-  if (shard) {
-    std::array<double, 3> sums{s.loss_sum, static_cast<double>(s.correct), static_cast<double>(s.samples)};
-    dist::sum(sums);
-    s = EvalSums{sums[0], static_cast<int64_t>(sums[1]), static_cast<int64_t>(sums[2])};
-  }
-  return s;
-}
 
 // One data-parallel step up to the optimizer: this rank's share of batch b forward and backward,
 // then the gradients, the batch's loss and correct count, and the ranks' stop requests of the batch
@@ -224,6 +158,13 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
   history_.epochs.reserve(static_cast<size_t>(options.epochs));
 
   const float threshold = options.prediction.threshold_for(loss);
+  // A model on a GPU (Module::to): batches go there through pinned buffers, steps may be graphs.
+  const Device device = model.device();
+  NN_CHECK(device.is_cpu() || sync_ == nullptr, "Trainer: data-parallel training runs on the CPU, but the model is on ",
+           device.str());
+  std::optional<detail::DeviceStep> on_device;
+  if (device.is_cuda()) on_device.emplace(model, loss, optimizer, options, classification, threshold);
+  step_mode_ = device.str();
   if (scheduler != nullptr) scheduler->set_epoch(options.start_epoch);
   InputGradGuard input_grad(model);
   if (!model.is_training()) model.train(true);
@@ -257,11 +198,13 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     const auto t0 = Clock::now();
     const double seconds_before = totals.train_seconds;
     for (int64_t b = first; b < nb; ++b) {
-      auto check_loss = [&](float l) {
+      auto check_loss = [&](float l, bool step_taken = false) {
         if (std::isfinite(l)) return;
         fail("training diverged: loss is ", non_finite_name(l), " at epoch ", epoch + 1, "/", options.epochs,
-             ", batch ", b + 1, "/", nb, " (step ", epoch * nb + b + 1, "); the optimizer step for that batch was ",
-             "not taken (lower the learning rate, or check the data for NaN)");
+             ", batch ", b + 1, "/", nb, " (step ", epoch * nb + b + 1, "); ",
+             step_taken ? "the step ran as one CUDA graph, so its optimizer step was taken, but nothing of it was saved"
+                        : "the optimizer step for that batch was not taken",
+             " (lower the learning rate, or check the data for NaN)");
       };
       float l = 0.0f;
       int64_t batch_size = 0;
@@ -276,6 +219,14 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
         l = st.loss;
         batch_size = st.samples;
         totals.correct += st.correct;
+      } else if (on_device) {  // the next batch is staged while the GPU works on this one
+        if (b == first) on_device->stage(loader.batch(b));
+        batch_size = on_device->staged_size();
+        const int64_t next = b + 1 < nb ? b + 1 : -1;
+        l = on_device->begin(loader, next);
+        check_loss(l, on_device->graph_step());
+        totals.correct += on_device->correct();
+        on_device->finish(loader, next);
       } else {
         const auto batch = loader.batch(b);
         const Tensor& out = model.forward(batch.x);
@@ -286,9 +237,11 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
         optimizer.zero_grad();
         model.backward(loss.backward());
       }
-      if (options.clip_grad_norm > 0.0f) clip_grad_norm_(optimizer.params(), options.clip_grad_norm);
-      if (options.clip_grad_value > 0.0f) clip_grad_value_(optimizer.params(), options.clip_grad_value);
-      optimizer.step();
+      if (!on_device) {  // (on a GPU, DeviceStep clips and steps)
+        if (options.clip_grad_norm > 0.0f) clip_grad_norm_(optimizer.params(), options.clip_grad_norm);
+        if (options.clip_grad_value > 0.0f) clip_grad_value_(optimizer.params(), options.clip_grad_value);
+        optimizer.step();
+      }
       if (!optimizer.last_step_finite()) {
         fail("training diverged: the optimizer step at epoch ", epoch + 1, "/", options.epochs, ", batch ", b + 1, "/",
              nb, " (step ", epoch * nb + b + 1, ") made a weight non-finite (loss before the step: ", l,
@@ -324,6 +277,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     r.val_loss = r.val_accuracy = kNaN;
     if (val_loader) {
       const EvalSums v = run_eval(model, loss, *val_loader, threshold, nullptr, sync_ != nullptr);
+      if (on_device) on_device->forget_graph();  // the evaluation may have moved the model's buffers
       r.val_loss = v.loss_sum / static_cast<double>(v.samples);
       if (classification) r.val_accuracy = static_cast<double>(v.correct) / static_cast<double>(v.samples);
     }
@@ -338,6 +292,7 @@ History Trainer::fit(Module& model, Loss& loss, Optimizer& optimizer, const data
     stopped = collect_stop();
     if (sync_ != nullptr) stopped = dist::any(stopped);
   }
+  if (on_device) step_mode_ = on_device->mode();
   for (Callback* cb : callbacks_) cb->on_train_end(history_);
   return history_;
 }
@@ -364,11 +319,17 @@ Tensor predict(Module& model, const data::Dataset& dataset, int64_t batch_size) 
   NN_CHECK(!dataset.empty(), "predict: the dataset is empty");
   ModeGuard mode(model, false);
   data::DataLoader loader(dataset, {.batch_size = batch_size, .shuffle = false});
+  std::optional<DeviceEval> on_device;  // a model on a GPU: batches there, outputs back
+  if (model.device().is_cuda()) on_device.emplace(model.device());
   Tensor result;
   int64_t row = 0;
   for (int64_t b = 0; b < loader.num_batches(); ++b) {
     const auto batch = loader.batch(b);
-    const Tensor& out = model.forward(batch.x);
+    if (on_device) {
+      on_device->feed.stage(batch);
+      on_device->out_host.copy_from(model.forward(on_device->feed.x()), Device::cpu());
+    }
+    const Tensor& out = on_device ? on_device->out_host : model.forward(batch.x);
     NN_CHECK(out.rank() >= 1 && out.dim(0) == batch.size, "predict: expected ", batch.size,
              " rows of model output, found ", out.shape().str());
     if (b == 0) result = Tensor(out.shape().sample().batched(dataset.size()));

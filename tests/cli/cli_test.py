@@ -130,6 +130,7 @@ class CliTest(unittest.TestCase):
         self.assertIsNone(summary["interrupted"])
         self.assertEqual(summary["model"], model)
         self.assertIn(summary["best_epoch"], [1, 2])
+        self.assertEqual(summary["steps"], "cpu")
         for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]:
             self.assertIsInstance(summary["last"][key], float)
         r = run("info", model)
@@ -368,6 +369,34 @@ class CliTest(unittest.TestCase):
         r = run("eval", self.path("none.safetensors"), "--data", "blobs")
         self.assertEqual(r.returncode, 1)
         self.assertIn("none.safetensors", r.stderr)
+
+    # ---- devices --------------------------------------------------------------------------------------
+
+    def test_device_choice(self):
+        """--device: cpu trains; auto picks a GPU only where there is one; cuda without a GPU (or in
+        a build without CUDA) is one clear line and exit 1, before anything is written."""
+        info = run("info")
+        self.assertEqual(info.returncode, 0, info.stderr)
+        self.assertIn("devices: cpu", info.stdout)
+        self.assertIn("default device (--device auto): ", info.stdout)
+        has_gpu = "cuda:0" in info.stdout.split("devices: ", 1)[1].splitlines()[0]
+        for device in ["cpu", "auto"]:
+            r = run("train", "--data", "xor", "--model", "linear:8,tanh,linear:2", "--epochs", "2", "--batch-size", "4",
+                    "--val-split", "0", "--device", device)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual("device: cuda:0" in r.stderr, device == "auto" and has_gpu, r.stderr)
+        self.train_fails("--data", "xor", "--device", "gpu", expect=["--device", "expected cpu, cuda, cuda:N or auto",
+                                                                      "'gpu'"])
+        self.train_fails("--data", "xor", "--device", "cuda:99999", expect=["--device", "cuda:99999"])
+        if not has_gpu:
+            self.train_fails("--data", "xor", "--device", "cuda", expect=["--device cuda: ", "use --device cpu"])
+            if "cuda: built" in info.stdout:
+                self.assertIn("no CUDA device here", info.stdout)
+                self.train_fails("--data", "xor", "--device", "cuda:0", expect=["no CUDA device on this machine"])
+            else:
+                self.train_fails("--data", "xor", "--device", "cuda", expect=["built without CUDA"])
+        self.train_fails("--data", "blobs", "--model", "perceptron", "--device", "cuda:0",
+                         expect=["CPU only"] if has_gpu else ["--device cuda:0"])
 
     # ---- plain state dicts (PyTorch's) with --model ---------------------------------------------------
 

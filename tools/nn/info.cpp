@@ -9,6 +9,7 @@
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_scaler.hpp"
 #include "nn/nn.hpp"
+#include "nn/version.hpp"
 
 namespace nn::cli {
 
@@ -44,6 +45,20 @@ int checkpoint_info(const std::string& path) {
 
 int run_info(const InfoOptions& o) {
   const std::string& path = o.model_path;
+  if (path.empty()) {  // nn itself: its version and the devices it can train on
+    std::printf("%s\n", version_line().c_str());
+    std::printf("devices: cpu");
+    for (int i = 0; i < cuda::device_count(); ++i) std::printf(", %s", Device::cuda(i).str().c_str());
+    std::printf("\n");
+    if (!cuda::built())
+      std::printf("cuda: not built (configure with -DNN_CUDA=ON where nvcc and the CUDA toolkit are installed)\n");
+    else if (!cuda::is_available())
+      std::printf("cuda: built, but no CUDA device here (no GPU, or no CUDA driver)\n");
+    else
+      std::printf("cuda: %d device%s\n", cuda::device_count(), cuda::device_count() == 1 ? "" : "s");
+    std::printf("default device (--device auto): %s\n", default_device().str().c_str());
+    return 0;
+  }
   const bool onnx = path.ends_with(".onnx");
   if (!onnx && io::is_checkpoint_file(path)) return checkpoint_info(path);
   io::ScaledModel m = load_for_inference(path, "", "");

@@ -275,6 +275,11 @@ void add_train_options(CLI::App& sub, TrainOptions& o) {
       ->check(number_in(0, false, 1));
   sub.add_option("--seed", o.seed, "Seed of all randomness")->capture_default_str()->check(seed_value());
   add_threads(sub, o.threads);
+  sub.add_option("--device", o.device,
+                 "Where to train: cpu, cuda (the first GPU), cuda:N, or auto (a GPU when there is one, else the CPU)")
+      ->capture_default_str();
+  sub.add_flag("!--no-cuda-graphs", o.cuda_graphs,
+               "On a GPU, launch every kernel of a step instead of replaying the step as one CUDA graph");
   sub.add_option("--metrics-out", o.metrics_out, "Write per-epoch metrics as JSON Lines to FILE");
   sub.add_option("--save", o.save, "Save the trained model (safetensors) to FILE");
   sub.add_option("--patience", o.patience, "Stop after this many epochs without improvement (0: never)")
@@ -340,8 +345,30 @@ void add_import_options(CLI::App& sub, ImportOptions& o) {
   sub.add_option("--out", o.out, "Write the model as an nn model file (.safetensors)")->required();
 }
 
+// The device --device names: cpu, cuda, cuda:N, or auto (the first GPU when there is one). A GPU
+// that this machine lacks is an error before anything is loaded.
+Device train_device(const std::string& text) {
+  if (text == "auto") return default_device();
+  Device d;
+  try {
+    d = Device::parse(text);
+  } catch (const Error&) {
+    fail("--device: expected cpu, cuda, cuda:N or auto, found '", text, "'");
+  }
+  if (d.is_cuda()) {
+    NN_CHECK(cuda::built(), "--device ", text, ": this nn was built without CUDA (NN_CUDA=OFF); use --device cpu");
+    const int n = cuda::device_count();
+    NN_CHECK(d.index() < n, "--device ", text, ": ",
+             n == 0 ? std::string("no CUDA device on this machine (no GPU, or no CUDA driver)")
+                    : "this machine has " + std::to_string(n) + " CUDA device" + (n == 1 ? "" : "s") + " (cuda:0 to cuda:" +
+                          std::to_string(n - 1) + ")",
+             "; use --device cpu or --device auto");
+  }
+  return d;
+}
 void add_info_options(CLI::App& sub, InfoOptions& o) {
-  sub.add_option("MODEL", o.model_path, "Model or checkpoint file, or an ONNX file (.onnx)")->required();
+  sub.add_option("MODEL", o.model_path,
+                 "Model or checkpoint file, or an ONNX file (.onnx); without one: nn's version and the devices it can use");
 }
 
 void add_report_options(CLI::App& sub, ReportOptions& o) {

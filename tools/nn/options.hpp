@@ -44,6 +44,8 @@ struct TrainOptions {
   bool stratify = true;
   uint64_t seed = 42;
   int threads = 0;
+  std::string device = "cpu";  // --device: cpu, cuda, cuda:N or auto
+  bool cuda_graphs = true;     // --no-cuda-graphs turns whole-step graphs off
   std::string metrics_out;
   std::string save;
   int64_t patience = 0;
@@ -122,6 +124,9 @@ void add_predict_options(CLI::App& sub, PredictOptions& o);
 void add_export_options(CLI::App& sub, ExportOptions& o);
 void add_import_options(CLI::App& sub, ImportOptions& o);
 void add_info_options(CLI::App& sub, InfoOptions& o);
+// The device --device names: cpu, cuda, cuda:N, or auto (the first GPU when there is one).
+// nn::Error naming --device for another text, or a GPU this machine lacks.
+Device train_device(const std::string& text);
 void add_report_options(CLI::App& sub, ReportOptions& o);
 
 // The loss a name means (nn::Error listing the names for any other).

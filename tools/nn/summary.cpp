@@ -55,6 +55,7 @@ std::string train_summary_json(const TrainOptions& o, const train::History& hist
   j["model"] = path_or_null(o.save);
   j["metrics"] = path_or_null(o.metrics_out);
   j["report"] = path_or_null(o.report_dir);
+  j["steps"] = summary.steps;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -181,6 +181,9 @@ int run_train(const TrainOptions& options) {
   // report, step log): the others run with those outputs off.
   const TrainOptions a = is_root_rank() ? options : options.without_outputs();
   if (is_root_rank()) check_outputs(a);
+  const Device device = train_device(a.device);
+  NN_CHECK(!is_classic(a.model) || device.is_cpu(), "--device ", a.device, ": ", a.model,
+           " trains on the CPU only; use --device cpu");
   if (is_classic(a.model)) return run_classic(a);
   install_interrupt_handlers();
   set_num_threads(a.threads);
@@ -240,6 +243,12 @@ int run_train(const TrainOptions& options) {
   model->build(train.sample_shape());
   dist::GradientAllReduce gradient_sync(model->parameters());
   gradient_sync.broadcast_parameters(*model);
+  // On a GPU: the weights, their gradients, the buffers and the optimizer's state (a resumed run's
+  // included) move there; the files written stay the same as from the CPU.
+  NN_CHECK(device.is_cpu() || dist::size() == 1, "--device ", device.str(),
+           ": data-parallel training (mpirun) runs on the CPU; use --device cpu");
+  model->to(device);
+  optimizer->to(device);
 
   if (!a.quiet) {
     log << "data:  " << prepared.description << "; training on " << train.size()
@@ -249,6 +258,7 @@ int run_train(const TrainOptions& options) {
         << optimizer->lr() << ", loss " << loss->type_name() << ", " << num_threads() << " threads"
         << (dist::size() > 1 ? " on each of " + std::to_string(dist::size()) + " ranks" : std::string()) << ", seed "
         << a.seed << "\n";
+    if (device.is_cuda()) log << "device: " << device.str() << "\n";
   }
 
   train::Trainer trainer;
@@ -289,7 +299,8 @@ int run_train(const TrainOptions& options) {
   train::FitOptions fit{.epochs = a.epochs,
                         .batch_size = a.batch_size,
                         .seed = a.seed,
-                        .clip_grad_norm = static_cast<float>(a.clip_grad_norm)};
+                        .clip_grad_norm = static_cast<float>(a.clip_grad_norm),
+                        .cuda_graphs = a.cuda_graphs};
   if (resumed) {
     fit.start_epoch = resumed->epoch;
     fit.start_batch = resumed->batch;
@@ -319,9 +330,11 @@ int run_train(const TrainOptions& options) {
   }
   const int sig = interrupt_signal();
   if (!history.stop_reason.empty() && !a.quiet && sig == 0) log << "stopped early: " << history.stop_reason << "\n";
+  if (device.is_cuda() && !a.quiet) log << "steps: " << trainer.step_mode() << "\n";
 
   TrainSummary summary;
   for (const auto& r : history.epochs) summary.seconds += r.seconds;
+  summary.steps = trainer.step_mode();
   // Collective under mpirun: every rank evaluates the test set, or none does (a signal that
   // reached one rank only still skips it everywhere).
   const bool interrupted = dist::any(sig != 0);
@@ -360,6 +373,7 @@ int run_train(const TrainOptions& options) {
                                  (metrics->lines() == 1 ? " epoch)" : " epochs)"));
   if (step_log) kept.push_back("step log " + a.log_steps);
   if (!a.report_dir.empty() && !history.empty()) {
+    model->to(Device::cpu());  // the report's pictures run the model on host tensors
     write_train_report(a, std::move(model), *optimizer, prepared, history);
     kept.push_back("report " + a.report_dir);
   }

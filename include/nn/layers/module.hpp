@@ -108,8 +108,8 @@ class NN_API Module {
   Device device() const { return device_; }
   /// Whether forward() and backward() on a GPU may be captured once into a CUDA graph and
   /// replayed (Trainer's whole-step graphs): true when they read no value from the host that
-  /// changes from step to step. A layer that does (a random offset drawn on the host) answers false,
-  /// and the Trainer then runs plain launches. A composite answers for its children.
+  /// changes from step to step (Dropout's draw counter lives on the device). A layer that does
+  /// answers false, and the Trainer then runs plain launches. A composite answers for its children.
   virtual bool graph_capturable() const;
 
   /// Training mode (the default) or evaluation mode, for this module and all its children. The

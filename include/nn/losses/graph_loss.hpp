@@ -17,7 +17,7 @@ namespace nn {
 /// plain launches, saying so. backward() afterwards is the loss's usual one.
 class NN_API GraphLoss {
  public:
-  virtual ~GraphLoss() = default;
+  virtual ~GraphLoss() = default;  ///< a base class of losses
   /// Loss::forward(pred, labels) for a prediction on a GPU, with the class indices already there:
   /// `labels` is a device pointer to pred.dim(0) int32 values on pred's device, which the caller
   /// has checked to be in range. Queued on nn's stream; nothing is read back.

@@ -72,9 +72,10 @@ class NN_API Optimizer {
   Optimizer& to(Device device);
   /// Whether step() on a GPU may be captured once into a CUDA graph and replayed (Trainer's
   /// whole-step graphs): true only when it reads nothing from the host that changes from step to
-  /// step (Adam's step count lives on the device) and leaves its finite flag on the device, read
-  /// by last_step_finite(). The learning rate may change between epochs: the Trainer captures again
-  /// when it does. The default: false (plain launches).
+  /// step (the learning rate and Adam's step count live on the device, uploaded by a plain step()
+  /// when they changed) and leaves its finite flag on the device, read by last_step_finite(). When
+  /// a scheduler changes the learning rate, the Trainer runs one plain step before it replays the
+  /// graph again. The default: false (plain launches).
   virtual bool graph_capturable() const { return false; }
   /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
   void set_step_count(int64_t steps) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "nn/data/dataset.hpp"
@@ -53,6 +54,12 @@ struct NN_API FitOptions {
   /// as if it had never stopped.
   int64_t start_epoch = 0;
   int64_t start_batch = 0;  ///< resume: the first batch of start_epoch to train (see start_epoch)
+  /// A model on a GPU (Module::to): capture a whole training step (zero_grad, forward, loss,
+  /// backward, clipping, optimizer step) as one CUDA graph after a warm-up step, and replay it for
+  /// every batch of the full batch size (a smaller last batch runs plainly). Where the model, loss
+  /// or optimizer cannot be captured, or the capture fails, steps are plain launches;
+  /// Trainer::step_mode() says which and why. Ignored on the CPU.
+  bool cuda_graphs = true;
 };
 
 /// What evaluate() measured.
@@ -126,10 +133,14 @@ class NN_API Trainer {
 
   /// The history of the latest fit as it stands, also after fit threw (a diverged loss).
   const History& history() const { return history_; }
+  /// How the latest fit ran its steps: "cpu", or for a model on a GPU "cuda:0, whole steps as CUDA
+  /// graphs (N replayed)" or "cuda:0, plain launches (why)". Empty before the first fit.
+  const std::string& step_mode() const { return step_mode_; }
 
  private:
   std::vector<Callback*> callbacks_;
   History history_;
+  std::string step_mode_;
   dist::GradientAllReduce* sync_ = nullptr;
 };
 
