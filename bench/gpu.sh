@@ -31,6 +31,20 @@ step() { echo "== gpu.sh: $*" >&2; }
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
 
 if [ "$skip_build" = 0 ]; then
+  # What this build needs from Debian (a subset of scripts/setup.sh's list), where apt can get it.
+  need=(build-essential cmake python3 python3-venv libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
+        zlib1g-dev libpng-dev libgtest-dev libgmock-dev)
+  missing=()
+  for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    step "installing ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    { $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
+        --no-install-recommends "${missing[@]}" >/dev/null; } || echo "gpu.sh: apt-get failed; building with what is here" >&2
+  fi
   step "configure and build (NN_CUDA=ON, $jobs jobs)"
   launcher=()
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache); fi
@@ -72,7 +86,8 @@ nn_run wide-b1024 --model "$WIDE" --batch 1024
 
 step "cuBLAS SGEMM on the wide MLP's shapes"
 "$bin/cublas_sgemm" --layers 784,512,256,10 --batch 1024 |
-  python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["side"]="cublas"; d["workload"]="wide-b1024"; print(json.dumps(d))' >> "$out"
+  python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["side"]="cublas"; d["workload"]="wide-b1024"; print(json.dumps(d))' >> "$out" ||
+  echo '{"side": "cublas", "workload": "wide-b1024", "error": "cublas_sgemm failed"}' >> "$out"
 
 step "PyTorch CUDA"
 py=""

@@ -224,8 +224,8 @@ void Tensor::grow(int64_t n) {
   if (device_.is_cpu()) {
     data_ = std::unique_ptr<float[], AlignedFree>(allocate_floats(n));  // a borrowed block is released
   } else {
-    data_.reset();  // the old block first: device memory is scarcer than host memory
-    capacity_ = 0;
+    // The new block before the old one goes, as on the CPU: a failed allocation leaves the tensor
+    // as it was.
     cuda::detail::set_device(device_.index());
     AlignedFree on_device;
     on_device.on_device = true;
@@ -236,13 +236,16 @@ void Tensor::grow(int64_t n) {
 }
 
 void Tensor::grow_on(int64_t n, Device device) {
-  if (device != device_) {
-    if (device.is_cuda()) cuda::detail::set_device(device.index());  // fails early for a missing GPU
-    data_.reset();
-    capacity_ = 0;
-    device_ = device;
+  if (device == device_) {
+    grow(n);
+    return;
   }
-  grow(n);
+  Tensor fresh;  // the storage on the other device, made before this one's goes: a failure
+  fresh.device_ = device;  // (no such GPU, the size limit, out of memory) leaves this tensor as it was
+  fresh.grow(n);
+  data_ = std::move(fresh.data_);
+  capacity_ = fresh.capacity_;
+  device_ = device;
 }
 
 void Tensor::reshape(const Shape& shape) {
