@@ -5,18 +5,11 @@
 
 #include "launch.cuh"
 #include "ops_cuda.hpp"
+#include "window_index.hpp"
 
 namespace nn::ops::cuda {
 
 namespace {
-
-// The output rows (or columns) r in [lo, hi) whose window, starting at r*s - p, covers input row i
-// of a kernel of size k: r*s - p <= i < r*s - p + k, and 0 <= r < out.
-__device__ inline void covering(int64_t i, int64_t k, int64_t s, int64_t p, int64_t out, int64_t& lo, int64_t& hi) {
-  const int64_t a = i + p - k + 1;  // r*s >= a
-  lo = a <= 0 ? 0 : (a + s - 1) / s;
-  hi = min(out, (i + p) / s + 1);  // r*s <= i + p
-}
 
 __global__ void __launch_bounds__(kThreads) im2col_kernel(const float* x, int64_t n, int64_t c, int64_t h, int64_t w,
                                                           Window2d win, int64_t oh, int64_t ow, float* cols) {
@@ -38,14 +31,12 @@ __global__ void __launch_bounds__(kThreads) col2im_kernel(const float* cols, int
     const int64_t iw = e % w, ih = e / w % h, ch = e / (w * h) % c, img = e / (w * h * c);
     float s = 0.0f;
     for (int64_t i = 0; i < win.kh; ++i) {
-      const int64_t rr = ih + win.ph - i;  // r * sh
-      if (rr < 0 || rr % win.sh != 0 || rr / win.sh >= oh) continue;
-      const int64_t r = rr / win.sh;
+      int64_t r, q;
+      if (!tap_source(ih, i, win.sh, win.ph, oh, r)) continue;
       for (int64_t j = 0; j < win.kw; ++j) {
-        const int64_t qq = iw + win.pw - j;
-        if (qq < 0 || qq % win.sw != 0 || qq / win.sw >= ow) continue;
+        if (!tap_source(iw, j, win.sw, win.pw, ow, q)) continue;
         const int64_t row = (ch * win.kh + i) * win.kw + j;
-        s += cols[row * ld + img * l + r * ow + qq / win.sw];
+        s += cols[row * ld + img * l + r * ow + q];
       }
     }
     x[e] = s;
