@@ -5,6 +5,8 @@
 
 #include "nn/error.hpp"
 #include "nn/ops/batchnorm.hpp"
+#include "../ops/cuda/device_check.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -42,6 +44,8 @@ void BatchNorm::initialize(int64_t num_features) {
   mean_ = Tensor(Shape{c_});
   var_ = Tensor(Shape{c_});
   invstd_ = Tensor(Shape{c_});
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 const Tensor& BatchNorm::forward(const Tensor& x) {
@@ -51,22 +55,33 @@ const Tensor& BatchNorm::forward(const Tensor& x) {
   const int64_t n = x.dim(0);
   const int64_t l = x.numel() / (n * c_ > 0 ? n * c_ : 1);
   x_ = &x;
-  y_.resize(x.shape());
+  // The CUDA kernels take the CPU kernels' arguments: only the function differs.
+  const bool cuda = x.is_cuda();
+  if (cuda) ops::cuda::check_device(*running_mean_, x.device(), repr(), "the running mean");
+  y_.resize(x.shape(), x.device());
   const float* gamma = weight_ ? weight_->data.data() : nullptr;
   const float* beta = bias_ ? bias_->data.data() : nullptr;
   batch_stats_ = is_training();
   if (!batch_stats_) {
-    ops::batch_norm_forward_eval(x.data(), n, c_, l, gamma, beta, running_mean_->data(), running_var_->data(),
-                                 options_.eps, y_.data());
+    (cuda ? ops::cuda::batch_norm_forward_eval : ops::batch_norm_forward_eval)(
+        x.data(), n, c_, l, gamma, beta, running_mean_->data(), running_var_->data(), options_.eps, y_.data());
     return y_;
   }
   const int64_t m = n * l;
   NN_CHECK(m > 1, repr(), ": expected more than 1 value per channel when training, found input ",
            x.shape().str());
-  ops::batch_norm_forward_train(x.data(), n, c_, l, gamma, beta, options_.eps, y_.data(), mean_.data(),
-                                var_.data(), invstd_.data());
+  mean_.resize(Shape{c_}, x.device());
+  var_.resize(Shape{c_}, x.device());
+  invstd_.resize(Shape{c_}, x.device());
+  (cuda ? ops::cuda::batch_norm_forward_train : ops::batch_norm_forward_train)(
+      x.data(), n, c_, l, gamma, beta, options_.eps, y_.data(), mean_.data(), var_.data(), invstd_.data());
   // running = (1 - momentum) running + momentum batch, with the unbiased variance.
   const float mo = options_.momentum;
+  if (cuda) {
+    ops::cuda::batch_norm_update_running(running_mean_->data(), running_var_->data(), mean_.data(), var_.data(), c_,
+                                         m, mo, num_batches_->data());
+    return y_;
+  }
   const float unbias = static_cast<float>(static_cast<double>(m) / static_cast<double>(m - 1));
   float* rm = running_mean_->data();
   float* rv = running_var_->data();
@@ -88,18 +103,20 @@ const Tensor& BatchNorm::backward(const Tensor& dy) {
   float* dgamma = weight_ ? weight_->grad.data() : nullptr;
   float* dbeta = bias_ ? bias_->grad.data() : nullptr;
   float* dx = nullptr;
+  const bool cuda = x_->is_cuda();
   if (input_grad()) {
-    dx_.resize(x_->shape());
+    dx_.resize(x_->shape(), x_->device());
     dx = dx_.data();
   } else {
-    dx_.resize(Shape{0});
+    dx_.resize(Shape{0}, x_->device());
   }
   if (batch_stats_)
-    ops::batch_norm_backward_train(x_->data(), dy.data(), n, c_, l, gamma, mean_.data(), invstd_.data(), dx, dgamma,
-                                   dbeta);
+    (cuda ? ops::cuda::batch_norm_backward_train : ops::batch_norm_backward_train)(
+        x_->data(), dy.data(), n, c_, l, gamma, mean_.data(), invstd_.data(), dx, dgamma, dbeta);
   else
-    ops::batch_norm_backward_eval(x_->data(), dy.data(), n, c_, l, gamma, running_mean_->data(),
-                                  running_var_->data(), options_.eps, dx, dgamma, dbeta);
+    (cuda ? ops::cuda::batch_norm_backward_eval : ops::batch_norm_backward_eval)(
+        x_->data(), dy.data(), n, c_, l, gamma, running_mean_->data(), running_var_->data(), options_.eps, dx, dgamma,
+        dbeta);
   return dx_;
 }
 

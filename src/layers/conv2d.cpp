@@ -42,6 +42,8 @@ void Conv2D::initialize(int64_t in_channels) {
   init_weights(weight_->data, in_ * win_.kh * win_.kw, {options_.init, options_.gain, options_.alpha},
                rng_ ? *rng_ : global_rng());
   rng_ = nullptr;
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 namespace {
@@ -118,6 +120,7 @@ const Tensor& Conv2D::forward(const Tensor& x) {
   const int64_t oh = win_.out_h(h), ow = win_.out_w(w), ohw = oh * ow;
   const int64_t rows = in_ * win_.kh * win_.kw, taps = win_.kh * win_.kw;
   x_ = &x;
+  if (x.is_cuda()) return forward_cuda(x);
   y_.resize(Shape{n, out_, oh, ow});
   const int blocks = blocks_for(n, oh, ow);
   blocks_ = blocks;
@@ -174,6 +177,7 @@ const Tensor& Conv2D::backward(const Tensor& dy) {
   NN_CHECK(x_ != nullptr, repr(), ": backward called before forward");
   NN_CHECK(dy.shape() == y_.shape(), repr(), ": expected output gradient of shape ", y_.shape().str(), ", found ",
            dy.shape().str());
+  if (x_->is_cuda()) return backward_cuda(dy);
   const int64_t n = x_->dim(0), h = x_->dim(2), w = x_->dim(3);
   const int64_t oh = y_.dim(2), ow = y_.dim(3), ohw = oh * ow;
   const int64_t rows = in_ * win_.kh * win_.kw, taps = win_.kh * win_.kw;

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "../cuda/runtime.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -16,6 +18,7 @@ Dropout::Dropout(float p, DropoutOptions options)
 
 const Tensor& Dropout::forward(const Tensor& x) {
   ran_ = true;
+  if (x.is_cuda()) return forward_cuda(x);
   y_.resize(x.shape());
   masked_ = is_training() && p_ > 0.0f;
   if (!masked_) {
@@ -39,6 +42,14 @@ const Tensor& Dropout::backward(const Tensor& dy) {
   NN_CHECK(ran_, "Dropout: backward called before forward");
   NN_CHECK(dy.shape() == y_.shape(), "Dropout: expected output gradient of shape ", y_.shape().str(), ", found ",
            dy.shape().str());
+  if (dy.is_cuda()) {
+    dx_.resize(dy.shape(), dy.device());
+    if (masked_)
+      ops::cuda::multiply(dy.data(), mask_.data(), dx_.data(), dy.numel());
+    else
+      ops::cuda::copy(dy.data(), dx_.data(), dy.numel());
+    return dx_;
+  }
   dx_.resize(dy.shape());
   if (!masked_) {
     if (dy.numel() > 0) std::memcpy(dx_.data(), dy.data(), static_cast<size_t>(dy.numel()) * sizeof(float));
@@ -49,6 +60,30 @@ const Tensor& Dropout::backward(const Tensor& dy) {
   float* d = dx_.data();
   for (int64_t i = 0; i < dy.numel(); ++i) d[i] = g[i] * m[i];
   return dx_;
+}
+
+// On a CUDA device the mask comes from the counter-based generator (nn/ops/counter_rng.hpp) keyed by
+// a seed drawn once from this layer's generator, and a draw counter that lives and advances on the
+// device, so a forward captured in a CUDA graph draws a new mask on every replay. Mask i of draw k
+// is nn::dropout_keeps(seed, k, i, p): the host can recompute any mask exactly.
+const Tensor& Dropout::forward_cuda(const Tensor& x) {
+  y_.resize(x.shape(), x.device());
+  masked_ = is_training() && p_ > 0.0f;
+  if (!masked_) {
+    ops::cuda::copy(x.data(), y_.data(), x.numel());
+    return y_;
+  }
+  if (!device_state_.defined() || device_state_.device() != x.device()) {
+    // [seed, draw counter] as two 64-bit words (4 floats of storage).
+    const uint64_t state[2] = {rng_->next_u64(), 0};
+    device_state_.resize(Shape{4}, x.device());
+    cuda::detail::copy_h2d(device_state_.data(), state, sizeof state);
+  }
+  mask_.resize(x.shape(), x.device());
+  const float keep = p_ < 1.0f ? 1.0f / (1.0f - p_) : 0.0f;
+  ops::cuda::dropout_forward(x.data(), y_.data(), mask_.data(), x.numel(), p_, keep,
+                             reinterpret_cast<uint64_t*>(device_state_.data()));
+  return y_;
 }
 
 nlohmann::json Dropout::settings() const { return nlohmann::json::object({{"p", p_}}); }

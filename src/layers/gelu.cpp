@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -24,6 +25,13 @@ GeluApproximate GELU::parse_approximate(const std::string& word) {
 
 const Tensor& GELU::forward(const Tensor& x) {
   x_ = &x;
+  if (x.is_cuda()) {
+    y_.resize(x.shape(), x.device());
+    ops::cuda::activation_forward(approximate_ == GeluApproximate::none ? ops::cuda::Act::gelu
+                                                                        : ops::cuda::Act::gelu_tanh,
+                                  x.data(), y_.data(), x.numel(), 0.0f);
+    return y_;
+  }
   y_.resize(x.shape());
   const float* in = x.data();
   float* out = y_.data();
@@ -46,6 +54,13 @@ const Tensor& GELU::backward(const Tensor& dy) {
   NN_CHECK(x_ != nullptr, "GELU: backward called before forward");
   NN_CHECK(dy.shape() == y_.shape(), "GELU: expected output gradient of shape ", y_.shape().str(), ", found ",
            dy.shape().str());
+  if (dy.is_cuda()) {
+    dx_.resize(dy.shape(), dy.device());
+    ops::cuda::activation_backward(approximate_ == GeluApproximate::none ? ops::cuda::Act::gelu
+                                                                         : ops::cuda::Act::gelu_tanh,
+                                   x_->data(), nullptr, dy.data(), dx_.data(), dy.numel(), 0.0f);
+    return dx_;
+  }
   dx_.resize(dy.shape());
   const float* in = x_->data();
   const float* g = dy.data();

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/error.hpp"
+#include "../ops/cuda/device_check.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -28,6 +30,8 @@ void LayerNorm::initialize(int64_t normalized_shape) {
     bias_->data = Tensor(Shape{f_});
     bias_->grad = Tensor(Shape{f_});
   }
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 Shape LayerNorm::build(const Shape& input) {
@@ -45,9 +49,19 @@ const Tensor& LayerNorm::forward(const Tensor& x) {
            x.shape().str());
   x_ = &x;
   const int64_t rows = x.numel() / f_;
+  if (x.is_cuda()) {
+    if (weight_) ops::cuda::check_device(weight_->data, x.device(), repr(), "the weight");
+    y_.resize(x.shape(), x.device());
+    mean_.resize(Shape{rows}, x.device());
+    invstd_.resize(Shape{rows}, x.device());
+    ops::cuda::layer_norm_forward(x.data(), rows, f_, weight_ ? weight_->data.data() : nullptr,
+                                  bias_ ? bias_->data.data() : nullptr, options_.eps, y_.data(), mean_.data(),
+                                  invstd_.data());
+    return y_;
+  }
   y_.resize(x.shape());
-  mean_.resize(Shape{rows});
-  invstd_.resize(Shape{rows});
+  mean_.resize(Shape{rows}, Device::cpu());
+  invstd_.resize(Shape{rows}, Device::cpu());
   const float* w = weight_ ? weight_->data.data() : nullptr;
   const float* b = bias_ ? bias_->data.data() : nullptr;
   for (int64_t r = 0; r < rows; ++r) {
@@ -77,6 +91,15 @@ const Tensor& LayerNorm::backward(const Tensor& dy) {
   const float* w = weight_ ? weight_->data.data() : nullptr;
   float* dw = weight_ ? weight_->grad.data() : nullptr;
   float* db = bias_ ? bias_->grad.data() : nullptr;
+  if (dy.is_cuda()) {
+    if (input_grad())
+      dx_.resize(x_->shape(), dy.device());
+    else
+      dx_.resize(Shape{0}, dy.device());
+    ops::cuda::layer_norm_backward(x_->data(), dy.data(), rows, f_, w, mean_.data(), invstd_.data(),
+                                   input_grad() ? dx_.data() : nullptr, dw, db);
+    return dx_;
+  }
   if (input_grad())
     dx_.resize(x_->shape());
   else

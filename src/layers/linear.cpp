@@ -5,6 +5,8 @@
 #include "nn/error.hpp"
 #include "nn/ops/elementwise.hpp"
 #include "nn/ops/gemm.hpp"
+#include "../ops/cuda/device_check.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -31,6 +33,8 @@ void Linear::initialize(int64_t in_features) {
   init_weights(weight_->data, in_, {options_.init, options_.gain, options_.alpha},
                rng_ ? *rng_ : global_rng());
   rng_ = nullptr;
+  // Sized at the first input of a model already moved to a GPU: the new tensors follow it there.
+  if (device().is_cuda()) to(device());
 }
 
 const Tensor& Linear::forward(const Tensor& x) {
@@ -41,6 +45,14 @@ const Tensor& Linear::forward(const Tensor& x) {
            x.shape().str());
   const int64_t n = x.dim(0);
   x_ = &x;
+  if (x.is_cuda()) {
+    ops::cuda::check_device(weight_->data, x.device(), repr(), "the weight");
+    y_.resize(Shape{n, out_}, x.device());
+    ops::cuda::gemm(ops::Trans::No, ops::Trans::Yes, n, out_, in_, 1.0f, x.data(), in_, weight_->data.data(), in_,
+                    0.0f, y_.data(), out_);
+    if (bias_) ops::cuda::add_bias_rows(y_.data(), bias_->data.data(), n, out_);
+    return y_;
+  }
   y_.resize(Shape{n, out_});
   // y (N, out) = x (N, in) * W^T (in, out)
   ops::gemm(ops::Trans::No, ops::Trans::Yes, n, out_, in_, 1.0f, x.data(), in_, weight_->data.data(), in_, 0.0f,
@@ -54,6 +66,7 @@ const Tensor& Linear::backward(const Tensor& dy) {
   const int64_t n = x_->dim(0);
   NN_CHECK(dy.rank() == 2 && dy.dim(0) == n && dy.dim(1) == out_, "Linear(", in_, ", ", out_,
            "): expected output gradient of shape ", Shape{n, out_}.str(), ", found ", dy.shape().str());
+  if (x_->is_cuda()) return backward_cuda(dy);
   // dW (out, in) += dy^T (out, N) * x (N, in)
   ops::gemm(ops::Trans::Yes, ops::Trans::No, out_, in_, n, 1.0f, dy.data(), out_, x_->data(), in_, 1.0f,
             weight_->grad.data(), in_);
@@ -69,6 +82,25 @@ const Tensor& Linear::backward(const Tensor& dy) {
   dx_.resize(Shape{n, in_});
   ops::gemm(ops::Trans::No, ops::Trans::No, n, in_, out_, 1.0f, dy.data(), out_, weight_->data.data(), in_, 0.0f,
             dx_.data(), in_);
+  return dx_;
+}
+
+// The same products on the device (cuBLAS), the same order of operations.
+const Tensor& Linear::backward_cuda(const Tensor& dy) {
+  const int64_t n = x_->dim(0);
+  ops::cuda::check_device(dy, x_->device(), repr(), "the output gradient");
+  ops::cuda::gemm(ops::Trans::Yes, ops::Trans::No, out_, in_, n, 1.0f, dy.data(), out_, x_->data(), in_, 1.0f,
+                  weight_->grad.data(), in_);
+  if (options_.weight_decay != 0.0f)
+    ops::cuda::axpy(options_.weight_decay, weight_->data.data(), weight_->grad.data(), weight_->data.numel());
+  if (bias_) ops::cuda::sum_rows_accumulate(dy.data(), bias_->grad.data(), n, out_);
+  if (!input_grad()) {
+    dx_.resize(Shape{0}, x_->device());
+    return dx_;
+  }
+  dx_.resize(Shape{n, in_}, x_->device());
+  ops::cuda::gemm(ops::Trans::No, ops::Trans::No, n, in_, out_, 1.0f, dy.data(), out_, weight_->data.data(), in_,
+                  0.0f, dx_.data(), in_);
   return dx_;
 }
 

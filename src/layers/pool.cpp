@@ -4,6 +4,8 @@
 
 #include "nn/error.hpp"
 #include "nn/ops/pool.hpp"
+#include "../ops/cuda/device_check.hpp"
+#include "../ops/cuda/ops_cuda.hpp"
 
 namespace nn {
 
@@ -39,7 +41,7 @@ int64_t Pool2D::prepare_forward(const Tensor& x) {
   NN_CHECK(win_.fits(h, w), repr(), ": kernel ", kernel_size().str(), " is larger than the padded input (",
            h + 2 * win_.ph, ", ", w + 2 * win_.pw, ") of input ", x.shape().str());
   x_ = &x;
-  y_.resize(Shape{x.dim(0), x.dim(1), win_.out_h(h), win_.out_w(w)});
+  y_.resize(Shape{x.dim(0), x.dim(1), win_.out_h(h), win_.out_w(w)}, x.device());
   return x.dim(0) * x.dim(1);
 }
 
@@ -54,6 +56,12 @@ MaxPool2D::MaxPool2D(Size2 kernel, Size2 stride, Size2 padding)
 
 const Tensor& MaxPool2D::forward(const Tensor& x) {
   const int64_t planes = prepare_forward(x);
+  if (x.is_cuda()) {
+    argmax_cuda_.resize(y_.shape(), x.device());  // int32 indices in float storage
+    ops::cuda::max_pool2d_forward(x.data(), planes, x.dim(2), x.dim(3), win_, y_.data(),
+                                  ops::cuda::as_int32(argmax_cuda_));
+    return y_;
+  }
   argmax_.resize(static_cast<size_t>(y_.numel()));
   ops::max_pool2d_forward(x.data(), planes, x.dim(2), x.dim(3), win_, y_.data(), argmax_.data());
   return y_;
@@ -61,6 +69,12 @@ const Tensor& MaxPool2D::forward(const Tensor& x) {
 
 const Tensor& MaxPool2D::backward(const Tensor& dy) {
   check_backward(dy);
+  if (dy.is_cuda()) {
+    dx_.resize(x_->shape(), dy.device());
+    ops::cuda::max_pool2d_backward(dy.data(), ops::cuda::as_int32(argmax_cuda_), x_->dim(0) * x_->dim(1),
+                                   x_->dim(2), x_->dim(3), win_, dx_.data());
+    return dx_;
+  }
   dx_.resize(x_->shape());
   ops::max_pool2d_backward(dy.data(), argmax_.data(), x_->dim(0) * x_->dim(1), x_->dim(2), x_->dim(3), win_,
                            dx_.data());
@@ -92,12 +106,21 @@ AvgPool2D::AvgPool2D(Size2 kernel, Size2 stride, Size2 padding)
 
 const Tensor& AvgPool2D::forward(const Tensor& x) {
   const int64_t planes = prepare_forward(x);
+  if (x.is_cuda()) {
+    ops::cuda::avg_pool2d_forward(x.data(), planes, x.dim(2), x.dim(3), win_, y_.data());
+    return y_;
+  }
   ops::avg_pool2d_forward(x.data(), planes, x.dim(2), x.dim(3), win_, y_.data());
   return y_;
 }
 
 const Tensor& AvgPool2D::backward(const Tensor& dy) {
   check_backward(dy);
+  if (dy.is_cuda()) {
+    dx_.resize(x_->shape(), dy.device());
+    ops::cuda::avg_pool2d_backward(dy.data(), x_->dim(0) * x_->dim(1), x_->dim(2), x_->dim(3), win_, dx_.data());
+    return dx_;
+  }
   dx_.resize(x_->shape());
   ops::avg_pool2d_backward(dy.data(), x_->dim(0) * x_->dim(1), x_->dim(2), x_->dim(3), win_, dx_.data());
   return dx_;

@@ -58,6 +58,12 @@ const Tensor& Sequential::forward(const Tensor& x) {
   NN_CHECK(!empty(), "Sequential: forward on an empty Sequential");
   const Tensor* h = &x;
   const auto& kids = children();
+  // The fused pool-and-ReLU steps are CPU kernels; on a GPU every child runs on its own.
+  fused_ = !x.is_cuda();
+  if (!fused_) {
+    for (const auto& kid : kids) h = &kid.second->forward(*h);
+    return *h;
+  }
   for (size_t i = 0; i < kids.size(); ++i) {
     switch (steps_[i]) {
       case Step::Alone: h = &kids[i].second->forward(*h); break;
@@ -82,7 +88,7 @@ const Tensor& Sequential::backward(const Tensor& dy) {
   const Tensor* g = &dy;
   const auto& kids = children();
   for (size_t i = kids.size(); i-- > 0;) {
-    if (steps_[i] == Step::Alone)
+    if (!fused_ || steps_[i] == Step::Alone)
       g = &kids[i].second->backward(*g);
     else if (steps_[i] != Step::Skip)
       g = &static_cast<MaxPool2D&>(*kids[i].second).backward_relu(*g);

@@ -99,11 +99,13 @@ float mean_squared_error(const Loss& loss, const Tensor& pred, Tensor& grad, Tar
 }  // namespace
 
 float MSELoss::forward(const Tensor& pred, const Tensor& target) {
+  if (pred.is_cuda()) return forward_and_read(pred, target);
   check_same_shape(pred, target);
   return mean_squared_error(*this, pred, grad_, [&](int64_t i) { return target[i]; });
 }
 
 float MSELoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.is_cuda()) return forward_and_read(pred, labels);
   if (pred.rank() == 2 && pred.dim(1) == 1) {
     // One output per sample (a binary model such as the XOR network): the label is the 0/1 target.
     check_binary_labels(type_name(), pred, labels);
@@ -121,6 +123,7 @@ float MSELoss::forward(const Tensor& pred, Labels labels) {
 // ---- BCE ----------------------------------------------------------------------------------------
 
 float BCELoss::forward(const Tensor& pred, const Tensor& target) {
+  if (pred.is_cuda()) return forward_and_read(pred, target);
   check_same_shape(pred, target);
   NN_CHECK(pred.numel() > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
   grad_.resize(pred.shape());
@@ -128,6 +131,7 @@ float BCELoss::forward(const Tensor& pred, const Tensor& target) {
 }
 
 float BCELoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.is_cuda()) return forward_and_read(pred, labels);
   check_binary_labels(type_name(), pred, labels);
   NN_CHECK(pred.numel() > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
   grad_.resize(pred.shape());
@@ -137,6 +141,7 @@ float BCELoss::forward(const Tensor& pred, Labels labels) {
 }
 
 float BCEWithLogitsLoss::forward(const Tensor& pred, const Tensor& target) {
+  if (pred.is_cuda()) return forward_and_read(pred, target);
   check_same_shape(pred, target);
   NN_CHECK(pred.numel() > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
   grad_.resize(pred.shape());
@@ -144,6 +149,7 @@ float BCEWithLogitsLoss::forward(const Tensor& pred, const Tensor& target) {
 }
 
 float BCEWithLogitsLoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.is_cuda()) return forward_and_read(pred, labels);
   check_binary_labels(type_name(), pred, labels);
   NN_CHECK(pred.numel() > 0, type_name(), ": expected a non-empty prediction, found ", pred.shape().str());
   grad_.resize(pred.shape());
@@ -170,6 +176,7 @@ void check_probabilities(const Loss& who, const Tensor& pred) {
 }  // namespace
 
 float CrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
+  if (pred.is_cuda()) return forward_and_read(pred, target);
   NN_CHECK(pred.rank() == 2, type_name(), ": expected prediction of shape [N, C], found ", pred.shape().str());
   check_same_shape(pred, target);
   check_probabilities(*this, pred);
@@ -187,6 +194,7 @@ float CrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
 }
 
 float CrossEntropyLoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.is_cuda()) return forward_and_read(pred, labels);
   check_labels(pred, labels);
   check_probabilities(*this, pred);
   const int64_t n = pred.dim(0), classes = pred.dim(1);
@@ -207,6 +215,8 @@ float CrossEntropyLoss::forward(const Tensor& pred, Labels labels) {
 // ---- fused softmax cross-entropy ----------------------------------------------------------------
 
 float SoftmaxCrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
+  if (pred.is_cuda()) return forward_and_read(pred, target);
+  on_device_ = false;
   if (!options_.softmax) return probability_loss_.forward(pred, target);
   NN_CHECK(pred.rank() == 2, type_name(), ": expected logits of shape [N, C], found ", pred.shape().str());
   check_same_shape(pred, target);
@@ -234,6 +244,8 @@ float SoftmaxCrossEntropyLoss::forward(const Tensor& pred, const Tensor& target)
 }
 
 float SoftmaxCrossEntropyLoss::forward(const Tensor& pred, Labels labels) {
+  if (pred.is_cuda()) return forward_and_read(pred, labels);
+  on_device_ = false;
   if (!options_.softmax) return probability_loss_.forward(pred, labels);
   check_labels(pred, labels);
   const int64_t n = pred.dim(0), classes = pred.dim(1);

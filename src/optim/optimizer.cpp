@@ -34,6 +34,10 @@ Optimizer::Optimizer(std::vector<Parameter*> params, float lr)
 
 void Optimizer::zero_grad() {
   for (Parameter* p : params_) {
+    if (p->grad.is_cuda()) {  // an asynchronous memset on the device
+      p->grad.zero();
+      continue;
+    }
     float* g = p->grad.data();
     parallel_chunks(p->grad.numel(), 1, [g](int64_t lo, int64_t hi) { std::fill(g + lo, g + hi, 0.0f); });
   }
@@ -42,6 +46,8 @@ void Optimizer::zero_grad() {
 void Optimizer::set_lr(float lr) {
   NN_CHECK(lr >= 0.0f && std::isfinite(lr), type_name(), ": expected a learning rate >= 0, found ", lr);
   lr_ = lr;
+  // A captured CUDA step reads the rate from the device: it must see the new one on its next replay.
+  if (device_scalars_.is_cuda()) upload_lr();
 }
 
 void Optimizer::ensure_like(Tensor& buf, const Parameter& p) {
@@ -144,6 +150,7 @@ SgdMomentumKernel sgd_momentum_kernel(bool first, bool nesterov, bool zero) {
 }  // namespace
 
 void SGD::step() {
+  if (on_cuda()) return step_cuda();
   const float lr = lr_, mu = options_.momentum, wd = options_.weight_decay, damp = options_.dampening;
   const bool nesterov = options_.nesterov, zero = zero_grad_in_step_;
   std::atomic<bool> finite{true};
@@ -168,6 +175,7 @@ void SGD::step() {
     });
   }
   last_step_finite_ = finite.load();
+  finite_on_device_ = false;
   ++steps_;
 }
 
@@ -245,6 +253,7 @@ AdamKernel adam_kernel(bool decoupled, bool amsgrad, bool zero) {
 }  // namespace
 
 void Adam::step() {
+  if (on_cuda()) return step_cuda();
   const int64_t t = steps_ + 1;
   const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps, wd = options_.weight_decay;
   const double bc1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));
@@ -272,6 +281,7 @@ void Adam::step() {
     });
   }
   last_step_finite_ = finite.load();
+  finite_on_device_ = false;
   steps_ = t;
 }
 

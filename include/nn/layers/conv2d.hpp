@@ -131,6 +131,12 @@ class NN_API Conv2D : public Module {
   std::vector<double> bgrad_;  ///< (blocks, out_c): db per block
   Tensor wflip_;               ///< (in_c, out_c, kh, kw): W transposed and turned, for direct dx
   Tensor y_, dx_;
+  // On a CUDA device (conv2d_cuda.cpp): the whole batch as one im2col and one cuBLAS GEMM.
+  const Tensor& forward_cuda(const Tensor& x);    ///< forward() of an input on a CUDA device
+  const Tensor& backward_cuda(const Tensor& dy);  ///< backward() of an input on a CUDA device
+  Tensor cols_cuda_;   ///< (C*kh*kw, N*OH*OW): the batch's columns, kept for dW
+  Tensor ocl_cuda_;    ///< (out_c, N*OH*OW): the GEMM's output, or dy in that order
+  Tensor dcols_cuda_;  ///< (C*kh*kw, N*OH*OW): W^T dy before col2im
 };
 
 }  // namespace nn

@@ -29,6 +29,8 @@ class NN_API Dropout : public Module {
   explicit Dropout(float p = 0.5f, DropoutOptions options = {});
 
   /// Training: y = x * mask, mask = 0 with probability p, else 1 / (1 - p); a new mask per call.
+  /// On a CUDA device the mask of draw k is nn::dropout_keeps(seed, k, i, p) (Philox, the same bits
+  /// on the host), the seed drawn once from this layer's generator, k counted on the device.
   /// Evaluation: y = x.
   const Tensor& forward(const Tensor& x) override;
   /// dx = dy * mask (training), dy (evaluation).
@@ -46,11 +48,13 @@ class NN_API Dropout : public Module {
   void set_rng_state(const Rng::State& state) { rng_->set_state(state); }
 
  private:
+  const Tensor& forward_cuda(const Tensor& x);  ///< forward() of an input on a CUDA device
   float p_;
   Rng* rng_;
   bool ran_ = false;
   bool masked_ = false;  ///< whether the last forward applied a mask (training mode)
   Tensor mask_, y_, dx_;
+  Tensor device_state_;  ///< on a CUDA device: the mask seed and the draw counter (two 64-bit words)
 };
 
 }  // namespace nn

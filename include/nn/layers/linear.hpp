@@ -71,6 +71,7 @@ class NN_API Linear : public Module {
   void initialize(int64_t in_features);
 
  private:
+  const Tensor& backward_cuda(const Tensor& dy);  ///< backward() of an input on a CUDA device
   int64_t in_ = 0;
   int64_t out_ = 0;
   LinearOptions options_;

@@ -75,6 +75,7 @@ class NN_API MaxPool2D : public Pool2D {
 
  private:
   std::vector<int32_t> argmax_;  ///< (N, C, OH, OW): index h*W + w in its plane
+  Tensor argmax_cuda_;           ///< the same on a CUDA device (int32 in float storage)
 };
 
 /// Average pooling: each output is the mean of its kh x kw window, per channel, padding counted as

@@ -87,6 +87,7 @@ class NN_API Sequential : public Module {
   enum class Step : uint8_t { Alone, Skip, PoolReluFirst, PoolReluAfter };
   void plan();
   std::vector<Step> steps_;
+  bool fused_ = false;  // the last forward() ran the plan's fused steps (not on a CUDA device)
 };
 
 }  // namespace nn

@@ -10,9 +10,17 @@
 #include <string>
 
 #include "nn/labels.hpp"
+#include "nn/losses/graph_loss.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
+
+/// Class indices in device memory: `size` int32 values at `data` on the prediction's CUDA device
+/// (a trainer's label buffer, filled by an asynchronous copy), for Loss::compute().
+struct NN_API DeviceLabels {
+  const int32_t* data = nullptr;  ///< device pointer to the labels
+  int64_t size = 0;               ///< the number of labels (the batch size)
+};
 
 /// A loss: a scalar L of a batch's prediction and target, and its gradient dL/dpred.
 ///
@@ -48,6 +56,52 @@ class NN_API Loss {
   /// The type's name as PyTorch spells it ("MSELoss"); error messages start with it.
   virtual std::string type_name() const = 0;
 
+  // Values left on the device: forward() returns the value as a float, which for a prediction on
+  // a CUDA device means waiting for the GPU. compute() does the same work without reading the value
+  // back: it stays in value_tensor() on pred's device until value() reads it, so a training step
+  // can be queued (or captured in a CUDA graph) without a synchronisation.
+  /// The loss of `pred` against a dense `target` on pred's device, and its gradient (backward()),
+  /// without reading the value back on a CUDA device (value_tensor(), value()); on the CPU it is
+  /// forward().
+  /// @throws nn::Error as forward() (on a CUDA device, value problems such as a probability out of
+  ///   range are reported by value()).
+  void compute(const Tensor& pred, const Tensor& target);
+  /// Against class indices on pred's CUDA device, N of them; they are checked on the device, and a
+  /// label out of range is reported by value().
+  /// @throws nn::Error when pred is not on a CUDA device or labels.size is not pred's batch size.
+  void compute(const Tensor& pred, DeviceLabels labels);
+  /// The value of the last compute() (or forward() on a CUDA device) as a tensor of shape [1] on
+  /// the prediction's device: a device scalar on a GPU. Valid until the next compute().
+  /// @throws nn::Error before the first forward() or compute().
+  const Tensor& value_tensor() const;
+  /// The value of the last compute() (or forward() on a CUDA device), copied to the host (waits
+  /// for the device).
+  /// @throws nn::Error before the first forward() or compute(), or when the device found a label
+  ///   out of range or (cross-entropy on probabilities) a prediction outside [0, 1].
+  float value() const;
+
+ protected:
+  /// The CUDA branch of forward(pred, target): fills grad_, value_ and device_flag(), on pred's
+  /// device.
+  /// The default throws nn::Error (no device version).
+  virtual void forward_cuda(const Tensor& pred, const Tensor& target);
+  /// The CUDA branch against class indices on the device; the default throws nn::Error.
+  virtual void forward_cuda(const Tensor& pred, DeviceLabels labels);
+  /// forward() of a prediction on a CUDA device: forward_cuda, then value().
+  float forward_and_read(const Tensor& pred, const Tensor& target);
+  /// forward() against host labels of a prediction on a CUDA device: checks them, copies them to
+  /// the device, forward_cuda, then value().
+  float forward_and_read(const Tensor& pred, Labels labels);
+  /// value_ on pred's device: the mean (shape [1]), with room for the int32 flag behind it.
+  void prepare_device_value(const Tensor& pred);
+  /// The message value() throws when the device flagged an input; the default names the labels.
+  virtual std::string device_input_error() const;
+  /// The flag behind value_'s element: 1 when the last compute() on a device saw a bad input.
+  int32_t* device_flag();
+  Tensor value_;          ///< the last value, shape [1], on the prediction's device
+  Tensor device_labels_;  ///< host labels copied to the device (int32 in float storage)
+  bool on_device_ = false;  ///< whether the last forward()/compute() ran on a CUDA device
+
  protected:
   /// Checks that pred is (N, C) and that labels has N entries, each in [0, C).
   /// @throws nn::Error otherwise, naming type_name().
@@ -60,10 +114,23 @@ class NN_API Loss {
   [[noreturn]] void no_forward_yet() const;
 };
 
+/// A loss with CUDA kernels (all of nn's own): it also is a nn::GraphLoss, so a Trainer can capture
+/// whole training steps with it; forward_on_device() is compute() and value_on_device() is
+/// value_tensor().
+class NN_API DeviceLoss : public Loss, public GraphLoss {
+ public:
+  /// compute(pred, DeviceLabels{labels, pred.dim(0)}).
+  void forward_on_device(const Tensor& pred, const int32_t* labels) override;
+  /// compute(pred, target).
+  void forward_on_device(const Tensor& pred, const Tensor& target) override;
+  /// value_tensor().
+  const Tensor& value_on_device() const override { return value_tensor(); }
+};
+
 /// Mean squared error over all elements: mean((pred - target)^2). Class indices become one-hot
 /// rows of width C; with one output per sample ([N, 1]) a label (0 or 1) is the target itself, as in
 /// the XOR network. Gradient 2 (pred - target) / numel.
-class NN_API MSELoss : public Loss {
+class NN_API MSELoss : public DeviceLoss {
  public:
   using Loss::forward;
   /// mean((pred - target)^2) over all elements; pred and target of any one shape.
@@ -73,12 +140,16 @@ class NN_API MSELoss : public Loss {
   /// @throws nn::Error when labels.size() != N or a label is out of range.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "MSELoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
 };
 
 /// Binary cross-entropy on probabilities p in [0, 1]:
 /// -mean(y log(p + eps) + (1 - y) log(1 - p + eps)). Labels (0 or 1) stand for y of a (N, 1) pred.
 /// The mean is over all elements. Use it after a Sigmoid; on logits, BCEWithLogitsLoss is stabler.
-class NN_API BCELoss : public Loss {
+class NN_API BCELoss : public DeviceLoss {
  public:
   /// `eps` keeps the logarithms finite at p = 0 and p = 1.
   explicit BCELoss(float eps = 1e-7f) : eps_(eps) {}
@@ -91,6 +162,10 @@ class NN_API BCELoss : public Loss {
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCELoss"; }
 
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+
  private:
   float eps_;
 };
@@ -98,7 +173,7 @@ class NN_API BCELoss : public Loss {
 /// Binary cross-entropy on logits z, computed stably as mean(max(z, 0) - z y + log(1 + e^-|z|)).
 /// The same as Sigmoid followed by BCELoss, without its loss of precision; gradient
 /// (sigmoid(z) - y) / numel. The mean is over all elements.
-class NN_API BCEWithLogitsLoss : public Loss {
+class NN_API BCEWithLogitsLoss : public DeviceLoss {
  public:
   using Loss::forward;
   /// pred: logits, any shape; target: y in [0, 1], the same shape.
@@ -108,12 +183,16 @@ class NN_API BCEWithLogitsLoss : public Loss {
   /// @throws nn::Error when pred is not (N, 1), labels.size() != N, or a label is not 0 or 1.
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "BCEWithLogitsLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
 };
 
 /// Cross-entropy on probabilities (rows of a softmax): -1/N sum_i sum_c y_ic log(p_ic + eps).
 /// A prediction outside [0, 1] (logits) is an nn::Error pointing to SoftmaxCrossEntropyLoss.
 /// Note that PyTorch's CrossEntropyLoss, which takes logits, is SoftmaxCrossEntropyLoss here.
-class NN_API CrossEntropyLoss : public Loss {
+class NN_API CrossEntropyLoss : public DeviceLoss {
  public:
   /// `eps` keeps the logarithm finite at p = 0.
   explicit CrossEntropyLoss(float eps = 1e-7f) : eps_(eps) {}
@@ -127,6 +206,11 @@ class NN_API CrossEntropyLoss : public Loss {
   ///   [0, C), or a value of pred is outside [0, 1].
   float forward(const Tensor& pred, Labels labels) override;
   std::string type_name() const override { return "CrossEntropyLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+  std::string device_input_error() const override;  ///< names probabilities and labels
 
  private:
   float eps_;
@@ -148,7 +232,7 @@ struct NN_API SoftmaxCrossEntropyOptions {
 /// nn::SoftmaxCrossEntropyLoss loss;
 /// float value = loss(logits, labels);   // logits (N, C), labels N class indices
 /// @endcode
-class NN_API SoftmaxCrossEntropyLoss : public Loss {
+class NN_API SoftmaxCrossEntropyLoss : public DeviceLoss {
  public:
   /// A fused loss on logits, or (options.softmax false) CrossEntropyLoss on probabilities.
   explicit SoftmaxCrossEntropyLoss(SoftmaxCrossEntropyOptions options = {})
@@ -166,11 +250,17 @@ class NN_API SoftmaxCrossEntropyLoss : public Loss {
   /// the softmax. Valid until the next forward().
   /// @throws nn::Error before the first forward().
   const Tensor& backward() const override {
-    if (!options_.softmax) return probability_loss_.backward();
+    if (!options_.softmax && !on_device_) return probability_loss_.backward();
     if (!grad_.defined()) no_forward_yet();
     return grad_;
   }
   std::string type_name() const override { return "SoftmaxCrossEntropyLoss"; }
+
+ protected:
+  void forward_cuda(const Tensor& pred, const Tensor& target) override;  ///< the device kernels
+  void forward_cuda(const Tensor& pred, DeviceLabels labels) override;   ///< the device kernels
+
+ public:
   /// Switches the softmax off: from now on the input is probabilities (a network that ends in a
   /// Softmax layer), and the loss is CrossEntropyLoss. Returns *this.
   SoftmaxCrossEntropyLoss& cancel_softmax() {

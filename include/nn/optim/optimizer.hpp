@@ -67,7 +67,8 @@ class NN_API Optimizer {
   /// Whether every weight the latest step() wrote is finite (true before the first step). The
   /// Trainer stops a diverging run on the first step that breaks it.
   // Checked in the update loops, on data already in cache.
-  bool last_step_finite() const { return last_step_finite_; }
+  // On a CUDA device the flag is read back from the device here, not in step().
+  bool last_step_finite() const { return finite_on_device_ ? device_finite() : last_step_finite_; }
   const std::vector<Parameter*>& params() const { return params_; }  ///< the parameters it updates, in order
   virtual std::string type_name() const = 0;  ///< "SGD", "Adam", "AdamW"
   /// What the optimizer is, as checkpoints compare it: {"type": type_name(), "lr": the initial rate,
@@ -90,9 +91,29 @@ class NN_API Optimizer {
   /// graph again. The default: false (plain launches).
   virtual bool graph_capturable() const { return false; }
   /// Sets the step count, e.g. when resuming from a checkpoint (Adam's bias correction depends on it).
-  void set_step_count(int64_t steps) { steps_ = steps; }
+  void set_step_count(int64_t steps) {
+    steps_ = steps;
+    device_steps_ = -1;  // a CUDA step uploads it first
+  }
+  /// For steps replayed from a captured CUDA graph, which advance the step count on the device
+  /// only: sets step_count() from the device's count (no-op on the CPU). Waits for the device.
+  void sync_step_count();
 
  protected:
+  /// Whether the parameters live on a CUDA device (the first one's device decides).
+  bool on_cuda() const { return !params_.empty() && params_[0]->data.is_cuda(); }
+  /// Before a step on the device: the learning rate and the step count uploaded where they changed,
+  /// the non-finite flag cleared. Captured in a CUDA graph, it replays as the clearing only.
+  void begin_device_step();
+  /// Copies lr_ to the device's learning rate (device_scalars_ on a CUDA device).
+  void upload_lr();
+  /// After a step on the device: the device's step count advanced, steps_ too.
+  void end_device_step();
+  float* device_lr();            ///< the learning rate on the device (begin_device_step() first)
+  int64_t* device_step_count();  ///< step() calls so far, on the device
+  int32_t* device_nonfinite();   ///< 1 when the latest step wrote a non-finite weight
+  /// Reads the device's non-finite flag (waits for the device).
+  bool device_finite() const;
   /// Makes sure `buf` matches p's current shape (zero-filled when it had to change) and lives on
   /// p's device (moved there with its values when it does not).
   static void ensure_like(Tensor& buf, const Parameter& p);
@@ -105,6 +126,11 @@ class NN_API Optimizer {
   int64_t steps_ = 0;               ///< step() calls so far
   bool last_step_finite_ = true;    ///< what last_step_finite() returns; step() sets it
   bool zero_grad_in_step_ = false;  ///< step() zeroes the gradients it reads (set_zero_grad_in_step())
+  /// On a CUDA device: lr (float), the non-finite flag (int32), the step count (int64 at float 2).
+  Tensor device_scalars_;
+  float device_lr_value_ = -1.0f;  ///< the learning rate last uploaded (-1: none yet)
+  int64_t device_steps_ = -1;      ///< the step count the device holds as far as the host knows
+  bool finite_on_device_ = false;  ///< whether last_step_finite() must read the device's flag
 };
 
 /// The settings of nn::SGD.
@@ -130,9 +156,12 @@ class NN_API SGD : public Optimizer {
   nlohmann::json settings() const override;  ///< lr, momentum, dampening, weight_decay, nesterov
   std::vector<Tensor*> state(size_t i) override { return {&momentum_[i]}; }  ///< the momentum buffer b
   bool can_zero_grad_in_step() const override { return true; }  ///< step() can zero the gradients
+  /// true: on a GPU the learning rate and the step count are read from the device.
+  bool graph_capturable() const override { return true; }
   const SGDOptions& options() const { return options_; }  ///< the options it was built with
 
  private:
+  void step_cuda();  ///< step() with the parameters on a CUDA device
   SGDOptions options_;
   std::vector<Tensor> momentum_;
 };
@@ -159,6 +188,8 @@ class NN_API Adam : public Optimizer {
   nlohmann::json settings() const override;  ///< lr, beta1, beta2, eps, weight_decay, amsgrad
   std::vector<Tensor*> state(size_t i) override;  ///< m and v, and the running max of v with amsgrad
   bool can_zero_grad_in_step() const override { return true; }  ///< step() can zero the gradients
+  /// true: on a GPU the learning rate and the step count (bias corrections) are read from the device.
+  bool graph_capturable() const override { return true; }
   const AdamOptions& options() const { return options_; }  ///< the options it was built with
 
  protected:
@@ -167,6 +198,7 @@ class NN_API Adam : public Optimizer {
   Adam(std::vector<Parameter*> params, AdamOptions options, bool decoupled);
 
  private:
+  void step_cuda();  ///< step() with the parameters on a CUDA device
   AdamOptions options_;
   bool decoupled_;
   std::vector<Tensor> m_, v_, vmax_;
