@@ -11,7 +11,7 @@ total=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(safetensors checkpoint npy idx idx_gzip csv model_spec model_spec_json steps onnx)
+  targets=(safetensors checkpoint npy idx idx_gzip csv model_spec model_spec_json steps onnx device)
 fi
 
 if [ ! -f build/fuzz/CMakeCache.txt ]; then

@@ -125,6 +125,36 @@ TEST_P(OptimizerOnDevice, NonFiniteStepIsReported) {
   EXPECT_FALSE(opt->last_step_finite()) << c.name;
 }
 
+// With set_zero_grad_in_step (what the Trainer uses), the step leaves every gradient zero and the
+// weights the same as a plain step followed by zero_grad(), on every device.
+TEST_P(OptimizerOnDevice, ZeroGradInStepLeavesZeroGradients) {
+  const auto& [device, c] = GetParam();
+  NN_SKIP_UNLESS_AVAILABLE(device);
+  auto plain = mlp(), fused = mlp();
+  plain->to(device);
+  fused->to(device);
+  auto opt_plain = c.make(plain->parameters()), opt_fused = c.make(fused->parameters());
+  ASSERT_TRUE(opt_fused->set_zero_grad_in_step(true)) << c.name;
+  nn::SoftmaxCrossEntropyLoss loss_plain, loss_fused;
+  const Tensor x = random_tensor(Shape{10, 6}, 4).to(device);
+  const std::vector<int32_t> labels = {2, 1, 0, 0, 1, 2, 2, 1, 0, 1};
+  opt_fused->zero_grad();
+  for (int step = 0; step < 3; ++step) {
+    opt_plain->zero_grad();
+    loss_plain.forward(plain->forward(x), labels);
+    loss_fused.forward(fused->forward(x), labels);
+    plain->backward(loss_plain.backward());
+    fused->backward(loss_fused.backward());
+    opt_plain->step();
+    opt_fused->step();
+    for (nn::Parameter* p : fused->parameters())
+      for (float g : p->grad.to_vector()) ASSERT_EQ(g, 0.0f) << c.name << " step " << step;
+  }
+  const auto pp = plain->named_parameters(), pf = fused->named_parameters();
+  for (size_t i = 0; i < pp.size(); ++i)
+    EXPECT_EQ(pf[i].second->data.to_vector(), pp[i].second->data.to_vector()) << c.name << " " << pp[i].first;
+}
+
 std::string optimizer_case_name(const ::testing::TestParamInfo<std::tuple<Device, OptimizerCase>>& info) {
   const Device device = std::get<0>(info.param);
   return std::get<1>(info.param).name + "_" + (device.is_cpu() ? "cpu" : "cuda" + std::to_string(device.index()));
