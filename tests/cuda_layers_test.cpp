@@ -32,13 +32,6 @@ using nn::testing::max_relative_error;
 
 constexpr double kTolerance = 1e-4;  // GPU against CPU, relative (the bound)
 
-Tensor random_tensor(const Shape& shape, uint64_t seed) {
-  nn::Rng rng(seed);
-  Tensor t(shape);
-  for (float& v : t.span()) v = static_cast<float>(rng.normal());
-  return t;
-}
-
 struct LayerCase {
   std::string name;
   std::function<std::unique_ptr<nn::Module>()> make;
@@ -103,9 +96,9 @@ TEST_P(LayerOnDevice, MatchesCpu) {
   cpu->train(!c.eval);
   dev->train(!c.eval);
   dev->to(device);
-  const Tensor x = random_tensor(c.input, 11);
+  const Tensor x = nn::testing::random_normal(c.input, 11);
   const Tensor& y_cpu = cpu->forward(x);
-  const Tensor dy = random_tensor(y_cpu.shape(), 13);
+  const Tensor dy = nn::testing::random_normal(y_cpu.shape(), 13);
   const Tensor& dx_cpu = cpu->backward(dy);
 
   const Tensor xd = x.to(device), dyd = dy.to(device);
@@ -140,9 +133,9 @@ TEST_P(LayerOnDevice, GradcheckOnDevice) {
   m->train(!c.eval);
   m->to(device);
   if (c.name == "LinearNoBiasWeightDecay") GTEST_SKIP() << "its gradient includes the L2 term, not part of sum(y * r)";
-  std::vector<float> x = random_tensor(c.input, 21).to_vector();
+  std::vector<float> x = nn::testing::random_normal(c.input, 21).to_vector();
   for (float& v : x) v += v < 0.0f ? -0.05f : 0.05f;  // no input within the step of ReLU's kink
-  const Tensor r = random_tensor(m->forward(Tensor(c.input, std::span<const float>(x)).to(device)).shape(), 23);
+  const Tensor r = nn::testing::random_normal(m->forward(Tensor(c.input, std::span<const float>(x)).to(device)).shape(), 23);
   const Tensor rd = r.to(device);
   Tensor xd;  // alive until the backward (layers keep a pointer to their input)
   auto objective = [&]() {
@@ -183,15 +176,10 @@ TEST_P(LayerOnDevice, GradcheckOnDevice) {
   }
 }
 
-std::string layer_case_name(const ::testing::TestParamInfo<std::tuple<Device, LayerCase>>& info) {
-  const Device device = std::get<0>(info.param);
-  return std::get<1>(info.param).name + "_" + (device.is_cpu() ? "cpu" : "cuda" + std::to_string(device.index()));
-}
-
 INSTANTIATE_TEST_SUITE_P(Devices, LayerOnDevice,
                          ::testing::Combine(::testing::ValuesIn(nn::testing::device_cases()),
                                             ::testing::ValuesIn(layer_cases())),
-                         layer_case_name);
+                         nn::testing::device_and_case_name<LayerCase>);
 
 // Dropout on a device: the mask of draw k is dropout_keeps(seed, k, i, p) with the seed the layer's
 // generator gives first: the host recomputes it bit for bit, and the next forward draws a new one.

@@ -179,15 +179,10 @@ TEST_P(LossOnDevice, GradcheckOnDevice) {
   }
 }
 
-std::string loss_case_name(const ::testing::TestParamInfo<std::tuple<Device, LossCase>>& info) {
-  const Device device = std::get<0>(info.param);
-  return std::get<1>(info.param).name + "_" + (device.is_cpu() ? "cpu" : "cuda" + std::to_string(device.index()));
-}
-
 INSTANTIATE_TEST_SUITE_P(Devices, LossOnDevice,
                          ::testing::Combine(::testing::ValuesIn(nn::testing::device_cases()),
                                             ::testing::ValuesIn(loss_cases())),
-                         loss_case_name);
+                         nn::testing::device_and_case_name<LossCase>);
 
 // compute() on the CPU is forward(), and value()/value_tensor() give its value.
 TEST(LossCompute, OnTheCpuIsForward) {

@@ -27,13 +27,6 @@ using nn::testing::max_relative_error;
 
 constexpr double kTolerance = 1e-4;
 
-Tensor random_tensor(const Shape& shape, uint64_t seed) {
-  nn::Rng rng(seed);
-  Tensor t(shape);
-  for (float& v : t.span()) v = static_cast<float>(rng.normal());
-  return t;
-}
-
 std::unique_ptr<nn::Sequential> mlp() {
   nn::manual_seed(5);
   return std::make_unique<nn::Sequential>(nn::Linear(6, 8), nn::Tanh(), nn::Linear(8, 3));
@@ -74,7 +67,7 @@ TEST_P(OptimizerOnDevice, TrainingStepsMatchCpu) {
   dev->to(device);
   auto opt_cpu = c.make(cpu->parameters()), opt_dev = c.make(dev->parameters());
   nn::SoftmaxCrossEntropyLoss loss_cpu, loss_dev;
-  const Tensor x = random_tensor(Shape{10, 6}, 3);
+  const Tensor x = nn::testing::random_normal(Shape{10, 6}, 3);
   const Tensor xd = x.to(device);
   const std::vector<int32_t> labels = {0, 1, 2, 0, 1, 2, 2, 1, 0, 0};
   for (int step = 0; step < 5; ++step) {
@@ -136,7 +129,7 @@ TEST_P(OptimizerOnDevice, ZeroGradInStepLeavesZeroGradients) {
   auto opt_plain = c.make(plain->parameters()), opt_fused = c.make(fused->parameters());
   ASSERT_TRUE(opt_fused->set_zero_grad_in_step(true)) << c.name;
   nn::SoftmaxCrossEntropyLoss loss_plain, loss_fused;
-  const Tensor x = random_tensor(Shape{10, 6}, 4).to(device);
+  const Tensor x = nn::testing::random_normal(Shape{10, 6}, 4).to(device);
   const std::vector<int32_t> labels = {2, 1, 0, 0, 1, 2, 2, 1, 0, 1};
   opt_fused->zero_grad();
   for (int step = 0; step < 3; ++step) {
@@ -155,15 +148,10 @@ TEST_P(OptimizerOnDevice, ZeroGradInStepLeavesZeroGradients) {
     EXPECT_EQ(pf[i].second->data.to_vector(), pp[i].second->data.to_vector()) << c.name << " " << pp[i].first;
 }
 
-std::string optimizer_case_name(const ::testing::TestParamInfo<std::tuple<Device, OptimizerCase>>& info) {
-  const Device device = std::get<0>(info.param);
-  return std::get<1>(info.param).name + "_" + (device.is_cpu() ? "cpu" : "cuda" + std::to_string(device.index()));
-}
-
 INSTANTIATE_TEST_SUITE_P(Devices, OptimizerOnDevice,
                          ::testing::Combine(::testing::ValuesIn(nn::testing::device_cases()),
                                             ::testing::ValuesIn(optimizer_cases())),
-                         optimizer_case_name);
+                         nn::testing::device_and_case_name<OptimizerCase>);
 
 class ClipOnDevice : public ::testing::TestWithParam<Device> {};
 
@@ -176,7 +164,7 @@ TEST_P(ClipOnDevice, NormAndValueMatchCpu) {
     for (auto* m : {cpu.get(), dev.get()}) {
       uint64_t seed = 40;
       for (nn::Parameter* p : m->parameters()) {
-        const Tensor g = random_tensor(p->grad.shape(), seed++);
+        const Tensor g = nn::testing::random_normal(p->grad.shape(), seed++);
         p->grad.copy_from(g.to(p->grad.device()));
       }
     }

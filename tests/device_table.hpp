@@ -15,11 +15,13 @@
 #include <cmath>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "nn/device.hpp"
+#include "nn/random.hpp"
 #include "nn/tensor.hpp"
 
 namespace nn {
@@ -58,6 +60,21 @@ inline std::string unavailable_reason(Device device) {
 // The test name suffix of a device case: "cpu", "cuda0".
 inline std::string device_case_name(const ::testing::TestParamInfo<Device>& info) {
   return info.param.is_cpu() ? std::string("cpu") : "cuda" + std::to_string(info.param.index());
+}
+
+// The test name suffix of a (device, case) pair whose case has a `name`: "Linear_cpu", "Adam_cuda0".
+template <class Case>
+std::string device_and_case_name(const ::testing::TestParamInfo<std::tuple<Device, Case>>& info) {
+  const Device device = std::get<0>(info.param);
+  return std::get<1>(info.param).name + "_" + (device.is_cpu() ? "cpu" : "cuda" + std::to_string(device.index()));
+}
+
+// A CPU tensor of this shape with standard normal values drawn from Rng(seed).
+inline Tensor random_normal(const Shape& shape, uint64_t seed) {
+  Rng rng(seed);
+  Tensor t(shape);
+  for (float& v : t.span()) v = static_cast<float>(rng.normal());
+  return t;
 }
 
 // The largest |got - want| / max(|want|, floor) over the elements, after copying `got` (on any
