@@ -52,9 +52,6 @@ struct Item {
 struct Timings {
   std::map<std::tuple<std::string, std::string, int>, double> best;  ///< (path, pass, threads) -> s
   std::map<std::pair<std::string, int>, double> error;                ///< (path, threads) -> rel. error
-  /// (path, pass, threads) -> the process's CPU time over wall time in the best round: how many
-  /// threads were busy (the workers' spinning included).
-  std::map<std::tuple<std::string, std::string, int>, double> busy;
 };
 
 /// The report (bench/conv_providers_report.cpp): one table per layer, one per network.
