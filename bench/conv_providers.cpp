@@ -22,7 +22,10 @@
 // next item of the other waits `gap` ms, so that spinning workers of one pool do not take the
 // cores of the other.
 //
-//   conv_providers [--seconds 0.3] [--rounds 30] [--gap-ms 20] [--only NAME...]
+//   conv_providers [--seconds 0.3] [--rounds 30] [--gap-ms 20] [--only NAME...] [--conv IN OUT SIZE]...
+// --only keeps the layers whose name contains one of the strings ("conv 1->8", "batch norm");
+// --conv adds a layer (batch 64, 3x3, padding 1, with dx), e.g. to find where the direct path stops
+// paying.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -267,13 +270,15 @@ std::string loadavg() {
   return a + " " + b + " " + c;
 }
 
-int run(double seconds, int rounds, int gap_ms, const std::vector<std::string>& only) {
-  const std::vector<ConvLayer> convs = {
+int run(double seconds, int rounds, int gap_ms, const std::vector<std::string>& only,
+        const std::vector<ConvLayer>& extra) {
+  std::vector<ConvLayer> convs = {
       {"stronger CNN", "conv 1->32, 28x28", 64, 1, 32, 28, false},
       {"stronger CNN", "conv 32->64, 14x14", 64, 32, 64, 14, true},
       {"small CNN", "conv 1->8, 28x28", 64, 1, 8, 28, false},
       {"small CNN", "conv 8->16, 14x14", 64, 8, 16, 14, true},
   };
+  convs.insert(convs.end(), extra.begin(), extra.end());
   const std::vector<BnLayer> bns = {
       {"stronger CNN", "batch norm 64x32x28x28", 64, 32, 28},
       {"stronger CNN", "batch norm 64x64x14x14", 64, 64, 14},
@@ -296,7 +301,7 @@ int run(double seconds, int rounds, int gap_ms, const std::vector<std::string>& 
   std::map<std::string, std::string> automatic;
   std::vector<std::string> impls;
   for (const ConvLayer& l : convs) {
-    if (!wanted(l.name)) continue;
+    if (!wanted(l.name) && l.net != "extra") continue;
     const uint64_t seed = static_cast<uint64_t>(l.ic * 100 + l.oc);
     ConvData d{random_vector(static_cast<size_t>(l.n * l.ic * l.hw * l.hw), seed, 0.0, 1.0),
                random_vector(static_cast<size_t>(l.oc * l.ic * 9), seed + 1, -0.3, 0.3),
@@ -355,21 +360,32 @@ int main(int argc, char** argv) {
   double seconds = 0.3;
   int rounds = 30, gap_ms = 20;
   std::vector<std::string> only;
+  std::vector<ConvLayer> extra;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     if (k == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (k == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
     else if (k == "--gap-ms" && i + 1 < argc) gap_ms = std::max(0, std::atoi(argv[++i]));
-    else if (k == "--only") {
+    else if (k == "--conv" && i + 3 < argc) {  // one more layer, batch 64: in out size (3x3, padding 1)
+      const int64_t ic = std::atoll(argv[i + 1]), oc = std::atoll(argv[i + 2]), hw = std::atoll(argv[i + 3]);
+      i += 3;
+      if (ic <= 0 || oc <= 0 || hw <= 0 || ic > 4096 || oc > 4096 || hw > 512) {
+        std::fprintf(stderr, "conv_providers: --conv expects IN OUT SIZE in 1..4096, 1..4096, 1..512\n");
+        return 2;
+      }
+      extra.push_back({"extra", "conv " + std::to_string(ic) + "->" + std::to_string(oc) + ", " + std::to_string(hw) + "x" +
+                                    std::to_string(hw),
+                       64, ic, oc, hw, true});
+    } else if (k == "--only") {
       while (i + 1 < argc && argv[i + 1][0] != '-') only.emplace_back(argv[++i]);
     } else {
       std::fprintf(stderr, "conv_providers: unknown option %s (usage: conv_providers [--seconds S] [--rounds N] "
-                           "[--gap-ms MS] [--only NAME...])\n", k.c_str());
+                           "[--gap-ms MS] [--only NAME...] [--conv IN OUT SIZE]...)\n", k.c_str());
       return 2;
     }
   }
   try {
-    return run(seconds, rounds, gap_ms, only);
+    return run(seconds, rounds, gap_ms, only, extra);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "conv_providers: %s\n", e.what());
     return 1;

@@ -69,7 +69,7 @@ void print_conv_table(const ConvLayer& l, const Timings& t, const std::string& a
               l.needs_dx ? "backward data + weights" : "backward weights (no dx in a first layer)");
   std::printf("| threads | path | forward µs (GFLOP/s) | backward data µs (GFLOP/s) | backward weights µs (GFLOP/s) | "
               "backward data + weights µs | layer's step µs | max rel. error |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (int th : kThreadCounts)
     for (const char* path : kConvPaths) {
       const ConvPasses p = passes(t, path, th);
@@ -111,7 +111,7 @@ void print_summary(const std::vector<ConvLayer>& convs, const std::vector<BnLaye
               "backward as the step runs it; batch norm: forward + backward; 'blocked' keeps batch norm blocked, "
               "'blocked + reorders' is oneDNN's convolutions with their reorders and nn's batch norm on NCHW between them)\n\n");
   std::printf("| network | threads | nn, automatic choice | nn, faster path per layer | oneDNN nchw | oneDNN blocked "
-              "| oneDNN blocked + reorders |\n|---|---|---|---|---|---|\n");
+              "| oneDNN blocked + reorders |\n|---|---|---|---|---|---|---|\n");
   for (const char* net : {"stronger CNN", "small CNN"})
     for (int th : kThreadCounts) {
       double a = 0, f = 0, d = 0, b = 0, r = 0;
