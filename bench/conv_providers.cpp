@@ -23,9 +23,11 @@
 // cores of the other.
 //
 //   conv_providers [--seconds 0.3] [--rounds 30] [--gap-ms 20] [--only NAME...] [--conv IN OUT SIZE]...
+//   conv_providers --step ROUNDS STEPS
 // --only keeps the layers whose name contains one of the strings ("conv 1->8", "batch norm");
 // --conv adds a layer (batch 64, 3x3, padding 1, with dx), e.g. to find where the direct path stops
-// paying.
+// paying; --step R S times the stronger CNN's whole training step instead, with Conv2D's automatic
+// choice and with each algorithm given per layer (R interleaved rounds of S steps).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -361,6 +363,7 @@ int main(int argc, char** argv) {
   int rounds = 30, gap_ms = 20;
   std::vector<std::string> only;
   std::vector<ConvLayer> extra;
+  int step_rounds = 0, step_steps = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     if (k == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
@@ -376,15 +379,23 @@ int main(int argc, char** argv) {
       extra.push_back({"extra", "conv " + std::to_string(ic) + "->" + std::to_string(oc) + ", " + std::to_string(hw) + "x" +
                                     std::to_string(hw),
                        64, ic, oc, hw, true});
+    } else if (k == "--step" && i + 2 < argc) {  // the stronger CNN's whole step: rounds, steps per round
+      step_rounds = std::max(1, std::atoi(argv[i + 1]));
+      step_steps = std::max(1, std::atoi(argv[i + 2]));
+      i += 2;
     } else if (k == "--only") {
       while (i + 1 < argc && argv[i + 1][0] != '-') only.emplace_back(argv[++i]);
     } else {
       std::fprintf(stderr, "conv_providers: unknown option %s (usage: conv_providers [--seconds S] [--rounds N] "
-                           "[--gap-ms MS] [--only NAME...] [--conv IN OUT SIZE]...)\n", k.c_str());
+                           "[--gap-ms MS] [--only NAME...] [--conv IN OUT SIZE]... | --step ROUNDS STEPS)\n", k.c_str());
       return 2;
     }
   }
   try {
+    if (step_rounds > 0) {
+      cp::stronger_cnn_steps(step_rounds, step_steps);
+      return 0;
+    }
     return run(seconds, rounds, gap_ms, only, extra);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "conv_providers: %s\n", e.what());

@@ -67,6 +67,9 @@ void dnnl_conv_items(const ConvLayer& l, const ConvData& d, int threads, std::ve
                      std::vector<std::string>& impls);
 void dnnl_bn_items(const BnLayer& l, const BnData& d, float eps, int threads, std::vector<Item>& out,
                    std::vector<std::string>& impls);
+/// The stronger CNN's training step with Conv2D's automatic choice and with the algorithms given
+/// per layer, 1 and 2 threads (bench/conv_providers_step.cpp); prints a Markdown table.
+void stronger_cnn_steps(int rounds, int steps);
 /// oneDNN's version and CPU runtime, as the library reports them.
 std::string dnnl_description();
 
