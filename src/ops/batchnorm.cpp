@@ -1,5 +1,6 @@
 #include "nn/ops/batchnorm.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/parallel.hpp"
@@ -17,20 +18,14 @@ class Lanes {
   void add(const float* x, int64_t len) {
     each(len, [&](int64_t k, int j) { acc_[j] += static_cast<double>(x[k]); });
   }
-  void add_squared_deviation(const float* x, int64_t len, double mu) {
-    each(len, [&](int64_t k, int j) {
-      const double d = static_cast<double>(x[k]) - mu;
-      acc_[j] += d * d;
-    });
-  }
   void add_product_deviation(const float* g, const float* x, int64_t len, double mu) {
     each(len, [&](int64_t k, int j) { acc_[j] += static_cast<double>(g[k]) * (static_cast<double>(x[k]) - mu); });
   }
-  double total() const {
-    return ((acc_[0] + acc_[1]) + (acc_[2] + acc_[3])) + ((acc_[4] + acc_[5]) + (acc_[6] + acc_[7]));
-  }
+  double total() const { return tree(acc_); }
 
- private:
+ protected:
+  static double tree(const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
   // f(k, lane) for k in [0, len), lane = (next_ + k) % 8, with the whole groups of 8 unrolled.
   template <class F>
   void each(int64_t len, F f) {
@@ -43,18 +38,37 @@ class Lanes {
   double acc_[8] = {};
   int next_ = 0;
 };
+
+// The sum and the sum of squares of x - shift in one pass (8 partial sums each, as Lanes). With
+// the shift a value of the channel, E[(x - shift)^2] - E[x - shift]^2 cancels no more than the
+// two-pass variance does unless the shift lies many standard deviations from the mean.
+class Moments : public Lanes {
+ public:
+  void add(const float* x, int64_t len, double shift) {
+    each(len, [&](int64_t k, int j) {
+      const double d = static_cast<double>(x[k]) - shift;
+      acc_[j] += d;
+      sq_[j] += d * d;
+    });
+  }
+  double total_squares() const { return tree(sq_); }
+
+ private:
+  double sq_[8] = {};
+};
 }  // namespace
 
 void batch_norm_forward_train(const float* x, int64_t n, int64_t c, int64_t l, const float* gamma,
                               const float* beta, float eps, float* y, float* mean, float* var, float* invstd) {
   const double m = static_cast<double>(n * l);
   parallel_for(c, threads_for(n * c * l), [&](int64_t ch) {
-    Lanes s;
-    for (int64_t i = 0; i < n; ++i) s.add(x + (i * c + ch) * l, l);
-    const double mu = s.total() / m;
-    Lanes ss;
-    for (int64_t i = 0; i < n; ++i) ss.add_squared_deviation(x + (i * c + ch) * l, l, mu);
-    const double v = ss.total() / m;
+    // One pass: the sums of x - x0 and (x - x0)^2 with x0 the channel's first value.
+    const double x0 = x[ch * l];
+    Moments s;
+    for (int64_t i = 0; i < n; ++i) s.add(x + (i * c + ch) * l, l, x0);
+    const double d = s.total() / m;
+    const double mu = x0 + d;
+    const double v = std::max(0.0, s.total_squares() / m - d * d);
     const double is = 1.0 / std::sqrt(v + static_cast<double>(eps));
     mean[ch] = static_cast<float>(mu);
     var[ch] = static_cast<float>(v);
