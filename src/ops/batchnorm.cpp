@@ -32,7 +32,11 @@ class Sums {
           b_[j] += d * d;
         },
         [&](int64_t k, V4d& a0, V4d& a1, V4d& b0, V4d& b1) {
-          const V4d d0 = load(x + k) - s, d1 = load(x + k + 4) - s;
+          V4d d0, d1;
+          load(x + k, d0);
+          load(x + k + 4, d1);
+          d0 -= s;
+          d1 -= s;
           a0 += d0;
           a1 += d1;
           b0 += d0 * d0;
@@ -49,11 +53,15 @@ class Sums {
           b_[j] += gk * (static_cast<double>(x[k]) - mu);
         },
         [&](int64_t k, V4d& a0, V4d& a1, V4d& b0, V4d& b1) {
-          const V4d g0 = load(g + k), g1 = load(g + k + 4);
+          V4d g0, g1, x0, x1;
+          load(g + k, g0);
+          load(g + k + 4, g1);
+          load(x + k, x0);
+          load(x + k + 4, x1);
           a0 += g0;
           a1 += g1;
-          b0 += g0 * (load(x + k) - m);
-          b1 += g1 * (load(x + k + 4) - m);
+          b0 += g0 * (x0 - m);
+          b1 += g1 * (x1 - m);
         });
   }
   double first() const { return tree(a_); }
@@ -62,10 +70,12 @@ class Sums {
  private:
   typedef double V4d __attribute__((vector_size(32)));
   typedef float V4f __attribute__((vector_size(16)));
-  static V4d load(const float* p) {
+  // v = 4 floats at p as doubles. (An out-parameter: a 32-byte vector returned by value changes
+  // the ABI where AVX is off, which GCC and Clang warn about.)
+  static void load(const float* p, V4d& v) {
     V4f f;
     std::memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, V4d);
+    v = __builtin_convertvector(f, V4d);
   }
   static double tree(const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
 
