@@ -75,6 +75,22 @@ TEST(Dropout, RngStateRestoresTheMask) {
   EXPECT_EQ(drop.forward(x).to_vector(), first);
 }
 
+TEST(Dropout, MaskIsTheSeededGeneratorsUniformDrawsInOrder) {
+  // Value i of a training forward is dropped where the i-th uniform() of Rng(seed) is below p, and
+  // the next forward continues the sequence; the generator's state afterwards is Rng's own.
+  const float p = 0.3f;
+  nn::Dropout drop(p, {.seed = 21});
+  nn::Rng ref(21);
+  nn::Tensor x(nn::Shape{7, 37}, 1.0f);
+  for (int call = 0; call < 2; ++call) {
+    const std::vector<float> y = drop.forward(x).to_vector();
+    int64_t wrong = 0;
+    for (float v : y) wrong += v != (ref.uniform() < p ? 0.0f : 1.0f / (1.0f - p));
+    EXPECT_EQ(wrong, 0) << "call " << call;
+  }
+  EXPECT_EQ(drop.rng_state(), ref.state());
+}
+
 TEST(Dropout, EdgeProbabilities) {
   nn::Tensor x = ramp(nn::Shape{3, 7});
   nn::Dropout none(0.0f);

@@ -103,6 +103,28 @@ TEST(BatchNorm2d, StatisticsAreExactEnoughAndTheSameOnAnyThreadCount) {
   }
 }
 
+TEST(BatchNorm2d, OnePassVarianceHoldsFarFromZero) {
+  // The forward sums x - x0 and (x - x0)^2 in one pass (x0 a value of the channel). Values near
+  // 1e6 with a spread of 2: E[x^2] - E[x]^2 without the shift would lose about 1e-3 of the
+  // variance (x^2 ~ 1e12 in double); with it the variance is exact to float rounding.
+  nn::Tensor x(nn::Shape{16, 4, 10, 10});
+  fill_uniform(x, 8, 1e6 - 1.0, 1e6 + 1.0);
+  nn::BatchNorm2d bn(4, {.momentum = 1.0f});  // the running statistics become the batch's
+  bn.forward(x);
+  const int64_t l = 100, m = 16 * l;
+  for (int64_t c = 0; c < 4; ++c) {
+    long double s = 0, ss = 0;
+    for (int64_t n = 0; n < 16; ++n)
+      for (int64_t k = 0; k < l; ++k) s += x[(n * 4 + c) * l + k];
+    const long double mean = s / m;
+    for (int64_t n = 0; n < 16; ++n)
+      for (int64_t k = 0; k < l; ++k) ss += (x[(n * 4 + c) * l + k] - mean) * (x[(n * 4 + c) * l + k] - mean);
+    const double unbiased = static_cast<double>(ss / (m - 1));
+    EXPECT_NEAR(bn.running_var()[c], unbiased, 1e-6 * unbiased) << "channel " << c;
+    EXPECT_NEAR(bn.running_mean()[c], static_cast<double>(mean), 0.07) << "channel " << c;  // float at 1e6: steps of 1/16
+  }
+}
+
 TEST(BatchNorm, GradcheckInTrainingThroughTheBatchStatistics) {
   struct Case {
     nn::Shape x;

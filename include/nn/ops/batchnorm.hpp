@@ -3,7 +3,8 @@
 // dgamma/dbeta null skip those gradients, dx null skips dx. Channels are processed in parallel,
 // each by one thread in a fixed order, so results do not depend on the thread count. Sums are
 // accumulated in double, in 8 partial sums (a channel's values dealt out in turn) added in a fixed
-// tree.
+// tree. Training reads x twice forward (the sum and sum of squares of x minus the channel's first
+// value in one pass, then the output) and x and dy twice backward (the two sums, then dx).
 #pragma once
 
 #include <cstdint>
