@@ -123,22 +123,9 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
   if (M == 1) {
     // c (N) = alpha * op(B)^T (N, K) a (K) + beta c; a is row 0 of op(A).
     const int64_t inc_a = ta == Trans::No ? 1 : lda;
-    if (tb == Trans::Yes) {  // B stored (N, K)
-      const auto sgemv = [&](int64_t lo, int64_t hi) {
-        const OneBlasThread one_thread_here;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, i32(hi - lo), i32(K), alpha, B + lo * ldb, i32(ldb), A, i32(inc_a),
-                    beta, C + lo, 1);
-      };
-      constexpr int64_t kRows = 16;
-      const int gemv_threads =
-          static_cast<int>(std::min<int64_t>(threads_for(N * K, kMinStreamPerThread), N / kRows));
-      if (gemv_threads <= 1) return sgemv(0, N);
-      const int64_t per = (N / kRows + gemv_threads - 1) / gemv_threads * kRows;
-      parallel_for(gemv_threads, gemv_threads, [&](int64_t t) {
-        const int64_t lo = std::min(N, t * per), hi = t == gemv_threads - 1 ? N : std::min(N, lo + per);
-        if (lo < hi) sgemv(lo, hi);
-      });
-    } else  // B stored (K, N)
+    if (tb == Trans::Yes)  // B stored (N, K)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, i32(N), i32(K), alpha, B, i32(ldb), A, i32(inc_a), beta, C, 1);
+    else  // B stored (K, N)
       cblas_sgemv(CblasRowMajor, CblasTrans, i32(K), i32(N), alpha, B, i32(ldb), A, i32(inc_a), beta, C, 1);
     return;
   }
@@ -157,11 +144,9 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
                 tb == Trans::Yes ? CblasTrans : CblasNoTrans, i32(m), i32(n), i32(K), alpha, a, i32(lda), b,
                 i32(ldb), beta, c, i32(ldc));
   };
-  // The BLAS runs on one thread; nn splits a product itself, and only one big enough for every
-  // thread to get kMinGemmPerThread multiply-adds (see docs/performance.md, "Busy machines"). Each
-  // block of C is an independent one-thread GEMM over the whole K, and the blocks depend only on
-  // the shape and the thread count: a fixed thread count gives the same bits. Another thread count
-  // may move the last bits, since OpenBLAS's kernels and blocking depend on the block's size.
+  // The BLAS runs on one thread; nn splits a product itself, and only one big enough for every thread to get kMinGemmPerThread multiply-adds (see docs/performance.md,
+  // "Busy machines"). Each block of C is an independent one-thread GEMM over the whole K, so an
+  // element is computed the same way whatever the split.
   constexpr int64_t kAlign = 16;  // blocks of whole register tiles
   const bool by_rows = M >= N;
   const int64_t len = by_rows ? M : N;
