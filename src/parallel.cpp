@@ -38,15 +38,6 @@ inline void cpu_relax() {
 // that another process (or the thread doing the work) needs for long.
 constexpr auto kSpin = std::chrono::microseconds(50);
 
-// A worker that another process has descheduled while it holds an item keeps the caller waiting
-// for a scheduler slice (milliseconds) however small the item. When the caller, done with every
-// item it could claim, waits longer than kStall and longer than it worked itself, that is what
-// happened (on an idle machine a worker finishes its item about when the caller finishes its
-// own); the loops of the next kHoldBack then run on the calling thread alone, and the pool tries
-// its workers again after that. The items stay the same, so the results do not change.
-constexpr auto kStall = std::chrono::microseconds(200);
-constexpr auto kHoldBack = std::chrono::milliseconds(50);
-
 // nn's workers (see docs/performance.md, "Busy machines"). A loop is published as a generation:
 // the claim counter holds the generation in its high 32 bits and the next item in its low 32
 // bits, so a worker that wakes late, after its loop is over, cannot claim an item of the next one.
@@ -60,14 +51,7 @@ class Pool {
     for (auto& w : workers_) w.join();
   }
 
-  // Whether loops run on the calling thread alone for now (a worker held the last loop up).
-  bool holding_back() const { return std::chrono::steady_clock::now() < hold_back_until_; }
-
   void run(int64_t n, int threads, void (*fn)(void*, int64_t), void* ctx) {
-    if (holding_back()) {
-      for (int64_t i = 0; i < n; ++i) fn(ctx, i);
-      return;
-    }
     ensure_workers(threads - 1);
     uint32_t gen;
     {
@@ -82,11 +66,9 @@ class Pool {
       generation_.store(gen, std::memory_order_release);
     }
     generation_.notify_all();
-    const auto start = std::chrono::steady_clock::now();
     work(gen, fn, ctx, n);
-    if (done_.load(std::memory_order_acquire) >= n) return;
     // Items that workers still hold: spin a little, then sleep until the last one is done.
-    const auto own_end = std::chrono::steady_clock::now(), until = own_end + kSpin;
+    const auto until = std::chrono::steady_clock::now() + kSpin;
     int32_t d;
     while ((d = done_.load(std::memory_order_acquire)) < n) {
       if (std::chrono::steady_clock::now() < until) {
@@ -95,9 +77,6 @@ class Pool {
         done_.wait(d, std::memory_order_acquire);
       }
     }
-    const auto end = std::chrono::steady_clock::now();
-    const auto waited = end - own_end;
-    if (waited > kStall && waited > own_end - start) hold_back_until_ = end + kHoldBack;
   }
 
  private:
@@ -174,8 +153,6 @@ class Pool {
   void* ctx_ = nullptr;
   int64_t n_ = 0;
   int helpers_ = 0;
-  // Read and written by the calling thread only, under caller_mutex().
-  std::chrono::steady_clock::time_point hold_back_until_{};
 };
 
 thread_local bool Pool::in_loop = false;
@@ -201,11 +178,6 @@ void run_parallel(int64_t n, int threads, void (*fn)(void*, int64_t), void* ctx)
   Pool::in_loop = true;
   pool().run(n, threads, fn, ctx);
   Pool::in_loop = false;
-}
-
-bool holding_back_workers() {
-  std::lock_guard lock(caller_mutex());
-  return pool().holding_back();
 }
 
 }  // namespace detail

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -69,42 +68,6 @@ TEST(Parallel, LoopsFromSeveralThreadsAtOnceAreEachComplete) {
   EXPECT_EQ(r1, 200 * 2016 * 1 + 64 * 19900);
   EXPECT_EQ(r2, 200 * 2016 * 2 + 64 * 19900);
   EXPECT_EQ(r3, 200 * 2016 * 3 + 64 * 19900);
-}
-
-// A worker that holds an item long after the caller is done with its own (here it sleeps in it, as
-// a worker descheduled by another process would) makes the next loops run on the calling thread
-// alone, with every item still run exactly once; after the hold-back the workers take items again.
-TEST(Parallel, AStalledWorkerMakesTheNextLoopsRunOnTheCallingThread) {
-  using namespace std::chrono_literals;
-  std::this_thread::sleep_for(60ms);  // an earlier test's stall, if any, is over
-  const std::thread::id caller = std::this_thread::get_id();
-  std::atomic<bool> worker_started{false};
-  std::atomic<int> on_worker{0};
-  // Item 0 waits (up to 2 s) until a worker has claimed item 1, which then sleeps 20 ms.
-  nn::parallel_for(2, 2, [&](int64_t i) {
-    if (std::this_thread::get_id() != caller) {
-      worker_started = true;
-      on_worker.fetch_add(1);
-      std::this_thread::sleep_for(20ms);
-      return;
-    }
-    const auto give_up = std::chrono::steady_clock::now() + 2s;
-    while (i == 0 && !worker_started && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
-  });
-  if (on_worker.load() == 0) GTEST_SKIP() << "no worker ran an item within 2 s (the machine is too busy)";
-  EXPECT_TRUE(nn::detail::holding_back_workers());
-
-  std::vector<std::atomic<int>> runs(64);
-  std::atomic<int> off_caller{0};
-  nn::parallel_for(64, 2, [&](int64_t i) {
-    runs[static_cast<size_t>(i)].fetch_add(1);
-    if (std::this_thread::get_id() != caller) off_caller.fetch_add(1);
-  });
-  for (auto& r : runs) EXPECT_EQ(r.load(), 1);
-  EXPECT_EQ(off_caller.load(), 0);
-
-  std::this_thread::sleep_for(60ms);
-  EXPECT_FALSE(nn::detail::holding_back_workers());
 }
 
 }  // namespace

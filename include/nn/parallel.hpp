@@ -42,12 +42,6 @@ namespace detail {
 /// takes nothing: the call returns once every item is done, without waiting for it. Nested calls
 /// (from inside an item) and calls while another thread's loop runs execute serially.
 NN_API void run_parallel(int64_t n, int threads, void (*fn)(void*, int64_t), void* ctx);
-
-/// Whether run_parallel runs loops on the calling thread alone for now: it does so for 50 ms after
-/// a loop whose caller, done with its own items, waited more than 200 µs (and longer than it
-/// worked) for an item a worker held, which is what a worker descheduled by another process
-/// does. The items are the same either way, so results do not change.
-NN_API bool holding_back_workers();
 }  // namespace detail
 
 /// Runs body(i) for every i in [0, n) on up to `threads` threads: the calling thread and nn's
