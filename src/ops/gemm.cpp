@@ -144,9 +144,12 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
                 tb == Trans::Yes ? CblasTrans : CblasNoTrans, i32(m), i32(n), i32(K), alpha, a, i32(lda), b,
                 i32(ldb), beta, c, i32(ldc));
   };
-  // The BLAS runs on one thread; nn splits a product itself, and only one big enough for every thread to get kMinGemmPerThread multiply-adds (see docs/performance.md,
-  // "Busy machines"). Each block of C is an independent one-thread GEMM over the whole K, so an
-  // element is computed the same way whatever the split.
+  // The BLAS runs on one thread; nn splits a product itself, and only one big enough for every
+  // thread to get kMinGemmPerThread multiply-adds (see docs/performance.md, "Busy machines"). Each
+  // block of C is an independent one-thread GEMM over the whole K, and the blocks depend only on
+  // the shape and the thread count: a fixed thread count gives the same bits. Another thread count
+  // may move the last bits, since OpenBLAS's kernels and blocking depend on the block's size
+  // (docs/performance.md, "Threads").
   constexpr int64_t kAlign = 16;  // blocks of whole register tiles
   const bool by_rows = M >= N;
   const int64_t len = by_rows ? M : N;
