@@ -37,7 +37,7 @@ RULES = [  # (category, pattern on a frame's symbol or library), the innermost m
     ("im2col / col2im, padding copies", re.compile(r"im2col|col2im|conv_flat_pad|conv_flat_unpad")),
     ("conv (direct kernels, other)", re.compile(r"forward_block|weight_grad_block|input_grad_block|conv_direct|Conv2D")),
     ("batch norm", re.compile(r"batch_norm|BatchNorm")),
-    ("pooling", re.compile(r"pool")),
+    ("pooling", re.compile(r"max_pool|avg_pool|MaxPool|AvgPool")),  # not nn::detail::pool(), the workers
     ("optimizer (step, zero_grad)", re.compile(r"sgd_|adam|Adam|SGD|Optimizer|zero_grad|all_finite")),
     ("data gathering", re.compile(r"DataLoader|Dataset::gather|gather")),
     ("threading overhead", re.compile(r"parallel|worker|futex|sched_|schedule|pthread|gomp|omp_|syscall")),
