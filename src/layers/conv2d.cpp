@@ -69,7 +69,10 @@ bool Conv2D::use_direct() const {
     case ConvAlgorithm::direct: return true;
     case ConvAlgorithm::automatic: break;
   }
-  // Where the direct kernels beat a GEMM per image (bench/conv_bench.cpp): few channels.
+  // Where the direct kernels beat a GEMM per image (bench/conv_bench.cpp, bench/conv_providers):
+  // few channels. With one input channel the direct kernel's vectors per tap are short, and past
+  // kDirectMaxOutChannelsFromOne output channels im2col's GEMM wins.
+  if (in_ == 1 && out_ > kDirectMaxOutChannelsFromOne) return false;
   return in_ * win_.kh * win_.kw <= kDirectMaxReduction && out_ <= kDirectMaxOutChannels;
 }
 

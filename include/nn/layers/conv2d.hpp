@@ -114,8 +114,9 @@ class NN_API Conv2D : public Module {
   struct Flat {
     int64_t wp = 0, plane = 0, len = 0, size = 0;  ///< padded row, padded plane, OH*wp, rounded len
   };
-  /// Limits of ConvAlgorithm::automatic's direct choice: in_c*kh*kw and out_c.
-  static constexpr int64_t kDirectMaxReduction = 256, kDirectMaxOutChannels = 64;
+  /// Limits of ConvAlgorithm::automatic's direct choice: in_c*kh*kw and out_c, and out_c when
+  /// in_c is 1.
+  static constexpr int64_t kDirectMaxReduction = 256, kDirectMaxOutChannels = 64, kDirectMaxOutChannelsFromOne = 8;
   bool use_direct() const;
   bool direct_input_grad() const;
   /// The number of blocks of images (threads) for a batch of n.
