@@ -150,6 +150,22 @@ int lanes_2x2(const Window2d& win, int64_t w) {
   if (!(win.kh == 2 && win.kw == 2 && win.sh == 2 && win.sw == 2 && win.ph == 0 && win.pw == 0)) return 0;
   return w / 2 >= 8 ? 8 : w / 2 >= 4 ? 4 : 0;
 }
+// Runs body(p) for every plane p, in contiguous blocks of planes, a few blocks per thread: a plane
+// is a few hundred floats, too little to be claimed one at a time from the counter that the
+// threads share (two cores passing its cache line back and forth cost more than the plane).
+template <class F>
+void for_planes(int64_t planes, int threads, const F& body) {
+  if (threads <= 1) {
+    for (int64_t p = 0; p < planes; ++p) body(p);
+    return;
+  }
+  const int64_t blocks = std::min<int64_t>(planes, int64_t{8} * threads), per = (planes + blocks - 1) / blocks;
+  parallel_for(blocks, threads, [&](int64_t b) {
+    const int64_t lo = b * per, hi = std::min(planes, lo + per);
+    for (int64_t p = lo; p < hi; ++p) body(p);
+  });
+}
+
 template <Fuse F>
 void max_pool_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y,
                       int32_t* argmax) {
@@ -157,13 +173,13 @@ void max_pool_forward(const float* x, int64_t planes, int64_t h, int64_t w, cons
   // Work: the floats read and written (x, y, argmax).
   const int threads = threads_for(planes * (h * w + 2 * oh * ow));
   if (const int lanes = lanes_2x2(win, w)) {
-    parallel_for(planes, threads, [&](int64_t p) {
+    for_planes(planes, threads, [&](int64_t p) {
       if (lanes == 8) max_pool_2x2<8, F>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
       else max_pool_2x2<4, F>(x + p * h * w, h, w, y + p * oh * ow, argmax + p * oh * ow);
     });
     return;
   }
-  parallel_for(planes, threads, [&](int64_t p) {
+  for_planes(planes, threads, [&](int64_t p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
     int32_t* ap = argmax + p * oh * ow;
@@ -200,14 +216,14 @@ void max_pool_backward(const float* dy, const float* y, const int32_t* argmax, i
   // Work: the floats read and written (dy, argmax, dx).
   const int threads = threads_for(planes * (h * w + 2 * out));
   if (const int lanes = lanes_2x2(win, w)) {
-    parallel_for(planes, threads, [&](int64_t p) {
+    for_planes(planes, threads, [&](int64_t p) {
       const float* yp = y ? y + p * out : nullptr;
       if (lanes == 8) max_pool_2x2_backward<8>(dy + p * out, yp, argmax + p * out, h, w, dx + p * h * w);
       else max_pool_2x2_backward<4>(dy + p * out, yp, argmax + p * out, h, w, dx + p * h * w);
     });
     return;
   }
-  parallel_for(planes, threads, [&](int64_t p) {
+  for_planes(planes, threads, [&](int64_t p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
     const float* dyp = dy + p * out;
@@ -248,7 +264,7 @@ void max_pool2d_relu_backward(const float* dy, const float* y, const int32_t* ar
 void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* y) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-  parallel_for(planes, threads_for(planes * h * w), [&](int64_t p) {
+  for_planes(planes, threads_for(planes * h * w), [&](int64_t p) {
     const float* xp = x + p * h * w;  // (H, W)
     float* yp = y + p * oh * ow;      // (OH, OW)
     for (int64_t r = 0; r < oh; ++r) {
@@ -268,7 +284,7 @@ void avg_pool2d_forward(const float* x, int64_t planes, int64_t h, int64_t w, co
 void avg_pool2d_backward(const float* dy, int64_t planes, int64_t h, int64_t w, const Window2d& win, float* dx) {
   const int64_t oh = win.out_h(h), ow = win.out_w(w);
   const float scale = 1.0f / static_cast<float>(win.kh * win.kw);
-  parallel_for(planes, threads_for(planes * h * w), [&](int64_t p) {
+  for_planes(planes, threads_for(planes * h * w), [&](int64_t p) {
     float* dxp = dx + p * h * w;  // (H, W)
     std::fill_n(dxp, h * w, 0.0f);
     const float* dyp = dy + p * oh * ow;
