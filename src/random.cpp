@@ -22,19 +22,31 @@ void Rng::seed_with(uint64_t seed) {
   spare_ = 0.0;
 }
 
-uint64_t Rng::next_u64() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
+namespace {
+// One step of xoshiro256** on state s: the next 64 bits.
+inline uint64_t xoshiro_next(std::array<uint64_t, 4>& s) {
+  const uint64_t result = rotl(s[1] * 5, 7) * 9;
+  const uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
   return result;
 }
+inline double to_unit(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+}  // namespace
 
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+uint64_t Rng::next_u64() { return xoshiro_next(s_); }
+
+double Rng::uniform() { return to_unit(next_u64()); }
+
+void Rng::fill_uniform(std::span<double> out) {
+  std::array<uint64_t, 4> s = s_;  // a local copy stays in registers across the loop
+  for (double& v : out) v = to_unit(xoshiro_next(s));
+  s_ = s;
+}
 
 double Rng::uniform(double low, double high) { return low + (high - low) * uniform(); }
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "nn/error.hpp"
 #include "nn/random.hpp"
@@ -95,6 +97,15 @@ TEST(Rng, KnownValuesDoNotDependOnTheStandardLibrary) {
   nn::Rng again(0);
   EXPECT_EQ(first, again.next_u64());
   EXPECT_EQ(first, 0x99EC5F36CB75F2B4ULL);
+}
+
+TEST(Rng, FillUniformGivesTheNumbersOfUniformInOrder) {
+  nn::Rng a(7), b(7);
+  std::vector<double> got(1000);
+  b.fill_uniform(std::span<double>(got.data(), 3));  // a first short block, then the rest
+  b.fill_uniform(std::span<double>(got.data() + 3, got.size() - 3));
+  for (double v : got) ASSERT_EQ(v, a.uniform());
+  EXPECT_EQ(a.state(), b.state());  // both continue alike
 }
 
 TEST(Rng, UniformAndNormalMoments) {

@@ -32,6 +32,9 @@ class NN_API Rng {
   uint64_t next_u64();                       ///< the next 64 raw random bits
   double uniform();                          ///< [0, 1), 53 random bits
   double uniform(double low, double high);   ///< [low, high)
+  /// Writes the next out.size() values of uniform() into `out`, in order: the same numbers as a
+  /// call per value, without a call per value (Dropout draws its masks this way).
+  void fill_uniform(std::span<double> out);
   double normal();                           ///< N(0, 1)
   double normal(double mean, double stddev);  ///< N(mean, stddev^2): mean + stddev * normal()
   uint64_t below(uint64_t n);                ///< uniform on {0, ..., n-1}, unbiased; n > 0
